@@ -1,0 +1,1 @@
+//! (placeholder so the workspace loads; replace)

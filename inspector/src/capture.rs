@@ -1,0 +1,130 @@
+//! A timed capture of one HTTP exchange: the bytes, and when each read
+//! returned.
+//!
+//! Timing is the whole point, so the client does as little as possible
+//! between reads: no parsing, no allocation per read beyond growing one
+//! buffer. Times are measured from the moment the request was written.
+
+use std::io::{self, Read as _, Write as _};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+/// How long a capture waits for the next byte before giving up. Generous:
+/// the lessons pause for hundreds of milliseconds between chunks on purpose.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One `read` that returned bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Read {
+    /// When the read returned, since the request was written.
+    pub at: Duration,
+    /// Where its first byte sits in [`Capture::bytes`].
+    pub offset: usize,
+    /// How many bytes it returned (never 0: end of stream is not a read).
+    pub len: usize,
+}
+
+/// Everything the server sent until it closed the connection.
+#[derive(Debug, Clone, Default)]
+pub struct Capture {
+    /// Every byte received, in order.
+    pub bytes: Vec<u8>,
+    /// Every read, in order. Their `offset..offset + len` ranges tile `bytes`.
+    pub reads: Vec<Read>,
+}
+
+impl Capture {
+    /// When the byte at `offset` arrived: the time of the read that carried
+    /// it. `None` if the server never sent that many bytes.
+    pub fn arrival(&self, offset: usize) -> Option<Duration> {
+        // Reads are sorted by offset; find the last one starting at or
+        // before `offset`.
+        let i = self.reads.partition_point(|r| r.offset <= offset);
+        let read = self.reads.get(i.checked_sub(1)?)?;
+        (offset < read.offset + read.len).then_some(read.at)
+    }
+
+    /// The time from the first byte to the last: near zero for a burst.
+    pub fn spread(&self) -> Duration {
+        match (self.reads.first(), self.reads.last()) {
+            (Some(first), Some(last)) => last.at - first.at,
+            _ => Duration::ZERO,
+        }
+    }
+}
+
+/// Connects to `addr` with `TCP_NODELAY`, writes `request`, and reads until
+/// the server closes the connection.
+pub fn fetch(addr: SocketAddr, request: &[u8]) -> io::Result<Capture> {
+    let stream = TcpStream::connect(addr)?;
+    // The request goes out in one write, so Nagle could only delay it, never
+    // help: disable it.
+    stream.set_nodelay(true)?;
+    exchange(stream, request)
+}
+
+/// Writes `request` on an already connected `stream` and reads until the
+/// server closes it. Use this to set socket options before the exchange.
+pub fn exchange(mut stream: TcpStream, request: &[u8]) -> io::Result<Capture> {
+    stream.set_read_timeout(Some(READ_TIMEOUT))?;
+    stream.write_all(request)?;
+    let start = Instant::now();
+
+    let mut capture = Capture::default();
+    // One large buffer: a read returns whatever the kernel has, up to this.
+    let mut buf = vec![0; 64 * 1024];
+    loop {
+        let len = match stream.read(&mut buf) {
+            Ok(0) => return Ok(capture),
+            Ok(len) => len,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        // Timestamp first, then copy: the copy is not part of the arrival.
+        let at = start.elapsed();
+        let offset = capture.bytes.len();
+        capture.reads.push(Read { at, offset, len });
+        capture.bytes.extend_from_slice(&buf[..len]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn arrival_finds_the_read_that_carried_a_byte() {
+        let capture = Capture {
+            bytes: vec![0; 10],
+            reads: vec![
+                Read {
+                    at: ms(1),
+                    offset: 0,
+                    len: 4,
+                },
+                Read {
+                    at: ms(5),
+                    offset: 4,
+                    len: 6,
+                },
+            ],
+        };
+        assert_eq!(capture.arrival(0), Some(ms(1)));
+        assert_eq!(capture.arrival(3), Some(ms(1)));
+        assert_eq!(capture.arrival(4), Some(ms(5)));
+        assert_eq!(capture.arrival(9), Some(ms(5)));
+        assert_eq!(capture.arrival(10), None);
+        assert_eq!(capture.spread(), ms(4));
+    }
+
+    #[test]
+    fn an_empty_capture_has_no_arrivals() {
+        let capture = Capture::default();
+        assert_eq!(capture.arrival(0), None);
+        assert_eq!(capture.spread(), Duration::ZERO);
+    }
+}

@@ -1,0 +1,164 @@
+//! HTTP/1.1 responses, written by hand.
+//!
+//! A response is a status line, header fields, a blank line, then the body
+//! (RFC 9112 §2.1):
+//!
+//! ```text
+//! HTTP-message = start-line CRLF *( field-line CRLF ) CRLF [ message-body ]
+//! ```
+
+use std::io::{self, Write};
+use std::time::{Duration, SystemTime};
+
+use crate::page;
+
+/// The statuses these lessons answer with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Ok,
+    BadRequest,
+    NotFound,
+    RequestTimeout,
+    HeaderFieldsTooLarge,
+    NotImplemented,
+    VersionNotSupported,
+}
+
+impl Status {
+    pub fn code(self) -> u16 {
+        match self {
+            Status::Ok => 200,
+            Status::BadRequest => 400,
+            Status::NotFound => 404,
+            Status::RequestTimeout => 408,
+            Status::HeaderFieldsTooLarge => 431,
+            Status::NotImplemented => 501,
+            Status::VersionNotSupported => 505,
+        }
+    }
+
+    /// The reason phrase. Clients ignore it (RFC 9112 §4), people read it.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Status::Ok => "OK",
+            Status::BadRequest => "Bad Request",
+            Status::NotFound => "Not Found",
+            Status::RequestTimeout => "Request Timeout",
+            Status::HeaderFieldsTooLarge => "Request Header Fields Too Large",
+            Status::NotImplemented => "Not Implemented",
+            Status::VersionNotSupported => "HTTP Version Not Supported",
+        }
+    }
+
+    /// `status-line = HTTP-version SP status-code SP [ reason-phrase ]`,
+    /// with its CRLF.
+    pub fn line(self) -> String {
+        format!("HTTP/1.1 {} {}\r\n", self.code(), self.reason())
+    }
+}
+
+/// The `Date` field's value, such as `Tue, 24 Nov 2026 08:00:00 GMT`. An
+/// origin server with a clock must send it (RFC 9110 §6.6.1).
+pub fn date() -> String {
+    httpdate::fmt_http_date(SystemTime::now())
+}
+
+// ANCHOR: write_page
+/// Renders the whole page, then sends it as one response with
+/// `Content-Length`.
+pub fn write_page(stream: &mut impl Write, pause: Duration) -> io::Result<()> {
+    // The length goes in the head, and the head goes first. So the whole
+    // body must exist before the first byte can be sent: the client waits
+    // for the slowest part of the page.
+    let mut body = String::new();
+    page::render(pause, |part| {
+        body.push_str(part);
+        Ok::<_, io::Error>(())
+    })?;
+
+    let head = format!(
+        "HTTP/1.1 200 OK\r\n\
+         Date: {date}\r\n\
+         Content-Type: text/html; charset=utf-8\r\n\
+         Content-Length: {len}\r\n\
+         Connection: close\r\n\
+         \r\n",
+        date = date(),
+        len = body.len(), // bytes, not characters
+    );
+    // Head and body in one write: one segment on the wire where it fits.
+    stream.write_all(&[head.as_bytes(), body.as_bytes()].concat())
+}
+// ANCHOR_END: write_page
+
+/// Answers with `status` and a one-line plain-text reason, then the server
+/// closes the connection.
+pub fn write_error(
+    stream: &mut impl Write,
+    status: Status,
+    why: &str,
+) -> io::Result<()> {
+    let body = format!("{why}\n");
+    let head = format!(
+        "{line}\
+         Date: {date}\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\
+         Content-Length: {len}\r\n\
+         Connection: close\r\n\
+         \r\n",
+        line = status.line(),
+        date = date(),
+        len = body.len(),
+    );
+    stream.write_all(&[head.as_bytes(), body.as_bytes()].concat())
+}
+
+/// What tests put in place of a `Date` value, which changes every second.
+pub const DATE_MASK: &str = "<date>";
+
+/// Replaces the value of the `Date` field in `response` with [`DATE_MASK`],
+/// so that tests can compare every other byte exactly. Panics (failing the
+/// test) if there is no `Date` field or its value is not a valid HTTP date.
+pub fn mask_date(response: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(response);
+    let start = text.find("\r\nDate: ").expect("a Date field") + 8;
+    let len = text[start..].find("\r\n").expect("a complete Date field");
+    let value = &text[start..start + len];
+    assert!(
+        httpdate::parse_http_date(value).is_ok(),
+        "not an HTTP date: {value:?}"
+    );
+    [
+        &response[..start],
+        DATE_MASK.as_bytes(),
+        &response[start + len..],
+    ]
+    .concat()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_date_is_an_imf_fixdate() {
+        let date = date();
+        assert!(httpdate::parse_http_date(&date).is_ok(), "{date}");
+        assert!(date.ends_with(" GMT"), "{date}");
+    }
+
+    #[test]
+    fn an_error_says_why_in_one_line() {
+        let mut out = Vec::new();
+        write_error(&mut out, Status::NotFound, "no such page").unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.starts_with("HTTP/1.1 404 Not Found\r\nDate: "));
+        assert!(out.ends_with(
+            "Content-Type: text/plain; charset=utf-8\r\n\
+             Content-Length: 13\r\n\
+             Connection: close\r\n\
+             \r\n\
+             no such page\n"
+        ));
+    }
+}

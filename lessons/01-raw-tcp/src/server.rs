@@ -1,0 +1,139 @@
+//! The accept loop: one thread per connection, one request per connection.
+//!
+//! A thread per connection is the simplest server that works, and fine for a
+//! lesson: a few dozen clients at a time. Lesson 05 moves to tokio tasks and
+//! serves thousands.
+
+use std::io::{self, Read};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use crate::request::{self, Request};
+use crate::response::{self, Status};
+
+/// How long a client may take to send its request head. Without a limit, a
+/// client that sends one byte a minute holds a thread forever (slowloris).
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What a lesson does with an accepted `GET` request: write a response on the
+/// stream. An error means the stream failed, usually because the client went
+/// away; the connection is then dropped.
+pub trait Handler:
+    Fn(&Request, &mut TcpStream) -> io::Result<()> + Send + Sync + 'static
+{
+}
+
+impl<F> Handler for F where
+    F: Fn(&Request, &mut TcpStream) -> io::Result<()> + Send + Sync + 'static
+{
+}
+
+/// Binds `addr`, or explains in one line why it can't.
+pub fn bind(addr: SocketAddr) -> Result<TcpListener, String> {
+    TcpListener::bind(addr).map_err(|e| match e.kind() {
+        io::ErrorKind::AddrInUse => format!(
+            "cannot listen on {addr}: the address is already in use. \
+             Is another lesson still running? Stop it, or pass \
+             --addr 127.0.0.1:0 to pick a free port."
+        ),
+        _ => format!("cannot listen on {addr}: {e}"),
+    })
+}
+
+/// Accepts connections forever, each on its own thread.
+pub fn serve(listener: TcpListener, handler: impl Handler) {
+    let handler = Arc::new(handler);
+    for stream in listener.incoming() {
+        match stream {
+            Ok(stream) => {
+                let handler = Arc::clone(&handler);
+                thread::spawn(move || handle_connection(stream, &*handler));
+            }
+            // Accept fails for reasons such as running out of file
+            // descriptors. Say so and carry on: the clients already
+            // connected are still being served.
+            Err(e) => {
+                eprintln!("accept failed: {e}");
+                thread::sleep(Duration::from_millis(10));
+            }
+        }
+    }
+}
+
+/// Binds `127.0.0.1:0` and serves on a background thread. Tests and the tour
+/// start lesson servers this way, on a port nobody else is using.
+pub fn spawn(handler: impl Handler) -> io::Result<SocketAddr> {
+    let listener = TcpListener::bind(("127.0.0.1", 0))?;
+    let addr = listener.local_addr()?;
+    thread::spawn(move || serve(listener, handler));
+    Ok(addr)
+}
+
+/// Reads one request, answers it, and closes the connection.
+fn handle_connection(mut stream: TcpStream, handler: &impl Handler) {
+    // A failure here only means this client is gone; there is nobody left to
+    // tell, and other connections are unaffected. So errors end the
+    // connection quietly.
+    let _ = stream.set_read_timeout(Some(HEAD_TIMEOUT));
+    let _ = match request::read_request(&mut stream) {
+        Ok(req) if req.method == "GET" => handler(&req, &mut stream),
+        Ok(req) => response::write_error(
+            &mut stream,
+            Status::NotImplemented,
+            &format!(
+                "{} is not implemented here: these lessons serve GET",
+                req.method
+            ),
+        ),
+        Err(e) => refuse(&mut stream, e),
+    };
+    close(stream);
+}
+
+/// Answers a request head that could not be read, if anyone is listening.
+fn refuse(stream: &mut TcpStream, e: request::Error) -> io::Result<()> {
+    use request::Error::*;
+    let status = match &e {
+        Closed => return Ok(()),
+        Io(io) if is_timeout(io) => {
+            let why = format!(
+                "the request head did not arrive within {} s",
+                HEAD_TIMEOUT.as_secs()
+            );
+            return response::write_error(stream, Status::RequestTimeout, &why);
+        }
+        Io(_) => return Ok(()),
+        TooLarge => Status::HeaderFieldsTooLarge,
+        Malformed(_) => Status::BadRequest,
+        UnsupportedVersion => Status::VersionNotSupported,
+    };
+    response::write_error(stream, status, &e.to_string())
+}
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// Closes without losing the response.
+///
+/// Closing a socket that still has unread bytes from the client makes the
+/// kernel send a reset, which can destroy the response before the client
+/// reads it. So: send our FIN first, then read and discard what the client
+/// still sends, for a moment (the "lingering close" of RFC 9112 §9.6).
+fn close(mut stream: TcpStream) {
+    let _ = stream.shutdown(Shutdown::Write);
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+    let mut sink = [0; 4096];
+    let mut drained = 0;
+    while drained < 64 * 1024 {
+        match stream.read(&mut sink) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => drained += n,
+        }
+    }
+}
