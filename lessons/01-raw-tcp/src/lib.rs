@@ -16,12 +16,14 @@
 //!   [`response::write_page`].
 //! - [`server`]: accept loop, a thread per connection, error answers.
 //! - [`cli`]: `--addr`, `--pause-ms`, and the banner every lesson prints.
+//! - [`testing`]: helpers the lessons' tests share.
 
 pub mod cli;
 pub mod page;
 pub mod request;
 pub mod response;
 pub mod server;
+pub mod testing;
 
 use std::net::TcpStream;
 use std::time::Duration;

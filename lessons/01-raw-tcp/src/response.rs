@@ -113,29 +113,6 @@ pub fn write_error(
     stream.write_all(&[head.as_bytes(), body.as_bytes()].concat())
 }
 
-/// What tests put in place of a `Date` value, which changes every second.
-pub const DATE_MASK: &str = "<date>";
-
-/// Replaces the value of the `Date` field in `response` with [`DATE_MASK`],
-/// so that tests can compare every other byte exactly. Panics (failing the
-/// test) if there is no `Date` field or its value is not a valid HTTP date.
-pub fn mask_date(response: &[u8]) -> Vec<u8> {
-    let text = String::from_utf8_lossy(response);
-    let start = text.find("\r\nDate: ").expect("a Date field") + 8;
-    let len = text[start..].find("\r\n").expect("a complete Date field");
-    let value = &text[start..start + len];
-    assert!(
-        httpdate::parse_http_date(value).is_ok(),
-        "not an HTTP date: {value:?}"
-    );
-    [
-        &response[..start],
-        DATE_MASK.as_bytes(),
-        &response[start + len..],
-    ]
-    .concat()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use inspector::capture::{self, Capture};
-use lesson_01_raw_tcp::{handler, page, response::mask_date};
+use lesson_01_raw_tcp::{handler, page, testing::mask_date};
 
 const PAUSE: Duration = Duration::from_millis(60);
 const GET: &[u8] = b"GET / HTTP/1.1\r\nHost: test\r\n\r\n";
