@@ -1,1 +1,60 @@
-fn main() {}
+//! `cargo xtask <task>`: the project's own checks, run by `.ci/run`.
+//!
+//! - `transcripts`: regenerate every output the book shows, by running the
+//!   very commands it shows against the real lesson servers.
+//! - `book`: check every `{{#include}}` resolves to a non-empty anchor, then
+//!   build the book with mdBook.
+//! - `exercises`: every exercise fails as shipped; every solution passes.
+
+mod book;
+mod transcripts;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(about = "Flusher's project checks")]
+struct Args {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Regenerate book/src/generated from real runs of the lessons.
+    Transcripts,
+    /// Check the book's includes and anchors, then `mdbook build book`.
+    Book,
+    /// Prove every exercise fails as shipped and passes with its solution.
+    Exercises,
+}
+
+type Result<T = ()> =
+    std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+fn main() -> ExitCode {
+    let root = workspace_root();
+    let result = match Args::parse().task {
+        Task::Transcripts => transcripts::run(&root),
+        Task::Book => book::run(&root),
+        Task::Exercises => {
+            exercises::check(&root, &mut std::io::stdout()).map_err(Into::into)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace root")
+        .to_owned()
+}
