@@ -195,4 +195,35 @@ mod tests {
         let endless = vec![b'a'; MAX_HEAD + 1024];
         assert!(matches!(parse(&endless), Err(Error::TooLarge)));
     }
+
+    /// A reader that hands out its bytes in the given read sizes.
+    struct Pieces<'a> {
+        bytes: &'a [u8],
+        sizes: std::iter::Cycle<std::vec::IntoIter<usize>>,
+    }
+
+    impl Read for Pieces<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.sizes.next().unwrap_or(1).min(buf.len());
+            let n = n.min(self.bytes.len());
+            buf[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    proptest::proptest! {
+        /// Network bytes are hostile: whatever arrives, however it is split,
+        /// reading never panics, and the outcome does not depend on the split.
+        #[test]
+        fn any_bytes_any_split_never_panic(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+            sizes in proptest::collection::vec(1usize..50, 1..8),
+        ) {
+            let whole = format!("{:?}", parse(&bytes).map_err(|e| e.to_string()));
+            let mut pieces = Pieces { bytes: &bytes, sizes: sizes.into_iter().cycle() };
+            let split = format!("{:?}", read_request(&mut pieces).map_err(|e| e.to_string()));
+            proptest::prop_assert_eq!(whole, split);
+        }
+    }
 }
