@@ -27,7 +27,6 @@ const SHOWN: &str = "127.0.0.1:7878";
 /// One lesson: where its files go, and its server.
 struct Subject {
     dir: &'static str,
-    package: &'static str,
     lesson: Lesson,
     addr: SocketAddr,
     /// The paths whose reads the book shows, and the file for each.
@@ -39,14 +38,12 @@ pub fn run(root: &Path) -> Result {
     let subjects = [
         Subject {
             dir: "01-raw-tcp",
-            package: "lesson-01-raw-tcp",
             lesson: lesson_01_raw_tcp::LESSON,
             addr: server::spawn(lesson_01_raw_tcp::handler(pause))?,
             captures: &[("/", "reads.txt")],
         },
         Subject {
             dir: "02-chunked-by-hand",
-            package: "lesson-02-chunked-by-hand",
             lesson: lesson_02_chunked_by_hand::LESSON,
             addr: server::spawn(lesson_02_chunked_by_hand::handler(
                 pause, true,
@@ -55,7 +52,6 @@ pub fn run(root: &Path) -> Result {
         },
         Subject {
             dir: "03-flusher",
-            package: "lesson-03-flusher",
             lesson: lesson_03_flusher::LESSON,
             addr: server::spawn(lesson_03_flusher::handler(pause))?,
             captures: &[
@@ -103,7 +99,7 @@ pub fn run(root: &Path) -> Result {
 
     for s in &subjects {
         let banner = cli::banner(&s.lesson, SHOWN.parse()?);
-        let text = format!("$ cargo run -p {}\n{banner}", s.package);
+        let text = format!("$ cargo run -p {}\n{banner}", s.lesson.package);
         write(&out.join(s.dir).join("banner.txt"), &text)?;
     }
     for (name, text) in &files {

@@ -4,10 +4,12 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::{CommandFactory, FromArgMatches};
+
 use crate::server::{self, Handler};
 
 /// The flags every lesson server takes.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, clap::Parser)]
 pub struct ServerArgs {
     /// Where to listen. Port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:7878")]
@@ -25,25 +27,45 @@ impl ServerArgs {
 }
 
 /// A command that shows a lesson's stream. `{url}` stands for the server's
-/// base URL, such as `http://127.0.0.1:7878/`.
+/// base URL, such as `http://127.0.0.1:7878/`, followed by `path`.
 #[derive(Debug, Clone, Copy)]
 pub struct Watch {
     /// What the command shows, in a few words.
     pub what: &'static str,
     /// The shell command, with `{url}`.
     pub command: &'static str,
+    /// What follows the base URL, such as `buffered`.
+    pub path: &'static str,
 }
 
+/// curl's own timer: when the first and the last byte arrived. The same
+/// two numbers for a burst, far apart for a stream.
+pub const TIMING: Watch = Watch {
+    what: "when the first and the last byte arrive",
+    command: "curl -sS -o /dev/null -w \
+        'first byte: %{time_starttransfer} s\\n\
+        complete:   %{time_total} s\\n' {url}",
+    path: "",
+};
+
 impl Watch {
+    /// The same command, for another path on the server.
+    pub const fn at(self, path: &'static str) -> Watch {
+        Watch { path, ..self }
+    }
+
     /// The command, with the URL filled in.
     pub fn command_for(&self, url: &str) -> String {
-        self.command.replace("{url}", url)
+        self.command
+            .replace("{url}", &format!("{url}{}", self.path))
     }
 }
 
 /// What a lesson's banner says about it.
 #[derive(Debug, Clone, Copy)]
 pub struct Lesson {
+    /// The Cargo package, such as `lesson-01-raw-tcp`.
+    pub package: &'static str,
     /// Such as `lesson 01: raw TCP`.
     pub title: &'static str,
     /// The one new idea, in a sentence.
@@ -72,8 +94,24 @@ pub fn banner(lesson: &Lesson, addr: SocketAddr) -> String {
     out
 }
 
-/// A lesson binary's `main`: bind, print the banner, serve forever. A port
-/// that is taken ends the program with one line on stderr and exit code 1.
+/// A lesson binary's whole `main`: parse the flags, make the handler from
+/// them, and [`run`] it.
+pub fn main<H: Handler>(
+    lesson: &Lesson,
+    handler: impl FnOnce(&ServerArgs) -> H,
+) -> ExitCode {
+    // One set of flags for every lesson; only the name and help differ.
+    let command = ServerArgs::command()
+        .name(lesson.package)
+        .bin_name(lesson.package)
+        .about(format!("{}: {}", lesson.title, lesson.idea));
+    let args = ServerArgs::from_arg_matches(&command.get_matches())
+        .unwrap_or_else(|e| e.exit());
+    run(lesson, args.addr, handler(&args))
+}
+
+/// Binds, prints the banner, and serves forever. A port that is taken ends
+/// the program with one line on stderr and exit code 1.
 pub fn run(
     lesson: &Lesson,
     addr: SocketAddr,

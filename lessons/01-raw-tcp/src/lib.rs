@@ -35,19 +35,16 @@ use server::Handler;
 
 /// How lesson 01 introduces itself, and the commands that watch it.
 pub const LESSON: Lesson = Lesson {
+    package: "lesson-01-raw-tcp",
     title: "lesson 01: raw TCP",
     idea: "a response with Content-Length: nothing arrives until all is ready",
     watch: &[
         Watch {
             what: "the whole response, head and body",
             command: "curl -i {url}",
+            path: "",
         },
-        Watch {
-            what: "when the first and the last byte arrive",
-            command: "curl -sS -o /dev/null -w \
-                'first byte: %{time_starttransfer} s\\n\
-                complete:   %{time_total} s\\n' {url}",
-        },
+        cli::TIMING,
     ],
 };
 

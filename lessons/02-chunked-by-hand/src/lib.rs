@@ -26,26 +26,23 @@ use std::io::{self, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use lesson_01_raw_tcp::cli::{Lesson, Watch};
+use lesson_01_raw_tcp::cli::{self, Lesson, Watch};
 use lesson_01_raw_tcp::request::{Request, Version};
 use lesson_01_raw_tcp::server::Handler;
 use lesson_01_raw_tcp::{not_found, page, response};
 
 /// How lesson 02 introduces itself, and the commands that watch it.
 pub const LESSON: Lesson = Lesson {
+    package: "lesson-02-chunked-by-hand",
     title: "lesson 02: chunked by hand",
     idea: "hex size line, data, CRLF: each part leaves as soon as it is ready",
     watch: &[
         Watch {
             what: "the raw chunks, printed as they arrive",
             command: "curl -sS --raw -N {url}",
+            path: "",
         },
-        Watch {
-            what: "when the first and the last byte arrive",
-            command: "curl -sS -o /dev/null -w \
-                'first byte: %{time_starttransfer} s\\n\
-                complete:   %{time_total} s\\n' {url}",
-        },
+        cli::TIMING,
     ],
 };
 

@@ -21,7 +21,7 @@ use std::io::{self, BufWriter, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use lesson_01_raw_tcp::cli::{Lesson, Watch};
+use lesson_01_raw_tcp::cli::{self, Lesson, Watch};
 use lesson_01_raw_tcp::request::{Request, Version};
 use lesson_01_raw_tcp::response::{self, Status};
 use lesson_01_raw_tcp::server::Handler;
@@ -30,22 +30,23 @@ pub use writer::{BUFFER_BEFORE_CHUNKING, ChunkedWriter, Head};
 
 /// How lesson 03 introduces itself, and the commands that watch it.
 pub const LESSON: Lesson = Lesson {
+    package: "lesson-03-flusher",
     title: "lesson 03: a flusher",
     idea: "Go's Flusher in Rust: write buffers, each flush() sends one chunk",
     watch: &[
         Watch {
             what: "flushed after each part: one chunk per flush",
             command: "curl -sS --raw -N {url}",
+            path: "",
         },
         Watch {
             what: "never flushed: Content-Length, like lesson 01",
-            command: "curl -sS -i {url}buffered",
+            command: "curl -sS -i {url}",
+            path: "buffered",
         },
         Watch {
             what: "a BufWriter nobody flushes: chunked, yet one burst",
-            command: "curl -sS -o /dev/null -w \
-                'first byte: %{time_starttransfer} s\\n\
-                complete:   %{time_total} s\\n' {url}bufwriter",
+            ..cli::TIMING.at("bufwriter")
         },
     ],
 };
