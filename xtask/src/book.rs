@@ -12,7 +12,9 @@ use crate::Result;
 
 pub fn run(root: &Path) -> Result {
     let book = root.join("book");
-    let config = fs::read_to_string(book.join("book.toml"))?;
+    let config_path = book.join("book.toml");
+    let config = fs::read_to_string(&config_path)
+        .map_err(|e| format!("cannot read {}: {e}", config_path.display()))?;
     if !config.contains("create-missing = false") {
         return Err("book/book.toml must set `create-missing = false`".into());
     }
