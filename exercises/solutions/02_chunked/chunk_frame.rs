@@ -28,8 +28,8 @@ fn main() {
 /// Frames `data` as one chunk: its size in hexadecimal, CRLF, the data, CRLF.
 fn encode_chunk(data: &[u8]) -> Vec<u8> {
     // A chunk of size zero is the last-chunk: it would end the body. So an
-    // empty write sends nothing at all. Go's `chunkWriter.Write` drops
-    // 0-byte writes for the same reason.
+    // empty write sends nothing at all. (Go drops 0-byte writes earlier,
+    // in `response.write`, so its `chunkWriter` never sees one.)
     if data.is_empty() {
         return Vec::new();
     }

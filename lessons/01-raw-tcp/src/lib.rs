@@ -41,7 +41,7 @@ pub const LESSON: Lesson = Lesson {
     watch: &[
         Watch {
             what: "the whole response, head and body",
-            command: "curl -i {url}",
+            command: "curl -sS -i {url}",
             path: "",
         },
         cli::TIMING,

@@ -28,6 +28,7 @@ pub fn html() -> String {
     PARTS.concat()
 }
 
+// ANCHOR: render
 /// Produces the page part by part, calling `emit` as soon as each part is
 /// ready. Every part after the first waits `pause` first: it stands for data
 /// from a slow source, such as a database or another service.
@@ -46,6 +47,7 @@ pub fn render<E>(
     }
     Ok(())
 }
+// ANCHOR_END: render
 
 #[cfg(test)]
 mod tests {

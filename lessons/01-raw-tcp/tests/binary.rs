@@ -43,7 +43,7 @@ fn prints_its_url_and_the_commands_that_watch_it() {
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     assert_eq!(next(), "");
     assert_eq!(next(), "  # the whole response, head and body");
-    assert_eq!(next(), format!("  curl -i {url}"));
+    assert_eq!(next(), format!("  curl -sS -i {url}"));
     child.kill().unwrap();
     child.wait().unwrap();
 }

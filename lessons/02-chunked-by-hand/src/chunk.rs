@@ -2,10 +2,13 @@
 
 use std::io::{self, Write};
 
+// ANCHOR: last_chunk
 /// The last-chunk, an empty trailer section, and the CRLF that ends the
 /// chunked body: `0\r\n` `\r\n`.
 pub const LAST_CHUNK: &[u8] = b"0\r\n\r\n";
+// ANCHOR_END: last_chunk
 
+// ANCHOR: size_line
 /// `chunk-size CRLF`, where `chunk-size = 1*HEXDIG`: the size of the data in
 /// hexadecimal, without `0x` or leading zeros. 26 bytes → `1a\r\n`.
 ///
@@ -32,12 +35,14 @@ impl SizeLine {
         &self.bytes[..self.len]
     }
 }
+// ANCHOR_END: size_line
 
 // ANCHOR: write_chunk
 /// Writes `data` as one chunk: size line, data and CRLF in a single write.
 ///
 /// Empty data writes nothing: a chunk of size zero is the last-chunk, and
-/// would end the body early. (Go's `chunkWriter.Write` has the same guard.)
+/// would end the body early. (Go drops 0-byte writes in `response.write`,
+/// before they reach its `chunkWriter`.)
 pub fn write_chunk(w: &mut impl Write, data: &[u8]) -> io::Result<()> {
     if data.is_empty() {
         return Ok(());

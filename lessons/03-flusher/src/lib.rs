@@ -97,6 +97,7 @@ pub fn write_page_bufwriter(
 }
 // ANCHOR_END: bufwriter
 
+// ANCHOR: handler
 /// Lesson 03's server.
 pub fn handler(pause: Duration) -> impl Handler {
     move |req: &Request, stream: &mut TcpStream| {
@@ -113,3 +114,4 @@ pub fn handler(pause: Duration) -> impl Handler {
         }
     }
 }
+// ANCHOR_END: handler

@@ -5,9 +5,11 @@ use std::io::{self, IoSlice, Write};
 use lesson_01_raw_tcp::response::{self, Status};
 use lesson_02_chunked_by_hand::chunk::{LAST_CHUNK, SizeLine};
 
+// ANCHOR: buffer_before_chunking
 /// How much a response may buffer before it must start chunking. Go's
 /// `bufferBeforeChunkingSize`, and the size of its `bufio.Writer`.
 pub const BUFFER_BEFORE_CHUNKING: usize = 2048;
+// ANCHOR_END: buffer_before_chunking
 
 /// The status and header fields of a response, written lazily. `Date` and
 /// the framing field (`Transfer-Encoding` or `Content-Length`) are added by
