@@ -162,16 +162,12 @@ fn reads_table(url: &str, capture: &Capture) -> String {
     out
 }
 
-/// The first `width` characters of `bytes`, with CR and LF made visible.
+/// The first `width` characters of `bytes`, with CR and LF written `\r`
+/// and `\n`: the control-picture glyphs ␍␊ are missing from many fonts.
 fn preview(bytes: &[u8], width: usize) -> String {
-    let text: String = String::from_utf8_lossy(bytes)
-        .chars()
-        .map(|c| match c {
-            '\r' => '␍',
-            '\n' => '␊',
-            c => c,
-        })
-        .collect();
+    let text = String::from_utf8_lossy(bytes)
+        .replace('\r', "\\r")
+        .replace('\n', "\\n");
     match text.char_indices().nth(width) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text,
