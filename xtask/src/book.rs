@@ -19,6 +19,8 @@ pub fn run(root: &Path) -> Result {
         return Err("book/book.toml must set `create-missing = false`".into());
     }
 
+    // A chapter that sends the reader to a renamed exercise has drifted too.
+    let course = exercises::Course::load(root)?;
     let mut problems = Vec::new();
     let mut includes = 0;
     for md in markdown_files(&book.join("src"))? {
@@ -29,13 +31,21 @@ pub fn run(root: &Path) -> Result {
                 problems.push(format!("{}: {spec}: {why}", md.display()));
             }
         }
+        for name in hinted_exercises(&text) {
+            if name != "NAME" && course.get(name).is_err() {
+                problems.push(format!("{}: no exercise {name}", md.display()));
+            }
+        }
     }
     if !problems.is_empty() {
         return Err(
-            format!("broken includes:\n  {}", problems.join("\n  ")).into()
+            format!("the book drifted:\n  {}", problems.join("\n  ")).into()
         );
     }
-    println!("book: {includes} includes resolve to non-empty anchors");
+    println!(
+        "book: {includes} includes resolve to non-empty anchors; \
+         every exercise it names exists"
+    );
 
     let status = Command::new("mdbook")
         .args(["build", "book"])
@@ -114,6 +124,15 @@ fn anchored_lines<'a>(
     Err(format!("no `ANCHOR_END: {name}`"))
 }
 
+/// Every `NAME` in `cargo run -p exercises -- hint NAME`.
+fn hinted_exercises(text: &str) -> Vec<&str> {
+    text.split("exercises -- hint ")
+        .skip(1)
+        .filter_map(|rest| rest.split_whitespace().next())
+        .map(|name| name.trim_end_matches(['`', '.', ',', ')']))
+        .collect()
+}
+
 fn markdown_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     for entry in fs::read_dir(dir)? {
@@ -144,6 +163,13 @@ mod tests {
                           // ANCHOR_END: empty\n\
                           // ANCHOR: open\n\
                           fn d() {}\n";
+
+    #[test]
+    fn finds_the_exercises_a_chapter_hints_at() {
+        let md = "run `cargo run -p exercises -- hint chunk_frame`.\n\
+                  cargo run -p exercises -- hint lazy_head\n";
+        assert_eq!(hinted_exercises(md), ["chunk_frame", "lazy_head"]);
+    }
 
     #[test]
     fn finds_every_include() {

@@ -4,7 +4,7 @@
 //! lesson: a few dozen clients at a time. Lesson 05 moves to tokio tasks and
 //! serves thousands.
 
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::thread;
@@ -93,7 +93,7 @@ fn handle_connection(mut stream: TcpStream, handler: &impl Handler) {
 }
 
 /// Answers a request head that could not be read, if anyone is listening.
-fn refuse(stream: &mut TcpStream, e: request::Error) -> io::Result<()> {
+fn refuse(stream: &mut impl Write, e: request::Error) -> io::Result<()> {
     use request::Error::*;
     let status = match &e {
         Closed => return Ok(()),
@@ -135,5 +135,57 @@ fn close(mut stream: TcpStream) {
             Ok(0) | Err(_) => break,
             Ok(n) => drained += n,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::mask_date;
+
+    /// The status line and the reason that `refuse` answers `e` with.
+    fn answer(e: request::Error) -> String {
+        let mut out = Vec::new();
+        refuse(&mut out, e).unwrap();
+        if out.is_empty() {
+            return String::new();
+        }
+        let text = String::from_utf8(mask_date(&out)).unwrap();
+        let status = text.lines().next().unwrap();
+        let reason = text.rsplit("\r\n\r\n").next().unwrap();
+        format!("{status} | {}", reason.trim_end())
+    }
+
+    #[test]
+    fn each_bad_head_gets_its_status_and_reason() {
+        use request::Error::*;
+        let timeout = io::Error::from(io::ErrorKind::WouldBlock);
+        assert_eq!(
+            answer(Io(timeout)),
+            "HTTP/1.1 408 Request Timeout | \
+             the request head did not arrive within 10 s"
+        );
+        assert_eq!(
+            answer(TooLarge),
+            "HTTP/1.1 431 Request Header Fields Too Large | \
+             the request head is larger than 8192 bytes"
+        );
+        assert_eq!(
+            answer(Malformed("the method is not a token")),
+            "HTTP/1.1 400 Bad Request | the method is not a token"
+        );
+        assert_eq!(
+            answer(UnsupportedVersion),
+            "HTTP/1.1 505 HTTP Version Not Supported | \
+             only HTTP/1.0 and HTTP/1.1 are supported"
+        );
+    }
+
+    #[test]
+    fn nobody_is_answered_when_the_client_is_gone() {
+        use request::Error::*;
+        assert_eq!(answer(Closed), "");
+        let reset = io::Error::from(io::ErrorKind::ConnectionReset);
+        assert_eq!(answer(Io(reset)), "");
     }
 }
