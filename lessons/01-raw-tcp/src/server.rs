@@ -124,7 +124,8 @@ fn is_timeout(e: &io::Error) -> bool {
 /// Closing a socket that still has unread bytes from the client makes the
 /// kernel send a reset, which can destroy the response before the client
 /// reads it. So: send our FIN first, then read and discard what the client
-/// still sends, for a moment (the "lingering close" of RFC 9112 §9.6).
+/// still sends, for a moment: the close in stages of RFC 9112 §9.6, often
+/// called a "lingering close".
 fn close(mut stream: TcpStream) {
     let _ = stream.shutdown(Shutdown::Write);
     let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
