@@ -7,10 +7,19 @@
 //! # Layout
 //! - [`capture`]: the timed client. One [`capture::Read`] per `read(2)`, with
 //!   its arrival time and its place in the byte stream.
+//! - [`decode`]: the strict, incremental HTTP/1.1 response decoder: head,
+//!   chunks (size line as sent, data, offsets), trailers, end. The one
+//!   decoder in the workspace.
+//! - [`error`]: every protocol violation, with its byte offset and a
+//!   sentence that explains the rule.
 //!
-//! The strict chunked decoder, the headless `--json` output and the TUI grow
-//! on top of this capture (see `shared/DESIGN.md`, "Inspector contract").
+//! The headless `--json` output and the TUI grow on top of these (see `shared/DESIGN.md`, "Inspector contract").
 //! Every test in the workspace that checks wire bytes or timing goes through
 //! here, so there is one client, not one per lesson.
 
 pub mod capture;
+pub mod decode;
+pub mod error;
+
+pub use decode::{Decoder, Event, Framing, Status};
+pub use error::{Error, ErrorKind};

@@ -1,0 +1,848 @@
+//! The strict, incremental HTTP/1.1 response decoder: the one decoder in
+//! the workspace.
+//!
+//! Feed it bytes as they arrive, split any way at all; it calls back with
+//! [`Event`]s: the head, each chunk's size line, data and end, the trailers,
+//! and the end of the message. It stops exactly after the message's last
+//! byte; what follows belongs to the next message.
+//!
+//! It is strict on purpose. Where RFC 9112 lets a reader be lenient (a bare
+//! LF, whitespace in odd places), lenient readers have disagreed with each
+//! other about where a message ends, and that disagreement is what request
+//! smuggling exploits. An inspector's job is to point at the byte.
+//!
+//! Work is done in bulk: data is passed through as slices of the input, and
+//! lines are found with `memchr`. Only a head, size line or trailer line
+//! that is split across feeds is copied, into one reused buffer.
+
+use memchr::memchr;
+
+use crate::error::{Error, ErrorKind};
+
+/// The largest response head read before giving up.
+pub const MAX_HEAD: usize = 64 * 1024;
+/// The largest chunk size line, extensions included.
+pub const MAX_SIZE_LINE: usize = 16 * 1024;
+/// The largest trailer section.
+pub const MAX_TRAILERS: usize = 16 * 1024;
+/// The most header fields in a head.
+const MAX_FIELDS: usize = 128;
+
+/// How the end of the body is found (RFC 9112 §6.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// `Transfer-Encoding: chunked`: the last-chunk ends it.
+    Chunked,
+    /// `Content-Length: n`: after `n` bytes.
+    ContentLength(u64),
+    /// Neither: the server closes the connection to end it.
+    Close,
+    /// No body at all: a response to HEAD, a 1xx, 204 or 304.
+    None,
+}
+
+impl Framing {
+    /// The name used in the JSON `head` record.
+    pub fn name(self) -> &'static str {
+        match self {
+            Framing::Chunked => "chunked",
+            Framing::ContentLength(_) => "content-length",
+            Framing::Close => "close",
+            Framing::None => "none",
+        }
+    }
+}
+
+/// A header or trailer field. The value is bytes: HTTP allows obs-text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub name: String,
+    pub value: Vec<u8>,
+}
+
+/// A decoded response head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    /// The minor version: 1 for HTTP/1.1.
+    pub minor_version: u8,
+    pub status: u16,
+    pub reason: String,
+    pub fields: Vec<Field>,
+    pub framing: Framing,
+    /// The head's length in bytes, final empty line included.
+    pub len: usize,
+}
+
+/// What the decoder found. Offsets count from the response's first byte.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event<'a> {
+    /// A complete head. A 1xx head is followed by another head.
+    Head(Head),
+    /// A chunk's size line was read: `size_line` is exactly as sent, hex
+    /// digits and extensions, without its CRLF.
+    ChunkStart {
+        index: u64,
+        offset: u64,
+        size: u64,
+        size_line: &'a [u8],
+    },
+    /// Body bytes: part of the current chunk, or of a non-chunked body.
+    Data { offset: u64, bytes: &'a [u8] },
+    /// The CRLF after chunk `index` was read; `offset` is just past it.
+    ChunkEnd { index: u64, offset: u64 },
+    /// The last-chunk (size zero) was read.
+    LastChunk { offset: u64, size_line: &'a [u8] },
+    /// The trailer section, if it was not empty.
+    Trailers(Vec<Field>),
+    /// The message is complete; `offset` is just past its last byte.
+    End {
+        offset: u64,
+        chunks: u64,
+        body_bytes: u64,
+    },
+}
+
+/// The outcome of one [`Decoder::feed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Every byte was used and the message is not complete yet.
+    Partial,
+    /// The message ended after this many bytes of the input; the rest
+    /// belongs to the next message.
+    Complete(usize),
+}
+
+/// Where in the message the decoder is: one state per grammar position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum State {
+    Head,
+    ChunkSize,
+    ChunkData {
+        remaining: u64,
+    },
+    /// After a chunk's data: expecting CR.
+    ChunkCr,
+    /// After that CR: expecting LF.
+    ChunkLf,
+    Trailer,
+    Length {
+        remaining: u64,
+    },
+    UntilClose,
+    Done,
+    Failed(Error),
+}
+
+/// Decodes one HTTP/1.1 response (and any 1xx heads before it).
+#[derive(Debug)]
+pub struct Decoder {
+    state: State,
+    /// The offset of the next byte to be fed.
+    pos: u64,
+    /// A head or line split across feeds, and where it started.
+    line: Vec<u8>,
+    line_start: u64,
+    /// A response to HEAD has no body, whatever its head says.
+    head_request: bool,
+    chunks: u64,
+    body_bytes: u64,
+    trailers: Vec<Field>,
+    trailer_bytes: usize,
+}
+
+impl Decoder {
+    /// A decoder for the response to a request with `method`.
+    pub fn new(method: &str) -> Self {
+        Decoder {
+            state: State::Head,
+            pos: 0,
+            line: Vec::new(),
+            line_start: 0,
+            head_request: method.eq_ignore_ascii_case("HEAD"),
+            chunks: 0,
+            body_bytes: 0,
+            trailers: Vec::new(),
+            trailer_bytes: 0,
+        }
+    }
+
+    /// The offset of the next byte to be fed.
+    pub fn offset(&self) -> u64 {
+        self.pos
+    }
+
+    /// Decodes as much of `input` as belongs to this message, calling `on`
+    /// for each event. After an error, every later call returns it again.
+    pub fn feed(
+        &mut self,
+        mut input: &[u8],
+        on: &mut impl FnMut(Event<'_>),
+    ) -> Result<Status, Error> {
+        let len = input.len();
+        loop {
+            match &self.state {
+                State::Failed(e) => return Err(e.clone()),
+                State::Done => return Ok(Status::Complete(len - input.len())),
+                _ if input.is_empty() => return Ok(Status::Partial),
+                _ => {}
+            }
+            if let Err(e) = self.step(&mut input, on) {
+                self.state = State::Failed(e.clone());
+                return Err(e);
+            }
+        }
+    }
+
+    /// The connection closed: ends a close-delimited body, and is an error
+    /// anywhere else short of the end.
+    pub fn finish(
+        &mut self,
+        on: &mut impl FnMut(Event<'_>),
+    ) -> Result<(), Error> {
+        let what = match &self.state {
+            State::Done => return Ok(()),
+            State::Failed(e) => return Err(e.clone()),
+            State::UntilClose => {
+                self.end(on);
+                return Ok(());
+            }
+            State::Head if self.pos == 0 => "before sending a response",
+            State::Head => "in the middle of the response head",
+            State::ChunkSize if self.line.is_empty() => {
+                "where the next chunk's size line should start"
+            }
+            State::ChunkSize => "in the middle of a chunk size line",
+            State::ChunkData { .. } => "in the middle of a chunk's data",
+            State::ChunkCr | State::ChunkLf => "before the CRLF after a chunk",
+            State::Trailer => "before the empty line that ends a chunked body",
+            State::Length { .. } => "before Content-Length bytes arrived",
+        };
+        let e = Error {
+            offset: self.pos,
+            kind: ErrorKind::UnexpectedEof(what),
+        };
+        self.state = State::Failed(e.clone());
+        Err(e)
+    }
+
+    /// Takes at least one byte from `input`, or fails.
+    fn step(
+        &mut self,
+        input: &mut &[u8],
+        on: &mut impl FnMut(Event<'_>),
+    ) -> Result<(), Error> {
+        match self.state {
+            State::Head => self.read_head(input, on),
+            State::ChunkSize => {
+                let Some(line) = self.take_line(input, MAX_SIZE_LINE)? else {
+                    return Ok(());
+                };
+                let bytes = line.bytes(&self.line);
+                let content = check_crlf(bytes, self.line_start)?;
+                let size = parse_size_line(content)
+                    .map_err(|(at, kind)| self.error_at_line(at, kind))?;
+                let offset = self.line_start;
+                if size == 0 {
+                    on(Event::LastChunk {
+                        offset,
+                        size_line: content,
+                    });
+                    self.state = State::Trailer;
+                } else {
+                    on(Event::ChunkStart {
+                        index: self.chunks,
+                        offset,
+                        size,
+                        size_line: content,
+                    });
+                    self.state = State::ChunkData { remaining: size };
+                }
+                self.line.clear();
+                Ok(())
+            }
+            State::ChunkData { remaining } => {
+                let n = self.pass_data(input, remaining, on);
+                self.state = match remaining - n {
+                    0 => State::ChunkCr,
+                    remaining => State::ChunkData { remaining },
+                };
+                Ok(())
+            }
+            State::ChunkCr => {
+                match input[0] {
+                    b'\r' => {}
+                    b'\n' => return Err(self.error_at(0, ErrorKind::BareLf)),
+                    _ => {
+                        return Err(
+                            self.error_at(0, ErrorKind::MissingCrlfAfterData)
+                        );
+                    }
+                }
+                self.advance(input, 1);
+                self.state = State::ChunkLf;
+                Ok(())
+            }
+            State::ChunkLf => {
+                if input[0] != b'\n' {
+                    // The CR we took was a lone CR.
+                    return Err(Error {
+                        offset: self.pos - 1,
+                        kind: ErrorKind::BareCr,
+                    });
+                }
+                self.advance(input, 1);
+                on(Event::ChunkEnd {
+                    index: self.chunks,
+                    offset: self.pos,
+                });
+                self.chunks += 1;
+                self.state = State::ChunkSize;
+                Ok(())
+            }
+            State::Trailer => self.read_trailer(input, on),
+            State::Length { remaining } => {
+                let n = self.pass_data(input, remaining, on);
+                if remaining == n {
+                    self.end(on);
+                } else {
+                    self.state = State::Length {
+                        remaining: remaining - n,
+                    };
+                }
+                Ok(())
+            }
+            State::UntilClose => {
+                self.pass_data(input, u64::MAX, on);
+                Ok(())
+            }
+            State::Done | State::Failed(_) => unreachable!("feed checks first"),
+        }
+    }
+
+    /// Passes up to `max` bytes of body through, without copying.
+    fn pass_data(
+        &mut self,
+        input: &mut &[u8],
+        max: u64,
+        on: &mut impl FnMut(Event<'_>),
+    ) -> u64 {
+        let n =
+            usize::try_from(max).map_or(input.len(), |m| m.min(input.len()));
+        on(Event::Data {
+            offset: self.pos,
+            bytes: &input[..n],
+        });
+        self.advance(input, n);
+        self.body_bytes += n as u64;
+        n as u64
+    }
+
+    fn read_head(
+        &mut self,
+        input: &mut &[u8],
+        on: &mut impl FnMut(Event<'_>),
+    ) -> Result<(), Error> {
+        // httparse needs the whole head in one slice. Collect at most
+        // MAX_HEAD bytes of it, then give back what lies past its end.
+        if self.line.is_empty() {
+            self.line_start = self.pos;
+        }
+        let before = self.line.len();
+        let take = input.len().min(MAX_HEAD + 1 - before);
+        self.line.extend_from_slice(&input[..take]);
+
+        let mut fields = [httparse::EMPTY_HEADER; MAX_FIELDS];
+        let mut parsed = httparse::Response::new(&mut fields);
+        let len = match parsed.parse(&self.line) {
+            Ok(httparse::Status::Complete(len)) => len,
+            Ok(httparse::Status::Partial) if self.line.len() > MAX_HEAD => {
+                return Err(Error {
+                    offset: self.line_start + MAX_HEAD as u64,
+                    kind: ErrorKind::HeadTooLarge,
+                });
+            }
+            Ok(httparse::Status::Partial) => {
+                self.advance(input, take);
+                return Ok(());
+            }
+            // httparse does not say where. (Looking for a bare CR or LF
+            // here would make the answer depend on how the bytes were
+            // split, so the head's start it is.)
+            Err(e) => {
+                return Err(Error {
+                    offset: self.line_start,
+                    kind: ErrorKind::InvalidHead(httparse_reason(e)),
+                });
+            }
+        };
+        // httparse accepts bare LF line endings; this decoder does not.
+        if let Some(e) = line_ending_error(&self.line[..len], self.line_start) {
+            return Err(e);
+        }
+        let status = parsed.code.unwrap_or_default();
+        let fields: Vec<Field> = parsed
+            .headers
+            .iter()
+            .map(|h| Field {
+                name: h.name.to_owned(),
+                value: h.value.to_vec(),
+            })
+            .collect();
+        let framing =
+            framing(status, &fields, self.head_request).map_err(|kind| {
+                Error {
+                    offset: self.line_start,
+                    kind,
+                }
+            })?;
+        let head = Head {
+            minor_version: parsed.version.unwrap_or(1),
+            status,
+            reason: parsed.reason.unwrap_or_default().to_owned(),
+            fields,
+            framing,
+            len,
+        };
+        self.line.clear();
+        self.advance(input, len - before);
+        on(Event::Head(head));
+
+        self.state = match framing {
+            // An interim response: the final one follows (RFC 9110 §15.2),
+            // except after 101, when the connection changes protocol.
+            Framing::None if (100..200).contains(&status) && status != 101 => {
+                State::Head
+            }
+            Framing::None | Framing::ContentLength(0) => {
+                self.end(on);
+                State::Done
+            }
+            Framing::ContentLength(n) => State::Length { remaining: n },
+            Framing::Chunked => State::ChunkSize,
+            Framing::Close => State::UntilClose,
+        };
+        Ok(())
+    }
+
+    /// Reads one trailer line; the empty line ends the message.
+    fn read_trailer(
+        &mut self,
+        input: &mut &[u8],
+        on: &mut impl FnMut(Event<'_>),
+    ) -> Result<(), Error> {
+        let limit = MAX_TRAILERS - self.trailer_bytes;
+        let Some(line) = self.take_line(input, limit).map_err(|e| Error {
+            kind: match e.kind {
+                ErrorKind::ChunkExtensionTooLong => ErrorKind::TrailersTooLong,
+                kind => kind,
+            },
+            ..e
+        })?
+        else {
+            return Ok(());
+        };
+        let bytes = line.bytes(&self.line);
+        self.trailer_bytes += bytes.len();
+        let content = check_crlf(bytes, self.line_start)?;
+        if content.is_empty() {
+            if !self.trailers.is_empty() {
+                on(Event::Trailers(std::mem::take(&mut self.trailers)));
+            }
+            self.line.clear();
+            self.end(on);
+            self.state = State::Done;
+            return Ok(());
+        }
+        let field = parse_field_line(content)
+            .map_err(|(at, kind)| self.error_at_line(at, kind))?;
+        self.trailers.push(field);
+        self.line.clear();
+        Ok(())
+    }
+
+    /// Takes one line, up to and including its LF. `None` means the line
+    /// is not complete yet: all of `input` was kept for later.
+    fn take_line<'i>(
+        &mut self,
+        input: &mut &'i [u8],
+        limit: usize,
+    ) -> Result<Option<Line<'i>>, Error> {
+        if self.line.is_empty() {
+            self.line_start = self.pos;
+        }
+        let too_long = |this: &Self| Error {
+            offset: this.line_start + limit as u64,
+            kind: ErrorKind::ChunkExtensionTooLong,
+        };
+        match memchr(b'\n', input) {
+            None => {
+                if self.line.len() + input.len() > limit {
+                    return Err(too_long(self));
+                }
+                self.line.extend_from_slice(input);
+                self.advance(input, input.len());
+                Ok(None)
+            }
+            Some(lf) => {
+                if self.line.len() + lf > limit {
+                    return Err(too_long(self));
+                }
+                let taken = &input[..=lf];
+                self.advance(input, lf + 1);
+                if self.line.is_empty() {
+                    Ok(Some(Line::Input(taken)))
+                } else {
+                    self.line.extend_from_slice(taken);
+                    Ok(Some(Line::Buffered))
+                }
+            }
+        }
+    }
+
+    fn advance(&mut self, input: &mut &[u8], n: usize) {
+        *input = &input[n..];
+        self.pos += n as u64;
+    }
+
+    fn end(&mut self, on: &mut impl FnMut(Event<'_>)) {
+        on(Event::End {
+            offset: self.pos,
+            chunks: self.chunks,
+            body_bytes: self.body_bytes,
+        });
+        self.state = State::Done;
+    }
+
+    /// An error `at` bytes past the next unread byte.
+    fn error_at(&self, at: usize, kind: ErrorKind) -> Error {
+        Error {
+            offset: self.pos + at as u64,
+            kind,
+        }
+    }
+
+    /// An error `at` bytes into the line just read.
+    fn error_at_line(&self, at: usize, kind: ErrorKind) -> Error {
+        Error {
+            offset: self.line_start + at as u64,
+            kind,
+        }
+    }
+}
+
+/// A complete line: still in the input, or gathered in the line buffer.
+enum Line<'i> {
+    Input(&'i [u8]),
+    Buffered,
+}
+
+impl<'i> Line<'i> {
+    fn bytes<'a>(&self, buffer: &'a [u8]) -> &'a [u8]
+    where
+        'i: 'a,
+    {
+        match self {
+            Line::Input(bytes) => bytes,
+            Line::Buffered => buffer,
+        }
+    }
+}
+
+/// Checks that `line` (ending in LF) ends in CRLF and has no other CR, and
+/// returns it without its CRLF.
+fn check_crlf(line: &[u8], start: u64) -> Result<&[u8], Error> {
+    let lf = line.len() - 1;
+    if lf == 0 || line[lf - 1] != b'\r' {
+        return Err(Error {
+            offset: start + lf as u64,
+            kind: ErrorKind::BareLf,
+        });
+    }
+    let content = &line[..lf - 1];
+    match memchr(b'\r', content) {
+        Some(cr) => Err(Error {
+            offset: start + cr as u64,
+            kind: ErrorKind::BareCr,
+        }),
+        None => Ok(content),
+    }
+}
+
+/// The first LF without CR, or CR without LF, in `bytes`.
+fn line_ending_error(bytes: &[u8], start: u64) -> Option<Error> {
+    let mut from = 0;
+    while let Some(i) = memchr::memchr2(b'\r', b'\n', &bytes[from..]) {
+        let i = from + i;
+        let kind = match bytes[i] {
+            b'\n' => ErrorKind::BareLf,
+            _ if bytes.get(i + 1) == Some(&b'\n') => {
+                from = i + 2;
+                continue;
+            }
+            // A CR at the very end may be followed by its LF later.
+            _ if i + 1 == bytes.len() => return None,
+            _ => ErrorKind::BareCr,
+        };
+        return Some(Error {
+            offset: start + i as u64,
+            kind,
+        });
+    }
+    None
+}
+
+/// Parses `chunk-size [ chunk-ext ]` (RFC 9112 §7.1):
+///
+/// ```text
+/// chunk-size     = 1*HEXDIG
+/// chunk-ext      = *( BWS ";" BWS chunk-ext-name
+///                     [ BWS "=" BWS chunk-ext-val ] )
+/// chunk-ext-name = token
+/// chunk-ext-val  = token / quoted-string
+/// ```
+///
+/// Errors carry the index of the offending byte.
+fn parse_size_line(line: &[u8]) -> Result<u64, (usize, ErrorKind)> {
+    let digits = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    if digits == 0 {
+        return Err(match line.first() {
+            None => (0, ErrorKind::EmptyChunkSize),
+            Some(&b) => (0, ErrorKind::InvalidChunkSize(b)),
+        });
+    }
+    let mut size: u64 = 0;
+    for (i, &b) in line[..digits].iter().enumerate() {
+        let digit = u64::from(hex_value(b));
+        size = size
+            .checked_mul(16)
+            .and_then(|s| s.checked_add(digit))
+            .ok_or((i, ErrorKind::ChunkSizeOverflow))?;
+    }
+    parse_extensions(line, digits)?;
+    Ok(size)
+}
+
+fn parse_extensions(
+    line: &[u8],
+    mut i: usize,
+) -> Result<(), (usize, ErrorKind)> {
+    use ErrorKind::InvalidChunkExtension as Bad;
+    while i < line.len() {
+        let ws = skip_bws(line, i);
+        match line.get(ws) {
+            Some(b';') => i = skip_bws(line, ws + 1),
+            // Right after the digits, say what is wrong with the size.
+            Some(&b) if ws == i && is_first_after_size(line, i) => {
+                return Err((i, ErrorKind::InvalidChunkSize(b)));
+            }
+            None if is_first_after_size(line, i) => {
+                return Err((i, ErrorKind::InvalidChunkSize(line[i])));
+            }
+            None => return Err((i, Bad("whitespace at the end of the line"))),
+            Some(_) => {
+                return Err((ws, Bad("expected `;` before an extension")));
+            }
+        }
+        let name = token_len(&line[i..]);
+        if name == 0 {
+            return Err((i, Bad("an extension needs a name (a token)")));
+        }
+        i += name;
+        let ws = skip_bws(line, i);
+        if line.get(ws) != Some(&b'=') {
+            continue; // a name alone; the loop checks what follows
+        }
+        i = skip_bws(line, ws + 1);
+        i = match line.get(i) {
+            Some(b'"') => quoted_string_end(line, i)?,
+            Some(_) if token_len(&line[i..]) > 0 => i + token_len(&line[i..]),
+            _ => {
+                return Err((
+                    i,
+                    Bad("`=` must be followed by a token or a quoted string"),
+                ));
+            }
+        };
+    }
+    Ok(())
+}
+
+/// Whether `i` is the first byte after the size's hex digits.
+fn is_first_after_size(line: &[u8], i: usize) -> bool {
+    line[..i].iter().all(u8::is_ascii_hexdigit)
+}
+
+/// `quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE`; returns the
+/// index just past the closing quote.
+fn quoted_string_end(
+    line: &[u8],
+    open: usize,
+) -> Result<usize, (usize, ErrorKind)> {
+    use ErrorKind::InvalidChunkExtension as Bad;
+    let mut i = open + 1;
+    while let Some(&b) = line.get(i) {
+        match b {
+            b'"' => return Ok(i + 1),
+            // quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
+            b'\\' => match line.get(i + 1) {
+                Some(&next)
+                    if next == b'\t' || next >= 0x20 && next != 0x7f =>
+                {
+                    i += 2
+                }
+                _ => {
+                    return Err((
+                        i,
+                        Bad("a backslash must escape a visible character"),
+                    ));
+                }
+            },
+            // qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text
+            b'\t' | 0x20..=0x7e | 0x80..=0xff => i += 1,
+            _ => {
+                return Err((
+                    i,
+                    Bad("a control character inside a quoted string"),
+                ));
+            }
+        }
+    }
+    Err((open, Bad("a quoted string is not closed")))
+}
+
+/// `BWS = *( SP / HTAB )`
+fn skip_bws(line: &[u8], mut i: usize) -> usize {
+    while matches!(line.get(i), Some(b' ' | b'\t')) {
+        i += 1;
+    }
+    i
+}
+
+/// The length of the token at the start of `bytes`.
+fn token_len(bytes: &[u8]) -> usize {
+    bytes.iter().take_while(|&&b| is_tchar(b)).count()
+}
+
+/// `tchar` (RFC 9110 §5.6.2).
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+fn hex_value(b: u8) -> u8 {
+    match b {
+        b'0'..=b'9' => b - b'0',
+        b'a'..=b'f' => b - b'a' + 10,
+        _ => b - b'A' + 10,
+    }
+}
+
+/// `field-line = field-name ":" OWS field-value OWS` (RFC 9112 §5).
+fn parse_field_line(line: &[u8]) -> Result<Field, (usize, ErrorKind)> {
+    use ErrorKind::InvalidTrailer as Bad;
+    if matches!(line[0], b' ' | b'\t') {
+        return Err((0, ErrorKind::ObsFold));
+    }
+    let name = token_len(line);
+    match line.get(name) {
+        _ if name == 0 => {
+            return Err((0, Bad("the field name is not a token")));
+        }
+        Some(b':') => {}
+        Some(b' ' | b'\t') => {
+            return Err((
+                name,
+                Bad("whitespace between the name and the colon"),
+            ));
+        }
+        _ => {
+            return Err((
+                name,
+                Bad("the field name is not followed by a colon"),
+            ));
+        }
+    }
+    let value = &line[name + 1..];
+    if let Some(at) = value
+        .iter()
+        .position(|&b| b < 0x20 && b != b'\t' || b == 0x7f)
+    {
+        return Err((name + 1 + at, Bad("a control character in the value")));
+    }
+    let trimmed = value.trim_ascii();
+    Ok(Field {
+        name: String::from_utf8_lossy(&line[..name]).into_owned(),
+        value: trimmed.to_vec(),
+    })
+}
+
+/// Decides the framing from the head (RFC 9112 §6.3).
+fn framing(
+    status: u16,
+    fields: &[Field],
+    head_request: bool,
+) -> Result<Framing, ErrorKind> {
+    if head_request
+        || (100..200).contains(&status)
+        || status == 204
+        || status == 304
+    {
+        return Ok(Framing::None);
+    }
+    let values = |name: &'static str| {
+        fields
+            .iter()
+            .filter(move |f| f.name.eq_ignore_ascii_case(name))
+            .flat_map(|f| f.value.split(|&b| b == b','))
+            .map(<[u8]>::trim_ascii)
+    };
+    let codings: Vec<&[u8]> = values("transfer-encoding")
+        .filter(|c| !c.is_empty())
+        .collect();
+    let lengths: Vec<&[u8]> = values("content-length").collect();
+    if !codings.is_empty() {
+        if !lengths.is_empty() {
+            return Err(ErrorKind::ConflictingFraming);
+        }
+        let is_chunked = |c: &[u8]| c.eq_ignore_ascii_case(b"chunked");
+        // chunked at most once (RFC 9112 §7.1). A response whose last
+        // coding is not chunked is read until the server closes (§6.3).
+        return match codings.iter().filter(|c| is_chunked(c)).count() {
+            0 => Ok(Framing::Close),
+            1 if codings.last().is_some_and(|c| is_chunked(c)) => {
+                Ok(Framing::Chunked)
+            }
+            1 => Ok(Framing::Close),
+            _ => Err(ErrorKind::InvalidTransferEncoding),
+        };
+    }
+    let Some(first) = lengths.first() else {
+        return Ok(Framing::Close);
+    };
+    if first.is_empty()
+        || !first.iter().all(u8::is_ascii_digit)
+        || lengths.iter().any(|l| l != first)
+    {
+        return Err(ErrorKind::InvalidContentLength);
+    }
+    let n = std::str::from_utf8(first)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .ok_or(ErrorKind::InvalidContentLength)?;
+    Ok(Framing::ContentLength(n))
+}
+
+fn httparse_reason(e: httparse::Error) -> &'static str {
+    match e {
+        httparse::Error::HeaderName => "a header name is not a token",
+        httparse::Error::HeaderValue => "a header value has a forbidden byte",
+        httparse::Error::NewLine => "a line ending is malformed",
+        httparse::Error::Status => "the status code is not three digits",
+        httparse::Error::Token => "the status line has a forbidden byte",
+        httparse::Error::TooManyHeaders => {
+            "there are more than 128 header fields"
+        }
+        httparse::Error::Version => {
+            "the status line does not start with HTTP/1.x"
+        }
+    }
+}

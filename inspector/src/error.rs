@@ -1,0 +1,177 @@
+//! What can be wrong with a response, where, and why it matters.
+
+use std::fmt;
+
+/// A protocol error: what went wrong, and the offset of the offending byte
+/// from the first byte of the response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub offset: u64,
+    pub kind: ErrorKind,
+}
+
+/// Every way a response can break the rules, one variant per rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// httparse refused the status line or a header field.
+    InvalidHead(&'static str),
+    /// The head is larger than [`crate::decode::MAX_HEAD`].
+    HeadTooLarge,
+    /// A line ends in LF without CR.
+    BareLf,
+    /// A CR is not followed by LF.
+    BareCr,
+    /// Both `Transfer-Encoding` and `Content-Length` (RFC 9112 §6.3).
+    ConflictingFraming,
+    /// `Content-Length` is not digits, or its values differ.
+    InvalidContentLength,
+    /// `chunked` appears more than once.
+    InvalidTransferEncoding,
+    /// The size line has no hex digits at all.
+    EmptyChunkSize,
+    /// A byte that is not a hex digit, a `;` or whitespace before one.
+    InvalidChunkSize(u8),
+    /// The size does not fit in 64 bits.
+    ChunkSizeOverflow,
+    /// A chunk extension breaks `chunk-ext` grammar.
+    InvalidChunkExtension(&'static str),
+    /// The size line (extensions included) is over 16 KiB.
+    ChunkExtensionTooLong,
+    /// The chunk's data is not followed by CRLF.
+    MissingCrlfAfterData,
+    /// A trailer line breaks `field-line` grammar.
+    InvalidTrailer(&'static str),
+    /// A trailer line starts with whitespace: obsolete line folding.
+    ObsFold,
+    /// The trailer section is over 16 KiB.
+    TrailersTooLong,
+    /// The connection closed before the message was complete.
+    UnexpectedEof(&'static str),
+}
+
+impl ErrorKind {
+    /// A stable, machine-readable name: the `kind` of a JSON error record.
+    pub fn name(&self) -> &'static str {
+        use ErrorKind::*;
+        match self {
+            InvalidHead(_) => "invalid_head",
+            HeadTooLarge => "head_too_large",
+            BareLf => "bare_lf",
+            BareCr => "bare_cr",
+            ConflictingFraming => "conflicting_framing",
+            InvalidContentLength => "invalid_content_length",
+            InvalidTransferEncoding => "invalid_transfer_encoding",
+            EmptyChunkSize => "empty_chunk_size",
+            InvalidChunkSize(_) => "invalid_chunk_size",
+            ChunkSizeOverflow => "chunk_size_overflow",
+            InvalidChunkExtension(_) => "invalid_chunk_extension",
+            ChunkExtensionTooLong => "chunk_extension_too_long",
+            MissingCrlfAfterData => "missing_crlf_after_data",
+            InvalidTrailer(_) => "invalid_trailer",
+            ObsFold => "obs_fold",
+            TrailersTooLong => "trailers_too_long",
+            UnexpectedEof(_) => "unexpected_eof",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    /// One sentence a learner understands: what is wrong, and the rule.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use ErrorKind::*;
+        match self {
+            InvalidHead(why) => {
+                write!(f, "the response head is malformed: {why}")
+            }
+            HeadTooLarge => write!(
+                f,
+                "the response head is over {} KiB without ending in an empty line",
+                crate::decode::MAX_HEAD / 1024
+            ),
+            BareLf => f.write_str(
+                "a line ends in LF without CR; HTTP/1.1 lines end in CRLF \
+                 (RFC 9112 §2.2), and readers that disagree on this can be \
+                 made to disagree on where a message ends",
+            ),
+            BareCr => f.write_str(
+                "a CR is not followed by LF; a lone CR is never allowed in \
+                 HTTP/1.1 framing (RFC 9112 §2.2)",
+            ),
+            ConflictingFraming => f.write_str(
+                "the head has both Transfer-Encoding and Content-Length; \
+                 RFC 9112 §6.3 says to treat this as an error, since two \
+                 readers may pick different ones (request smuggling)",
+            ),
+            InvalidContentLength => f.write_str(
+                "Content-Length must be one decimal number (RFC 9110 §8.6); \
+                 a list of different values or a non-digit is unrecoverable",
+            ),
+            InvalidTransferEncoding => f.write_str(
+                "chunked appears more than once in Transfer-Encoding; a \
+                 sender must not apply it twice (RFC 9112 §7.1)",
+            ),
+            EmptyChunkSize => f.write_str(
+                "the chunk size line is empty; it must start with at least \
+                 one hex digit (chunk-size = 1*HEXDIG)",
+            ),
+            InvalidChunkSize(b' ' | b'\t') => f.write_str(
+                "whitespace after the chunk size is only allowed before a \
+                 `;` extension (RFC 9112 §7.1.1)",
+            ),
+            InvalidChunkSize(b'x' | b'X') => f.write_str(
+                "the chunk size has a 0x prefix; it must be bare hex digits \
+                 (chunk-size = 1*HEXDIG)",
+            ),
+            InvalidChunkSize(b'+' | b'-') => f.write_str(
+                "the chunk size has a sign; it must be bare hex digits \
+                 (chunk-size = 1*HEXDIG)",
+            ),
+            InvalidChunkSize(b) => write!(
+                f,
+                "byte {b:#04x} is not a hex digit; the size line is \
+                 chunk-size [ chunk-ext ] CRLF (RFC 9112 §7.1)"
+            ),
+            ChunkSizeOverflow => f.write_str(
+                "the chunk size does not fit in 64 bits; a reader that \
+                 wraps around would see a different, small size",
+            ),
+            InvalidChunkExtension(why) => write!(
+                f,
+                "the chunk extension is malformed: {why} (chunk-ext = \
+                 *( BWS \";\" BWS name [ BWS \"=\" BWS value ] ), RFC 9112 §7.1.1)"
+            ),
+            ChunkExtensionTooLong => f.write_str(
+                "the chunk size line is over 16 KiB; endless extensions are \
+                 a known way to exhaust a reader's memory",
+            ),
+            MissingCrlfAfterData => f.write_str(
+                "the chunk's data is not followed by CRLF: the size line \
+                 promised a different number of bytes than were sent",
+            ),
+            InvalidTrailer(why) => {
+                write!(f, "a trailer field is malformed: {why}")
+            }
+            ObsFold => f.write_str(
+                "a trailer line starts with whitespace (obsolete line \
+                 folding), which RFC 9112 §5.2 forbids in new messages",
+            ),
+            TrailersTooLong => {
+                f.write_str("the trailer section is over 16 KiB")
+            }
+            UnexpectedEof(what) => {
+                write!(
+                    f,
+                    "the connection closed {what}: the message is incomplete"
+                )
+            }
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "at byte {}: {}", self.offset, self.kind)
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,535 @@
+//! The decoder against a table of valid and invalid responses, each run
+//! three ways: whole, split at every byte offset, and one byte at a time.
+//! The events and the outcome must be the same every time.
+
+use inspector::{Decoder, Event, Framing, Status};
+
+/// What the decoder reported, with data gathered per chunk so that the way
+/// the input was split does not show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Rec {
+    Head(u16, Framing),
+    Chunk {
+        offset: u64,
+        line: Vec<u8>,
+        size: u64,
+        data: Vec<u8>,
+        end: Option<u64>,
+    },
+    Last(u64, Vec<u8>),
+    Trailers(Vec<(String, Vec<u8>)>),
+    Body(Vec<u8>),
+    End(u64, u64, u64),
+}
+
+type Outcome = Result<u64, (&'static str, u64)>;
+
+fn record(recs: &mut Vec<Rec>, event: Event<'_>) {
+    match event {
+        Event::Head(h) => recs.push(Rec::Head(h.status, h.framing)),
+        Event::ChunkStart {
+            offset,
+            size,
+            size_line,
+            ..
+        } => recs.push(Rec::Chunk {
+            offset,
+            line: size_line.to_vec(),
+            size,
+            data: Vec::new(),
+            end: None,
+        }),
+        Event::Data { bytes, .. } => match recs.last_mut() {
+            Some(Rec::Chunk {
+                data, end: None, ..
+            })
+            | Some(Rec::Body(data)) => data.extend_from_slice(bytes),
+            _ => recs.push(Rec::Body(bytes.to_vec())),
+        },
+        Event::ChunkEnd { offset, .. } => match recs.last_mut() {
+            Some(Rec::Chunk { end, .. }) => *end = Some(offset),
+            other => panic!("ChunkEnd after {other:?}"),
+        },
+        Event::LastChunk { offset, size_line } => {
+            recs.push(Rec::Last(offset, size_line.to_vec()))
+        }
+        Event::Trailers(fields) => recs.push(Rec::Trailers(
+            fields.into_iter().map(|f| (f.name, f.value)).collect(),
+        )),
+        Event::End {
+            offset,
+            chunks,
+            body_bytes,
+        } => recs.push(Rec::End(offset, chunks, body_bytes)),
+    }
+}
+
+/// Feeds `pieces` in order, then reports the end of the connection.
+fn decode(method: &str, pieces: &[&[u8]]) -> (Vec<Rec>, Outcome) {
+    let mut decoder = Decoder::new(method);
+    let mut recs = Vec::new();
+    let mut fed = 0;
+    for piece in pieces {
+        match decoder.feed(piece, &mut |e| record(&mut recs, e)) {
+            Ok(Status::Partial) => fed += piece.len() as u64,
+            Ok(Status::Complete(n)) => return (recs, Ok(fed + n as u64)),
+            Err(e) => return (recs, Err((e.kind.name(), e.offset))),
+        }
+    }
+    let outcome = match decoder.finish(&mut |e| record(&mut recs, e)) {
+        Ok(()) => Ok(fed),
+        Err(e) => Err((e.kind.name(), e.offset)),
+    };
+    (recs, outcome)
+}
+
+/// Decodes `input` whole, split at every offset, and byte by byte; asserts
+/// all agree, and returns the result.
+fn decode_every_way(method: &str, input: &[u8]) -> (Vec<Rec>, Outcome) {
+    let whole = decode(method, &[input]);
+    for at in 0..=input.len() {
+        let (a, b) = input.split_at(at);
+        assert_eq!(decode(method, &[a, b]), whole, "split at {at}");
+    }
+    let bytes: Vec<&[u8]> = input.chunks(1).collect();
+    assert_eq!(decode(method, &bytes), whole, "byte by byte");
+    whole
+}
+
+const HEAD: &str = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+const H: u64 = HEAD.len() as u64;
+
+fn chunked(body: &str) -> Vec<u8> {
+    format!("{HEAD}{body}").into_bytes()
+}
+
+/// Each chunk's size line and data, as text.
+fn chunks_of(recs: &[Rec]) -> Vec<(String, String)> {
+    recs.iter()
+        .filter_map(|r| match r {
+            Rec::Chunk { line, data, .. } => Some((
+                String::from_utf8_lossy(line).into_owned(),
+                String::from_utf8_lossy(data).into_owned(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A name, a chunked body, and its chunks' size lines and data.
+type ChunkedCase = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
+#[test]
+fn valid_chunked_bodies() {
+    let cases: &[ChunkedCase] = &[
+        (
+            "two chunks",
+            "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+            &[("5", "hello"), ("6", " world")],
+        ),
+        (
+            "upper and lower hex",
+            "A\r\n0123456789\r\na\r\nabcdefghij\r\n0\r\n\r\n",
+            &[("A", "0123456789"), ("a", "abcdefghij")],
+        ),
+        (
+            "leading zeros",
+            "0005\r\nhello\r\n000\r\n\r\n",
+            &[("0005", "hello")],
+        ),
+        (
+            "extensions, quoted strings with escapes",
+            "5;a=b;c\r\nhello\r\n5 ; n = \"q\\\"u;o=ted\" ;x\r\nworld\r\n0;last\r\n\r\n",
+            &[
+                ("5;a=b;c", "hello"),
+                ("5 ; n = \"q\\\"u;o=ted\" ;x", "world"),
+            ],
+        ),
+        (
+            "CRLF inside data",
+            "4\r\n\r\n\r\n\r\n0\r\n\r\n",
+            &[("4", "\r\n\r\n")],
+        ),
+        (
+            "a fake last-chunk inside data",
+            "5\r\n0\r\n\r\n\r\n0\r\n\r\n",
+            &[("5", "0\r\n\r\n")],
+        ),
+        ("no chunks at all", "0\r\n\r\n", &[]),
+    ];
+    for &(name, body, expected) in cases {
+        let input = chunked(body);
+        let (recs, outcome) = decode_every_way("GET", &input);
+        assert_eq!(outcome, Ok(input.len() as u64), "{name}: {recs:?}");
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|&(l, d)| (l.into(), d.into()))
+            .collect();
+        assert_eq!(chunks_of(&recs), expected, "{name}");
+        let body_bytes: u64 =
+            expected.iter().map(|(_, d)| d.len() as u64).sum();
+        assert_eq!(
+            recs.last(),
+            Some(&Rec::End(
+                input.len() as u64,
+                expected.len() as u64,
+                body_bytes
+            )),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn chunk_offsets_point_at_size_lines_and_past_crlfs() {
+    let input = chunked("5\r\nhello\r\n0\r\n\r\n");
+    let (recs, _) = decode_every_way("GET", &input);
+    assert_eq!(
+        recs,
+        [
+            Rec::Head(200, Framing::Chunked),
+            Rec::Chunk {
+                offset: H,
+                line: b"5".to_vec(),
+                size: 5,
+                data: b"hello".to_vec(),
+                end: Some(H + 10),
+            },
+            Rec::Last(H + 10, b"0".to_vec()),
+            Rec::End(H + 15, 1, 5),
+        ]
+    );
+}
+
+#[test]
+fn trailers() {
+    let input = chunked("3\r\nabc\r\n0\r\nX-Sum: abc \r\nEmpty:\r\n\r\n");
+    let (recs, outcome) = decode_every_way("GET", &input);
+    assert_eq!(outcome, Ok(input.len() as u64));
+    assert!(recs.contains(&Rec::Trailers(vec![
+        ("X-Sum".into(), b"abc".to_vec()),
+        ("Empty".into(), b"".to_vec()),
+    ])));
+}
+
+#[test]
+fn decoding_stops_exactly_after_the_message() {
+    let next = "HTTP/1.1 204 No Content\r\n\r\n";
+    let input = chunked(&format!("2\r\nhi\r\n0\r\n\r\n{next}"));
+    let (_, outcome) = decode_every_way("GET", &input);
+    assert_eq!(outcome, Ok((input.len() - next.len()) as u64));
+}
+
+#[test]
+fn invalid_chunked_bodies_name_the_rule_and_the_byte() {
+    let huge_ext = format!("5;{}\r\nhello\r\n0\r\n\r\n", "a".repeat(17 * 1024));
+    let cases: &[(&str, &str, &str, u64)] = &[
+        // Bare LF and bare CR, in every position.
+        (
+            "bare LF after the size",
+            "5\nhello\r\n0\r\n\r\n",
+            "bare_lf",
+            1,
+        ),
+        ("bare LF after data", "5\r\nhello\n0\r\n\r\n", "bare_lf", 8),
+        ("bare LF after the last-chunk", "0\n\r\n", "bare_lf", 1),
+        ("bare LF ending the trailers", "0\r\n\n", "bare_lf", 3),
+        ("bare LF after a trailer", "0\r\nX: y\n\r\n", "bare_lf", 7),
+        (
+            "bare LF after an extension",
+            "5;a=b\nhello\r\n0\r\n\r\n",
+            "bare_lf",
+            5,
+        ),
+        (
+            "bare CR in the size line",
+            "5\rx\r\nhello\r\n0\r\n\r\n",
+            "bare_cr",
+            1,
+        ),
+        ("bare CR after data", "5\r\nhello\rX0\r\n\r\n", "bare_cr", 8),
+        ("bare CR in a trailer", "0\r\nX: y\rz\r\n\r\n", "bare_cr", 7),
+        ("bare CR ending the trailers", "0\r\n\rX\r\n", "bare_cr", 3),
+        // The data is not where the size said.
+        (
+            "missing CRLF after data",
+            "5\r\nhelloX\r\n0\r\n\r\n",
+            "missing_crlf_after_data",
+            8,
+        ),
+        (
+            "size too small",
+            "3\r\nhello\r\n0\r\n\r\n",
+            "missing_crlf_after_data",
+            6,
+        ),
+        // The size itself.
+        (
+            "size overflow",
+            "10000000000000000\r\n",
+            "chunk_size_overflow",
+            16,
+        ),
+        ("empty size line", "\r\nhello\r\n", "empty_chunk_size", 0),
+        (
+            "space before the size",
+            " 5\r\nhello\r\n",
+            "invalid_chunk_size",
+            0,
+        ),
+        (
+            "space after the size",
+            "5 \r\nhello\r\n",
+            "invalid_chunk_size",
+            1,
+        ),
+        ("plus sign", "+5\r\nhello\r\n", "invalid_chunk_size", 0),
+        ("minus sign", "-5\r\nhello\r\n", "invalid_chunk_size", 0),
+        ("0x prefix", "0x5\r\nhello\r\n", "invalid_chunk_size", 1),
+        ("not hex", "5g\r\nhello\r\n", "invalid_chunk_size", 1),
+        // Extensions.
+        (
+            "extension without a name",
+            "5;\r\nhello\r\n",
+            "invalid_chunk_extension",
+            2,
+        ),
+        (
+            "extension value missing",
+            "5;a=\r\nhello\r\n",
+            "invalid_chunk_extension",
+            4,
+        ),
+        (
+            "unclosed quoted string",
+            "5;a=\"b\r\nhello\r\n",
+            "invalid_chunk_extension",
+            4,
+        ),
+        (
+            "whitespace at the end",
+            "5;a \r\nhello\r\n",
+            "invalid_chunk_extension",
+            3,
+        ),
+        (
+            "huge extension",
+            &huge_ext,
+            "chunk_extension_too_long",
+            16 * 1024,
+        ),
+        // Trailers.
+        ("obs-fold trailer", "0\r\nX: a\r\n b\r\n\r\n", "obs_fold", 9),
+        (
+            "space before the colon",
+            "0\r\nX : a\r\n\r\n",
+            "invalid_trailer",
+            4,
+        ),
+        (
+            "trailer without colon",
+            "0\r\nnope\r\n\r\n",
+            "invalid_trailer",
+            7,
+        ),
+        // Truncated.
+        ("truncated data", "5\r\nhel", "unexpected_eof", 6),
+        (
+            "truncated before the next size",
+            "5\r\nhello\r\n",
+            "unexpected_eof",
+            10,
+        ),
+        ("truncated in the trailers", "0\r\n", "unexpected_eof", 3),
+    ];
+    for &(name, body, kind, at) in cases {
+        let (_, outcome) = decode_every_way("GET", &chunked(body));
+        assert_eq!(outcome, Err((kind, H + at)), "{name}");
+    }
+}
+
+#[test]
+fn framing_follows_rfc_9112_section_6_3() {
+    let cases: &[(&str, &str, &str, Result<Framing, &str>)] = &[
+        (
+            "content-length",
+            "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+            "GET",
+            Ok(Framing::ContentLength(5)),
+        ),
+        (
+            "repeated equal lengths",
+            "HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\nhello",
+            "GET",
+            Ok(Framing::ContentLength(5)),
+        ),
+        (
+            "read until close",
+            "HTTP/1.1 200 OK\r\n\r\nhello",
+            "GET",
+            Ok(Framing::Close),
+        ),
+        (
+            "chunked not last: until close",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\nhello",
+            "GET",
+            Ok(Framing::Close),
+        ),
+        (
+            "HEAD has no body",
+            "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n",
+            "HEAD",
+            Ok(Framing::None),
+        ),
+        (
+            "204 has no body",
+            "HTTP/1.1 204 No Content\r\n\r\n",
+            "GET",
+            Ok(Framing::None),
+        ),
+        (
+            "304 has no body",
+            "HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n",
+            "GET",
+            Ok(Framing::None),
+        ),
+        (
+            "both TE and CL",
+            "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "GET",
+            Err("conflicting_framing"),
+        ),
+        (
+            "chunked twice",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n",
+            "GET",
+            Err("invalid_transfer_encoding"),
+        ),
+        (
+            "two lengths",
+            "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+            "GET",
+            Err("invalid_content_length"),
+        ),
+        (
+            "a signed length",
+            "HTTP/1.1 200 OK\r\nContent-Length: +5\r\n\r\n",
+            "GET",
+            Err("invalid_content_length"),
+        ),
+        (
+            "bare LF in the head",
+            "HTTP/1.1 200 OK\nContent-Length: 0\r\n\r\n",
+            "GET",
+            Err("bare_lf"),
+        ),
+        (
+            "not HTTP",
+            "SSH-2.0-OpenSSH_9.2\r\n\r\n",
+            "GET",
+            Err("invalid_head"),
+        ),
+    ];
+    for &(name, input, method, expected) in cases {
+        let (recs, outcome) = decode_every_way(method, input.as_bytes());
+        match expected {
+            Ok(framing) => {
+                assert!(
+                    matches!(recs[0], Rec::Head(_, f) if f == framing),
+                    "{name}: {recs:?}"
+                );
+                assert_eq!(outcome, Ok(input.len() as u64), "{name}");
+                let body = input.split("\r\n\r\n").nth(1).unwrap();
+                let got: Vec<u8> = recs
+                    .iter()
+                    .filter_map(|r| match r {
+                        Rec::Body(b) => Some(b.clone()),
+                        _ => None,
+                    })
+                    .flatten()
+                    .collect();
+                assert_eq!(got, body.as_bytes(), "{name}");
+            }
+            Err(kind) => {
+                assert_eq!(outcome.map_err(|e| e.0), Err(kind), "{name}")
+            }
+        }
+    }
+}
+
+#[test]
+fn an_interim_response_is_followed_by_the_final_one() {
+    let input =
+        b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n\
+                  HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi";
+    let (recs, outcome) = decode_every_way("GET", input);
+    assert_eq!(outcome, Ok(input.len() as u64));
+    assert_eq!(recs[0], Rec::Head(103, Framing::None));
+    assert_eq!(recs[1], Rec::Head(200, Framing::ContentLength(2)));
+}
+
+#[test]
+fn a_close_before_the_length_is_an_error() {
+    let input = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello";
+    let (_, outcome) = decode_every_way("GET", input);
+    assert_eq!(outcome, Err(("unexpected_eof", input.len() as u64)));
+}
+
+#[test]
+fn a_head_too_large_is_an_error() {
+    let mut input = b"HTTP/1.1 200 OK\r\nX: ".to_vec();
+    input.resize(70 * 1024, b'a');
+    let (_, outcome) = decode("GET", &[&input]);
+    assert_eq!(outcome, Err(("head_too_large", 64 * 1024)));
+}
+
+mod random {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Bytes that matter to chunked framing, so random bodies get deep
+    /// into the grammar instead of failing at the first byte.
+    fn framing_byte() -> impl Strategy<Value = u8> {
+        prop_oneof![
+            prop::sample::select(
+                b"0123456789abcdefABCDEF;= \t\"\\\r\n:xX".to_vec()
+            ),
+            any::<u8>(),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Whatever the bytes and however they are split, nothing panics
+        /// and the outcome is the one of the whole input.
+        #[test]
+        fn any_body_any_split(
+            body in prop::collection::vec(framing_byte(), 0..120),
+            cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..6),
+        ) {
+            let input = [HEAD.as_bytes(), &body].concat();
+            let mut at: Vec<usize> = cuts.iter().map(|c| c.index(input.len() + 1)).collect();
+            at.sort_unstable();
+            let mut pieces = Vec::new();
+            let mut from = 0;
+            for &to in &at {
+                pieces.push(&input[from..to]);
+                from = to;
+            }
+            pieces.push(&input[from..]);
+            prop_assert_eq!(decode("GET", &pieces), decode("GET", &[&input]));
+        }
+
+        /// Entirely random bytes, head included, never panic the decoder.
+        #[test]
+        fn any_bytes(input in prop::collection::vec(any::<u8>(), 0..300)) {
+            let bytes: Vec<&[u8]> = input.chunks(7).collect();
+            prop_assert_eq!(decode("GET", &bytes), decode("GET", &[&input]));
+        }
+    }
+}
