@@ -57,34 +57,76 @@ impl Capture {
 /// the server closes the connection.
 pub fn fetch(addr: SocketAddr, request: &[u8]) -> io::Result<Capture> {
     let stream = TcpStream::connect(addr)?;
-    // The request goes out in one write, so Nagle could only delay it, never
-    // help: disable it.
     stream.set_nodelay(true)?;
     exchange(stream, request)
 }
 
 /// Writes `request` on an already connected `stream` and reads until the
 /// server closes it. Use this to set socket options before the exchange.
-pub fn exchange(mut stream: TcpStream, request: &[u8]) -> io::Result<Capture> {
+pub fn exchange(stream: TcpStream, request: &[u8]) -> io::Result<Capture> {
     stream.set_read_timeout(Some(READ_TIMEOUT))?;
-    stream.write_all(request)?;
-    let start = Instant::now();
-
+    let mut live = Live::start(stream, request)?;
     let mut capture = Capture::default();
-    // One large buffer: a read returns whatever the kernel has, up to this.
-    let mut buf = vec![0; 64 * 1024];
-    loop {
-        let len = match stream.read(&mut buf) {
-            Ok(0) => return Ok(capture),
-            Ok(len) => len,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        // Timestamp first, then copy: the copy is not part of the arrival.
-        let at = start.elapsed();
+    while let Some((at, bytes)) = live.next_read()? {
         let offset = capture.bytes.len();
-        capture.reads.push(Read { at, offset, len });
-        capture.bytes.extend_from_slice(&buf[..len]);
+        capture.reads.push(Read {
+            at,
+            offset,
+            len: bytes.len(),
+        });
+        capture.bytes.extend_from_slice(bytes);
+    }
+    Ok(capture)
+}
+
+/// A connection being read as the bytes arrive.
+#[derive(Debug)]
+pub struct Live {
+    stream: TcpStream,
+    start: Instant,
+    buf: Vec<u8>,
+}
+
+impl Live {
+    /// Connects to `addr` with `TCP_NODELAY` and writes `request`.
+    pub fn connect(addr: SocketAddr, request: &[u8]) -> io::Result<Live> {
+        let stream = TcpStream::connect(addr)?;
+        // The request goes out in one write, so Nagle could only delay it,
+        // never help: disable it.
+        stream.set_nodelay(true)?;
+        Live::start(stream, request)
+    }
+
+    /// Writes `request` on a connected stream. Times count from here.
+    pub fn start(mut stream: TcpStream, request: &[u8]) -> io::Result<Live> {
+        stream.write_all(request)?;
+        Ok(Live {
+            stream,
+            start: Instant::now(),
+            // One large buffer: a read returns whatever the kernel has.
+            buf: vec![0; 256 * 1024],
+        })
+    }
+
+    /// The next read: when it returned, and its bytes. `None` when the
+    /// server has closed the connection.
+    pub fn next_read(&mut self) -> io::Result<Option<(Duration, &[u8])>> {
+        loop {
+            match self.stream.read(&mut self.buf) {
+                Ok(0) => return Ok(None),
+                // Timestamp first: handling the bytes is not their arrival.
+                Ok(len) => {
+                    return Ok(Some((self.start.elapsed(), &self.buf[..len])));
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// The time since the request was written.
+    pub fn elapsed(&self) -> Duration {
+        self.start.elapsed()
     }
 }
 

@@ -73,6 +73,7 @@ pub struct Head {
     pub len: usize,
 }
 
+// ANCHOR: events
 /// What the decoder found. Offsets count from the response's first byte.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event<'a> {
@@ -90,8 +91,13 @@ pub enum Event<'a> {
     Data { offset: u64, bytes: &'a [u8] },
     /// The CRLF after chunk `index` was read; `offset` is just past it.
     ChunkEnd { index: u64, offset: u64 },
-    /// The last-chunk (size zero) was read.
-    LastChunk { offset: u64, size_line: &'a [u8] },
+    /// The last-chunk (size zero) was read; `index` is the number of
+    /// chunks before it.
+    LastChunk {
+        index: u64,
+        offset: u64,
+        size_line: &'a [u8],
+    },
     /// The trailer section, if it was not empty.
     Trailers(Vec<Field>),
     /// The message is complete; `offset` is just past its last byte.
@@ -111,7 +117,9 @@ pub enum Status {
     /// belongs to the next message.
     Complete(usize),
 }
+// ANCHOR_END: events
 
+// ANCHOR: state
 /// Where in the message the decoder is: one state per grammar position.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum State {
@@ -132,6 +140,7 @@ enum State {
     Done,
     Failed(Error),
 }
+// ANCHOR_END: state
 
 /// Decodes one HTTP/1.1 response (and any 1xx heads before it).
 #[derive(Debug)]
@@ -171,6 +180,7 @@ impl Decoder {
         self.pos
     }
 
+    // ANCHOR: feed
     /// Decodes as much of `input` as belongs to this message, calling `on`
     /// for each event. After an error, every later call returns it again.
     pub fn feed(
@@ -192,7 +202,9 @@ impl Decoder {
             }
         }
     }
+    // ANCHOR_END: feed
 
+    // ANCHOR: finish
     /// The connection closed: ends a close-delimited body, and is an error
     /// anywhere else short of the end.
     pub fn finish(
@@ -224,6 +236,7 @@ impl Decoder {
         self.state = State::Failed(e.clone());
         Err(e)
     }
+    // ANCHOR_END: finish
 
     /// Takes at least one byte from `input`, or fails.
     fn step(
@@ -233,6 +246,7 @@ impl Decoder {
     ) -> Result<(), Error> {
         match self.state {
             State::Head => self.read_head(input, on),
+            // ANCHOR: chunk_size
             State::ChunkSize => {
                 let Some(line) = self.take_line(input, MAX_SIZE_LINE)? else {
                     return Ok(());
@@ -244,6 +258,7 @@ impl Decoder {
                 let offset = self.line_start;
                 if size == 0 {
                     on(Event::LastChunk {
+                        index: self.chunks,
                         offset,
                         size_line: content,
                     });
@@ -260,6 +275,8 @@ impl Decoder {
                 self.line.clear();
                 Ok(())
             }
+            // ANCHOR_END: chunk_size
+            // ANCHOR: chunk_body
             State::ChunkData { remaining } => {
                 let n = self.pass_data(input, remaining, on);
                 self.state = match remaining - n {
@@ -299,6 +316,7 @@ impl Decoder {
                 self.state = State::ChunkSize;
                 Ok(())
             }
+            // ANCHOR_END: chunk_body
             State::Trailer => self.read_trailer(input, on),
             State::Length { remaining } => {
                 let n = self.pass_data(input, remaining, on);
@@ -319,6 +337,7 @@ impl Decoder {
         }
     }
 
+    // ANCHOR: pass_data
     /// Passes up to `max` bytes of body through, without copying.
     fn pass_data(
         &mut self,
@@ -336,6 +355,7 @@ impl Decoder {
         self.body_bytes += n as u64;
         n as u64
     }
+    // ANCHOR_END: pass_data
 
     fn read_head(
         &mut self,
@@ -407,6 +427,7 @@ impl Decoder {
         self.advance(input, len - before);
         on(Event::Head(head));
 
+        // ANCHOR: interim
         self.state = match framing {
             // An interim response: the final one follows (RFC 9110 §15.2),
             // except after 101, when the connection changes protocol.
@@ -421,6 +442,7 @@ impl Decoder {
             Framing::Chunked => State::ChunkSize,
             Framing::Close => State::UntilClose,
         };
+        // ANCHOR_END: interim
         Ok(())
     }
 
@@ -460,6 +482,7 @@ impl Decoder {
         Ok(())
     }
 
+    // ANCHOR: take_line
     /// Takes one line, up to and including its LF. `None` means the line
     /// is not complete yet: all of `input` was kept for later.
     fn take_line<'i>(
@@ -498,6 +521,7 @@ impl Decoder {
             }
         }
     }
+    // ANCHOR_END: take_line
 
     fn advance(&mut self, input: &mut &[u8], n: usize) {
         *input = &input[n..];
@@ -548,6 +572,7 @@ impl<'i> Line<'i> {
     }
 }
 
+// ANCHOR: check_crlf
 /// Checks that `line` (ending in LF) ends in CRLF and has no other CR, and
 /// returns it without its CRLF.
 fn check_crlf(line: &[u8], start: u64) -> Result<&[u8], Error> {
@@ -567,6 +592,7 @@ fn check_crlf(line: &[u8], start: u64) -> Result<&[u8], Error> {
         None => Ok(content),
     }
 }
+// ANCHOR_END: check_crlf
 
 /// The first LF without CR, or CR without LF, in `bytes`.
 fn line_ending_error(bytes: &[u8], start: u64) -> Option<Error> {
@@ -591,6 +617,7 @@ fn line_ending_error(bytes: &[u8], start: u64) -> Option<Error> {
     None
 }
 
+// ANCHOR: parse_size_line
 /// Parses `chunk-size [ chunk-ext ]` (RFC 9112 §7.1):
 ///
 /// ```text
@@ -621,7 +648,9 @@ fn parse_size_line(line: &[u8]) -> Result<u64, (usize, ErrorKind)> {
     parse_extensions(line, digits)?;
     Ok(size)
 }
+// ANCHOR_END: parse_size_line
 
+// ANCHOR: parse_extensions
 fn parse_extensions(
     line: &[u8],
     mut i: usize,
@@ -666,12 +695,14 @@ fn parse_extensions(
     }
     Ok(())
 }
+// ANCHOR_END: parse_extensions
 
 /// Whether `i` is the first byte after the size's hex digits.
 fn is_first_after_size(line: &[u8], i: usize) -> bool {
     line[..i].iter().all(u8::is_ascii_hexdigit)
 }
 
+// ANCHOR: quoted_string_end
 /// `quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE`; returns the
 /// index just past the closing quote.
 fn quoted_string_end(
@@ -709,6 +740,7 @@ fn quoted_string_end(
     }
     Err((open, Bad("a quoted string is not closed")))
 }
+// ANCHOR_END: quoted_string_end
 
 /// `BWS = *( SP / HTAB )`
 fn skip_bws(line: &[u8], mut i: usize) -> usize {
@@ -775,6 +807,7 @@ fn parse_field_line(line: &[u8]) -> Result<Field, (usize, ErrorKind)> {
     })
 }
 
+// ANCHOR: framing
 /// Decides the framing from the head (RFC 9112 §6.3).
 fn framing(
     status: u16,
@@ -830,6 +863,7 @@ fn framing(
         .ok_or(ErrorKind::InvalidContentLength)?;
     Ok(Framing::ContentLength(n))
 }
+// ANCHOR_END: framing
 
 fn httparse_reason(e: httparse::Error) -> &'static str {
     match e {

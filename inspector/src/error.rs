@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+// ANCHOR: error
 /// A protocol error: what went wrong, and the offset of the offending byte
 /// from the first byte of the response.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +49,7 @@ pub enum ErrorKind {
     /// The connection closed before the message was complete.
     UnexpectedEof(&'static str),
 }
+// ANCHOR_END: error
 
 impl ErrorKind {
     /// A stable, machine-readable name: the `kind` of a JSON error record.

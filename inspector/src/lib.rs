@@ -20,6 +20,9 @@
 pub mod capture;
 pub mod decode;
 pub mod error;
+pub mod output;
+pub mod session;
+pub mod target;
 
 pub use decode::{Decoder, Event, Framing, Status};
 pub use error::{Error, ErrorKind};

@@ -50,9 +50,9 @@ fn record(recs: &mut Vec<Rec>, event: Event<'_>) {
             Some(Rec::Chunk { end, .. }) => *end = Some(offset),
             other => panic!("ChunkEnd after {other:?}"),
         },
-        Event::LastChunk { offset, size_line } => {
-            recs.push(Rec::Last(offset, size_line.to_vec()))
-        }
+        Event::LastChunk {
+            offset, size_line, ..
+        } => recs.push(Rec::Last(offset, size_line.to_vec())),
         Event::Trailers(fields) => recs.push(Rec::Trailers(
             fields.into_iter().map(|f| (f.name, f.value)).collect(),
         )),
@@ -64,6 +64,7 @@ fn record(recs: &mut Vec<Rec>, event: Event<'_>) {
     }
 }
 
+// ANCHOR: decode
 /// Feeds `pieces` in order, then reports the end of the connection.
 fn decode(method: &str, pieces: &[&[u8]]) -> (Vec<Rec>, Outcome) {
     let mut decoder = Decoder::new(method);
@@ -82,7 +83,9 @@ fn decode(method: &str, pieces: &[&[u8]]) -> (Vec<Rec>, Outcome) {
     };
     (recs, outcome)
 }
+// ANCHOR_END: decode
 
+// ANCHOR: decode_every_way
 /// Decodes `input` whole, split at every offset, and byte by byte; asserts
 /// all agree, and returns the result.
 fn decode_every_way(method: &str, input: &[u8]) -> (Vec<Rec>, Outcome) {
@@ -95,6 +98,7 @@ fn decode_every_way(method: &str, input: &[u8]) -> (Vec<Rec>, Outcome) {
     assert_eq!(decode(method, &bytes), whole, "byte by byte");
     whole
 }
+// ANCHOR_END: decode_every_way
 
 const HEAD: &str = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
 const H: u64 = HEAD.len() as u64;
@@ -216,6 +220,7 @@ fn trailers() {
     ])));
 }
 
+// ANCHOR: stops_exactly
 #[test]
 fn decoding_stops_exactly_after_the_message() {
     let next = "HTTP/1.1 204 No Content\r\n\r\n";
@@ -223,6 +228,7 @@ fn decoding_stops_exactly_after_the_message() {
     let (_, outcome) = decode_every_way("GET", &input);
     assert_eq!(outcome, Ok((input.len() - next.len()) as u64));
 }
+// ANCHOR_END: stops_exactly
 
 #[test]
 fn invalid_chunked_bodies_name_the_rule_and_the_byte() {
@@ -267,6 +273,7 @@ fn invalid_chunked_bodies_name_the_rule_and_the_byte() {
             "missing_crlf_after_data",
             6,
         ),
+        // ANCHOR: size_cases
         // The size itself.
         (
             "size overflow",
@@ -291,6 +298,7 @@ fn invalid_chunked_bodies_name_the_rule_and_the_byte() {
         ("minus sign", "-5\r\nhello\r\n", "invalid_chunk_size", 0),
         ("0x prefix", "0x5\r\nhello\r\n", "invalid_chunk_size", 1),
         ("not hex", "5g\r\nhello\r\n", "invalid_chunk_size", 1),
+        // ANCHOR_END: size_cases
         // Extensions.
         (
             "extension without a name",
@@ -346,10 +354,12 @@ fn invalid_chunked_bodies_name_the_rule_and_the_byte() {
         ),
         ("truncated in the trailers", "0\r\n", "unexpected_eof", 3),
     ];
+    // ANCHOR: invalid_loop
     for &(name, body, kind, at) in cases {
         let (_, outcome) = decode_every_way("GET", &chunked(body));
         assert_eq!(outcome, Err((kind, H + at)), "{name}");
     }
+    // ANCHOR_END: invalid_loop
 }
 
 #[test]
@@ -491,6 +501,7 @@ mod random {
     use super::*;
     use proptest::prelude::*;
 
+    // ANCHOR: any_body_any_split
     /// Bytes that matter to chunked framing, so random bodies get deep
     /// into the grammar instead of failing at the first byte.
     fn framing_byte() -> impl Strategy<Value = u8> {
@@ -524,6 +535,7 @@ mod random {
             pieces.push(&input[from..]);
             prop_assert_eq!(decode("GET", &pieces), decode("GET", &[&input]));
         }
+        // ANCHOR_END: any_body_any_split
 
         /// Entirely random bytes, head included, never panic the decoder.
         #[test]

@@ -1,0 +1,178 @@
+//! `inspector`: watch every chunk of an HTTP/1.1 response arrive.
+//!
+//! `inspector --json URL` prints one JSON record per line, `--plain` prints
+//! aligned lines, and `--file PATH` decodes a captured response instead of
+//! connecting.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Read};
+use std::net::ToSocketAddrs;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use inspector::capture::Live;
+use inspector::output::{Json, Output, Plain};
+use inspector::session::{Record, Session};
+use inspector::target::Target;
+
+/// Watch every chunk of an HTTP/1.1 response arrive: its size line as sent,
+/// its bytes, and when it came.
+#[derive(Debug, Parser)]
+#[command(name = "inspector", version)]
+struct Args {
+    /// The URL to request, such as http://127.0.0.1:7878/
+    #[arg(required_unless_present = "file")]
+    url: Option<String>,
+
+    /// One JSON record per line (head, chunk, data, trailers, end, error)
+    #[arg(long, conflicts_with = "plain")]
+    json: bool,
+
+    /// Aligned human-readable lines (the default, for now)
+    #[arg(long)]
+    plain: bool,
+
+    /// Decode a raw captured response (status line, headers, body) from
+    /// PATH, or - for standard input, instead of connecting
+    #[arg(long, value_name = "PATH", conflicts_with = "url")]
+    file: Option<PathBuf>,
+
+    /// The most bytes of each chunk or read to print; more is marked
+    /// truncated
+    #[arg(long, value_name = "N", default_value_t = 4096)]
+    max_data: usize,
+
+    /// The request method
+    #[arg(short = 'X', long, default_value = "GET")]
+    method: String,
+
+    /// An extra request header, `Name: value`; repeat for more
+    #[arg(short = 'H', long = "header", value_name = "FIELD")]
+    headers: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let stdout = BufWriter::new(io::stdout().lock());
+    let mut out: Box<dyn Output> = if args.json {
+        Box::new(Json(stdout))
+    } else {
+        Box::new(Plain::new(stdout))
+    };
+    let result = match &args.file {
+        Some(path) => decode_file(&args, path, &mut *out),
+        None => watch(&args, &mut *out),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        // A protocol error: its record says what.
+        Ok(false) => ExitCode::FAILURE,
+        // `inspector ... | head` closed our output: nothing left to say.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("inspector: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Requests the URL and prints each record as its bytes arrive. Returns
+/// whether the response was complete and valid.
+fn watch(args: &Args, out: &mut dyn Output) -> io::Result<bool> {
+    let url = args.url.as_deref().unwrap_or_default();
+    let target: Target = url.parse().map_err(io::Error::other)?;
+    let addr = target
+        .authority()
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| io::Error::other(format!("{url}: no address")))?;
+    let request = target.request(&args.method, &args.headers);
+    let mut live = Live::connect(addr, &request).map_err(|e| {
+        io::Error::new(e.kind(), format!("cannot connect to {addr}: {e}"))
+    })?;
+    let mut session = Session::new(&args.method, args.max_data);
+    let mut printer = Printer::new(out);
+    loop {
+        match live.next_read() {
+            Ok(Some((at, bytes))) => {
+                session.read(at, bytes, &mut |r| printer.print(&r));
+            }
+            Ok(None) => session.eof(live.elapsed(), &mut |r| printer.print(&r)),
+            Err(e) => {
+                printer.flush()?;
+                return Err(e);
+            }
+        }
+        // Each read's records go out at once: this is a live view.
+        printer.flush()?;
+        if session.is_done() {
+            return Ok(printer.ok);
+        }
+    }
+}
+
+/// Decodes a captured response from a file or stdin. Times are 0.
+fn decode_file(
+    args: &Args,
+    path: &PathBuf,
+    out: &mut dyn Output,
+) -> io::Result<bool> {
+    let mut input: Box<dyn Read> = if path.as_os_str() == "-" {
+        Box::new(io::stdin().lock())
+    } else {
+        Box::new(File::open(path).map_err(|e| {
+            io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+        })?)
+    };
+    let mut session = Session::new(&args.method, args.max_data);
+    let mut printer = Printer::new(out);
+    let mut buf = vec![0; 256 * 1024];
+    while !session.is_done() {
+        match input.read(&mut buf)? {
+            0 => session.eof(Duration::ZERO, &mut |r| printer.print(&r)),
+            n => {
+                session.read(Duration::ZERO, &buf[..n], &mut |r| {
+                    printer.print(&r)
+                });
+            }
+        }
+    }
+    printer.flush()?;
+    Ok(printer.ok)
+}
+
+/// Prints records, remembering the first failure to write and whether an
+/// error record went by.
+struct Printer<'a> {
+    out: &'a mut dyn Output,
+    ok: bool,
+    failed: Option<io::Error>,
+}
+
+impl<'a> Printer<'a> {
+    fn new(out: &'a mut dyn Output) -> Self {
+        Printer {
+            out,
+            ok: true,
+            failed: None,
+        }
+    }
+
+    fn print(&mut self, record: &Record) {
+        if matches!(record, Record::Error { .. }) {
+            self.ok = false;
+        }
+        if self.failed.is_none() {
+            self.failed = self.out.record(record).err();
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self.failed.take() {
+            Some(e) => Err(e),
+            None => self.out.flush(),
+        }
+    }
+}

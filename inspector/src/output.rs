@@ -1,0 +1,147 @@
+//! The headless outputs: `--json` (one record per line, the contract) and
+//! `--plain` (aligned lines for people).
+
+use std::io::{self, Write};
+
+use crate::session::{Chunk, Record};
+
+/// Where records go.
+pub trait Output {
+    fn record(&mut self, record: &Record) -> io::Result<()>;
+
+    /// Pushes out what is buffered: called after every read, since this
+    /// is a live view.
+    fn flush(&mut self) -> io::Result<()>;
+}
+
+/// `--json`: each record as one line of JSON.
+#[derive(Debug)]
+pub struct Json<W>(pub W);
+
+impl<W: Write> Output for Json<W> {
+    fn record(&mut self, record: &Record) -> io::Result<()> {
+        serde_json::to_writer(&mut self.0, record)?;
+        self.0.write_all(b"\n")
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// `--plain`: one aligned line per record, with the time since the
+/// previous chunk or read, so a stall stands out.
+#[derive(Debug)]
+pub struct Plain<W> {
+    out: W,
+    previous_ms: Option<f64>,
+}
+
+impl<W: Write> Plain<W> {
+    pub fn new(out: W) -> Self {
+        Plain {
+            out,
+            previous_ms: None,
+        }
+    }
+
+    /// The time column and the Δ column for an arrival at `t_ms`.
+    fn times(&mut self, t_ms: f64) -> String {
+        let delta = match self.previous_ms.replace(t_ms) {
+            Some(previous) => format!("{:+10.1}", t_ms - previous),
+            None => " ".repeat(10),
+        };
+        format!("{t_ms:>10.1} {delta}")
+    }
+}
+
+impl<W: Write> Output for Plain<W> {
+    fn record(&mut self, record: &Record) -> io::Result<()> {
+        let line = match record {
+            Record::Head {
+                t_ms,
+                status,
+                reason,
+                version,
+                headers,
+                framing,
+                bytes,
+            } => {
+                let mut line = format!(
+                    "{:>10.1} {:10} {version} {status} {reason}  framing: {framing}, \
+                     head {bytes} bytes\n",
+                    t_ms, ""
+                );
+                for [name, value] in headers {
+                    line += &format!("{:21} {name}: {value}\n", "");
+                }
+                line.pop();
+                line
+            }
+            Record::Chunk(Chunk {
+                index,
+                t_ms,
+                size_line,
+                size,
+                data,
+                reads,
+                ..
+            }) => {
+                format!(
+                    "{} chunk {index:<5} {:<12} {size:>8} B {reads:>3} read{}  {}",
+                    self.times(*t_ms),
+                    format!("{size_line:?}"),
+                    if *reads == 1 { " " } else { "s" },
+                    preview(data, 40),
+                )
+            }
+            Record::Data {
+                t_ms, len, data, ..
+            } => {
+                format!(
+                    "{} data  {len:>8} B  {}",
+                    self.times(*t_ms),
+                    preview(data, 40)
+                )
+            }
+            Record::Trailers { headers } => {
+                let fields: Vec<String> =
+                    headers.iter().map(|[n, v]| format!("{n}: {v}")).collect();
+                format!("{:21} trailers: {}", "", fields.join(", "))
+            }
+            Record::End {
+                t_ms,
+                chunks,
+                body_bytes,
+            } => format!(
+                "{t_ms:>10.1} {:10} end: {chunks} chunks, {body_bytes} body bytes",
+                ""
+            ),
+            Record::Error {
+                t_ms,
+                offset,
+                message,
+                ..
+            } => {
+                format!(
+                    "{t_ms:>10.1} {:10} error at byte {offset}: {message}",
+                    ""
+                )
+            }
+        };
+        writeln!(self.out, "{line}")
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// The first `width` characters of `text`, control characters escaped.
+fn preview(text: &str, width: usize) -> String {
+    let escaped: String = text.escape_debug().collect();
+    match escaped.char_indices().nth(width) {
+        Some((cut, _)) => format!("{}…", &escaped[..cut]),
+        None => escaped,
+    }
+}

@@ -1,0 +1,274 @@
+//! The `inspector` binary end to end, against real servers on loopback:
+//! a scripted one that sends exact bytes with pauses, and curl as a second
+//! opinion on the framing.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener};
+use std::process::{Command, Output, Stdio};
+use std::thread;
+use std::time::Duration;
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_inspector");
+const HEAD: &[u8] = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+
+/// Serves `pieces` to every client, pausing `gap` between them, then
+/// closes. Reads the request head first, as a server would.
+fn server(pieces: Vec<Vec<u8>>, gap: Duration) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let mut stream = stream.unwrap();
+            stream.set_nodelay(true).unwrap();
+            let pieces = pieces.clone();
+            thread::spawn(move || {
+                let mut head = Vec::new();
+                let mut buf = [0; 1024];
+                while !head.ends_with(b"\r\n\r\n") {
+                    match stream.read(&mut buf) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                for (i, piece) in pieces.iter().enumerate() {
+                    if i > 0 {
+                        thread::sleep(gap);
+                    }
+                    if stream.write_all(piece).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+fn inspector(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().unwrap()
+}
+
+fn records(out: &Output) -> Vec<Value> {
+    String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+fn chunked_pieces() -> Vec<Vec<u8>> {
+    vec![
+        [HEAD, b"5\r\nhello\r\n"].concat(),
+        b"7;note=\"a \\\"b\\\"\"\r\n, world\r\n".to_vec(),
+        b"0\r\nX-Checksum: 42\r\n\r\n".to_vec(),
+    ]
+}
+
+#[test]
+fn json_has_one_record_per_head_chunk_trailers_and_end() {
+    let addr = server(chunked_pieces(), Duration::from_millis(60));
+    let out = inspector(&["--json", &format!("http://{addr}/x")]);
+    assert!(out.status.success(), "{out:?}");
+    let recs = records(&out);
+    let types: Vec<&str> =
+        recs.iter().map(|r| r["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        ["head", "chunk", "chunk", "chunk", "trailers", "end"]
+    );
+
+    assert_eq!(recs[0]["status"], 200);
+    assert_eq!(recs[0]["version"], "HTTP/1.1");
+    assert_eq!(recs[0]["framing"], "chunked");
+    assert_eq!(recs[0]["headers"][0][0], "Transfer-Encoding");
+
+    assert_eq!(recs[1]["index"], 0);
+    assert_eq!(recs[1]["size_line"], "5");
+    assert_eq!(recs[1]["size"], 5);
+    assert_eq!(recs[1]["data"], "hello");
+    assert_eq!(recs[1]["data_hex"], "68656c6c6f");
+    assert_eq!(recs[1]["reads"], 1);
+    assert_eq!(recs[2]["size_line"], "7;note=\"a \\\"b\\\"\"");
+    assert_eq!(recs[2]["data"], ", world");
+    assert_eq!(recs[3]["size"], 0);
+    assert_eq!(recs[3]["last"], true);
+    assert_eq!(
+        recs[4]["headers"],
+        serde_json::json!([["X-Checksum", "42"]])
+    );
+    assert_eq!(recs[5]["chunks"], 2);
+    assert_eq!(recs[5]["body_bytes"], 12);
+
+    // Each chunk is timed by its own arrival: one pause apart.
+    let t = |i: usize| recs[i]["t_ms"].as_f64().unwrap();
+    assert!(t(2) - t(1) >= 40.0, "{recs:?}");
+    assert!(t(3) - t(2) >= 40.0, "{recs:?}");
+    assert!(recs[2]["t_first_ms"].as_f64().unwrap() <= t(2));
+}
+
+#[test]
+fn a_chunk_split_over_reads_counts_its_reads() {
+    // One chunk's size line, data and CRLF arrive in three pieces.
+    let pieces = vec![
+        [HEAD, b"a\r\n01234"].concat(),
+        b"56789".to_vec(),
+        b"\r\n0\r\n\r\n".to_vec(),
+    ];
+    let addr = server(pieces, Duration::from_millis(50));
+    let recs = records(&inspector(&["--json", &format!("http://{addr}/")]));
+    assert_eq!(recs[1]["data"], "0123456789");
+    assert_eq!(recs[1]["reads"], 3);
+    let (first, last) = (
+        recs[1]["t_first_ms"].as_f64().unwrap(),
+        recs[1]["t_ms"].as_f64().unwrap(),
+    );
+    assert!(last - first >= 80.0, "{recs:?}");
+}
+
+#[test]
+fn a_protocol_error_is_a_record_with_its_offset_and_exit_code_1() {
+    let addr = server(
+        vec![[HEAD, b"5\r\nhello\r\n0x5\r\n"].concat()],
+        Duration::ZERO,
+    );
+    let out = inspector(&["--json", &format!("http://{addr}/")]);
+    assert_eq!(out.status.code(), Some(1));
+    let recs = records(&out);
+    // What came before the error is still there.
+    assert_eq!(recs[1]["data"], "hello");
+    let error = recs.last().unwrap();
+    assert_eq!(error["type"], "error");
+    assert_eq!(error["kind"], "invalid_chunk_size");
+    assert_eq!(error["offset"], HEAD.len() + 10 + 1);
+    assert!(error["message"].as_str().unwrap().contains("0x prefix"));
+}
+
+#[test]
+fn a_close_before_the_end_is_an_error() {
+    let addr = server(vec![[HEAD, b"5\r\nhel"].concat()], Duration::ZERO);
+    let out = inspector(&["--json", &format!("http://{addr}/")]);
+    assert_eq!(out.status.code(), Some(1));
+    let error = records(&out).pop().unwrap();
+    assert_eq!(error["kind"], "unexpected_eof");
+    assert_eq!(error["offset"], HEAD.len() + 6);
+}
+
+#[test]
+fn max_data_caps_each_chunk_and_marks_it() {
+    let addr = server(chunked_pieces(), Duration::ZERO);
+    let recs = records(&inspector(&[
+        "--json",
+        "--max-data",
+        "3",
+        &format!("http://{addr}/"),
+    ]));
+    assert_eq!(recs[1]["data"], "hel");
+    assert_eq!(recs[1]["size"], 5);
+    assert_eq!(recs[1]["truncated"], true);
+}
+
+#[test]
+fn a_file_or_stdin_is_decoded_with_times_of_zero() {
+    let raw: Vec<u8> = chunked_pieces().concat();
+    let mut child = Command::new(BIN)
+        .args(["--json", "--file", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&raw).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let recs = records(&out);
+    assert_eq!(recs.len(), 6);
+    assert!(recs.iter().all(|r| r.get("t_ms").is_none_or(|t| t == 0.0)));
+}
+
+#[test]
+fn plain_lines_show_each_chunk_with_its_gap() {
+    let addr = server(chunked_pieces(), Duration::from_millis(60));
+    let out = inspector(&["--plain", &format!("http://{addr}/")]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("HTTP/1.1 200 OK  framing: chunked"), "{text}");
+    assert!(text.contains("chunk 0     \"5\""), "{text}");
+    assert!(text.contains("trailers: X-Checksum: 42"), "{text}");
+    assert!(text.contains("end: 2 chunks, 12 body bytes"), "{text}");
+}
+
+#[test]
+fn bad_targets_are_one_clear_line() {
+    let https = inspector(&["https://127.0.0.1/"]);
+    assert_eq!(https.status.code(), Some(1));
+    let stderr = String::from_utf8(https.stderr).unwrap();
+    assert!(stderr.contains("https is not supported"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1);
+
+    // A port nobody listens on.
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let refused = inspector(&[&format!("http://{closed}/")]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        String::from_utf8(refused.stderr)
+            .unwrap()
+            .starts_with("inspector: cannot connect")
+    );
+}
+
+#[test]
+fn the_chunks_agree_with_curl_raw() {
+    if Command::new("curl").arg("--version").output().is_err() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "curl is required in CI"
+        );
+        eprintln!("SKIPPED: curl is not installed");
+        return;
+    }
+    let addr = server(chunked_pieces(), Duration::from_millis(20));
+    let url = format!("http://{addr}/");
+    let curl = Command::new("curl")
+        .args(["-sS", "--raw", &url])
+        .output()
+        .unwrap();
+    assert!(curl.status.success());
+
+    // Rebuild the body's framing from the inspector's records alone.
+    let mut rebuilt = Vec::new();
+    for r in records(&inspector(&["--json", &url])) {
+        match r["type"].as_str().unwrap() {
+            "chunk" => {
+                rebuilt.extend_from_slice(
+                    r["size_line"].as_str().unwrap().as_bytes(),
+                );
+                rebuilt.extend_from_slice(b"\r\n");
+                if r["last"] == false {
+                    rebuilt.extend_from_slice(
+                        r["data"].as_str().unwrap().as_bytes(),
+                    );
+                    rebuilt.extend_from_slice(b"\r\n");
+                }
+            }
+            "trailers" => {
+                for field in r["headers"].as_array().unwrap() {
+                    let line = format!(
+                        "{}: {}\r\n",
+                        field[0].as_str().unwrap(),
+                        field[1].as_str().unwrap()
+                    );
+                    rebuilt.extend_from_slice(line.as_bytes());
+                }
+            }
+            "end" => rebuilt.extend_from_slice(b"\r\n"),
+            _ => {}
+        }
+    }
+    assert_eq!(
+        String::from_utf8(rebuilt).unwrap(),
+        String::from_utf8(curl.stdout).unwrap()
+    );
+}
