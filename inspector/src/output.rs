@@ -85,10 +85,15 @@ impl<W: Write> Output for Plain<W> {
                 size,
                 data,
                 reads,
+                last,
                 ..
             }) => {
+                let label = match last {
+                    true => "last-chunk".to_owned(),
+                    false => format!("chunk {index:<4}"),
+                };
                 format!(
-                    "{} chunk {index:<5} {:<12} {size:>8} B {reads:>3} read{}  {}",
+                    "{} {label:<10} {:<12} {size:>8} B {reads:>3} read{}  {}",
                     self.times(*t_ms),
                     format!("{size_line:?}"),
                     if *reads == 1 { " " } else { "s" },

@@ -192,7 +192,8 @@ fn plain_lines_show_each_chunk_with_its_gap() {
     let out = inspector(&["--plain", &format!("http://{addr}/")]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("HTTP/1.1 200 OK  framing: chunked"), "{text}");
-    assert!(text.contains("chunk 0     \"5\""), "{text}");
+    assert!(text.contains("chunk 0    \"5\""), "{text}");
+    assert!(text.contains("last-chunk \"0\""), "{text}");
     assert!(text.contains("trailers: X-Checksum: 42"), "{text}");
     assert!(text.contains("end: 2 chunks, 12 body bytes"), "{text}");
 }

@@ -48,6 +48,13 @@ pub const TIMING: Watch = Watch {
     path: "",
 };
 
+/// The inspector: every chunk with its size line and arrival time.
+pub const INSPECTOR: Watch = Watch {
+    what: "every chunk, timed, with the inspector",
+    command: "cargo run -q -p inspector -- --plain {url}",
+    path: "",
+};
+
 impl Watch {
     /// The same command, for another path on the server.
     pub const fn at(self, path: &'static str) -> Watch {

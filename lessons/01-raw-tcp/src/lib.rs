@@ -45,6 +45,7 @@ pub const LESSON: Lesson = Lesson {
             path: "",
         },
         cli::TIMING,
+        cli::INSPECTOR,
     ],
 };
 

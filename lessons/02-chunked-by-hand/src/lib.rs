@@ -43,6 +43,7 @@ pub const LESSON: Lesson = Lesson {
             path: "",
         },
         cli::TIMING,
+        cli::INSPECTOR,
     ],
 };
 

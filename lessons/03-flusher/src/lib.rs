@@ -48,6 +48,7 @@ pub const LESSON: Lesson = Lesson {
             what: "a BufWriter nobody flushes: chunked, yet one burst",
             ..cli::TIMING.at("bufwriter")
         },
+        cli::INSPECTOR,
     ],
 };
 
