@@ -110,3 +110,42 @@ fn a_bufwriter_that_is_never_flushed_sends_chunks_in_one_burst() {
     // ...but all at once, at the end.
     the_whole_page_waited_then_came_in_one_burst(&capture);
 }
+
+/// The inspector's own decoder and timing, pointed at this lesson: one
+/// chunk record per flush, each one pause after the one before.
+#[test]
+fn the_inspector_sees_one_timed_chunk_per_flush() {
+    use inspector::capture::Live;
+    use inspector::session::{Record, Session};
+
+    let addr = server::spawn(handler(PAUSE)).unwrap();
+    let mut live =
+        Live::connect(addr, b"GET / HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    let mut session = Session::new("GET", 4096);
+    let mut records = Vec::new();
+    while !session.is_done() {
+        match live.next_read().unwrap() {
+            Some((at, bytes)) => {
+                session.read(at, bytes, &mut |r| records.push(r));
+            }
+            None => session.eof(live.elapsed(), &mut |r| records.push(r)),
+        }
+    }
+    let chunks: Vec<_> = records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Chunk(c) if !c.last => Some(c),
+            _ => None,
+        })
+        .collect();
+    let data: Vec<&str> = chunks.iter().map(|c| c.data.as_str()).collect();
+    assert_eq!(data, page::PARTS);
+    for pair in chunks.windows(2) {
+        let gap = pair[1].t_ms - pair[0].t_ms;
+        assert!(gap > PAUSE.as_secs_f64() * 1000.0 / 2.0, "{gap} ms");
+    }
+    assert!(matches!(
+        records.last(),
+        Some(Record::End { chunks: 5, .. })
+    ));
+}
