@@ -12,8 +12,9 @@
 //! smuggling exploits. An inspector's job is to point at the byte.
 //!
 //! Work is done in bulk: data is passed through as slices of the input, and
-//! lines are found with `memchr`. Only a head, size line or trailer line
-//! that is split across feeds is copied, into one reused buffer.
+//! lines are found with `memchr`. The head is gathered into one buffer for
+//! httparse, which parses it again only when an LF arrives; a size line or
+//! trailer line is copied only when it is split across feeds.
 
 use memchr::memchr;
 
@@ -151,8 +152,10 @@ pub struct Decoder {
     /// A head or line split across feeds, and where it started.
     line: Vec<u8>,
     line_start: u64,
-    /// A response to HEAD has no body, whatever its head says.
+    /// A response to HEAD has no body, whatever its head says; nor has a
+    /// 2xx to CONNECT, after which the connection is a tunnel.
     head_request: bool,
+    connect_request: bool,
     chunks: u64,
     body_bytes: u64,
     trailers: Vec<Field>,
@@ -168,6 +171,7 @@ impl Decoder {
             line: Vec::new(),
             line_start: 0,
             head_request: method.eq_ignore_ascii_case("HEAD"),
+            connect_request: method.eq_ignore_ascii_case("CONNECT"),
             chunks: 0,
             body_bytes: 0,
             trailers: Vec::new(),
@@ -370,6 +374,15 @@ impl Decoder {
         let before = self.line.len();
         let take = input.len().min(MAX_HEAD + 1 - before);
         self.line.extend_from_slice(&input[..take]);
+        // A head can only end at an LF. Parsing again only when one came
+        // keeps a head that trickles in byte by byte from costing
+        // quadratic time.
+        if memchr(b'\n', &input[..take]).is_none()
+            && self.line.len() <= MAX_HEAD
+        {
+            self.advance(input, take);
+            return Ok(());
+        }
 
         let mut fields = [httparse::EMPTY_HEADER; MAX_FIELDS];
         let mut parsed = httparse::Response::new(&mut fields);
@@ -408,12 +421,12 @@ impl Decoder {
                 value: h.value.to_vec(),
             })
             .collect();
+        let no_body = self.head_request
+            || self.connect_request && (200..300).contains(&status);
         let framing =
-            framing(status, &fields, self.head_request).map_err(|kind| {
-                Error {
-                    offset: self.line_start,
-                    kind,
-                }
+            framing(status, &fields, no_body).map_err(|kind| Error {
+                offset: self.line_start,
+                kind,
             })?;
         let head = Head {
             minor_version: parsed.version.unwrap_or(1),
@@ -452,7 +465,10 @@ impl Decoder {
         input: &mut &[u8],
         on: &mut impl FnMut(Event<'_>),
     ) -> Result<(), Error> {
-        let limit = MAX_TRAILERS - self.trailer_bytes;
+        // A field line, CRLF included, must fit in what is left of
+        // MAX_TRAILERS; the empty line that ends the section always fits.
+        let limit =
+            (MAX_TRAILERS - 1).saturating_sub(self.trailer_bytes).max(1);
         let Some(line) = self.take_line(input, limit).map_err(|e| Error {
             kind: match e.kind {
                 ErrorKind::ChunkExtensionTooLong => ErrorKind::TrailersTooLong,
@@ -812,12 +828,9 @@ fn parse_field_line(line: &[u8]) -> Result<Field, (usize, ErrorKind)> {
 fn framing(
     status: u16,
     fields: &[Field],
-    head_request: bool,
+    no_body: bool,
 ) -> Result<Framing, ErrorKind> {
-    if head_request
-        || (100..200).contains(&status)
-        || status == 204
-        || status == 304
+    if no_body || (100..200).contains(&status) || status == 204 || status == 304
     {
         return Ok(Framing::None);
     }
@@ -836,9 +849,16 @@ fn framing(
         if !lengths.is_empty() {
             return Err(ErrorKind::ConflictingFraming);
         }
-        let is_chunked = |c: &[u8]| c.eq_ignore_ascii_case(b"chunked");
-        // chunked at most once (RFC 9112 §7.1). A response whose last
-        // coding is not chunked is read until the server closes (§6.3).
+        // chunked has no parameters (RFC 9112 §7.1) and is applied at most
+        // once (§6.1). A response whose last coding is not chunked is read
+        // until the server closes (§6.3).
+        let is_chunked = |c: &[u8]| {
+            let name = c.split(|&b| b == b';').next().unwrap_or_default();
+            name.trim_ascii().eq_ignore_ascii_case(b"chunked")
+        };
+        if codings.iter().any(|c| is_chunked(c) && c.contains(&b';')) {
+            return Err(ErrorKind::InvalidTransferEncoding);
+        }
         return match codings.iter().filter(|c| is_chunked(c)).count() {
             0 => Ok(Framing::Close),
             1 if codings.last().is_some_and(|c| is_chunked(c)) => {

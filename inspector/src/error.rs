@@ -26,7 +26,7 @@ pub enum ErrorKind {
     ConflictingFraming,
     /// `Content-Length` is not digits, or its values differ.
     InvalidContentLength,
-    /// `chunked` appears more than once.
+    /// `chunked` appears more than once, or has parameters.
     InvalidTransferEncoding,
     /// The size line has no hex digits at all.
     EmptyChunkSize,
@@ -109,8 +109,9 @@ impl fmt::Display for ErrorKind {
                  a list of different values or a non-digit is unrecoverable",
             ),
             InvalidTransferEncoding => f.write_str(
-                "chunked appears more than once in Transfer-Encoding; a \
-                 sender must not apply it twice (RFC 9112 §7.1)",
+                "chunked appears more than once in Transfer-Encoding, or with \
+                 parameters; it is applied at most once (RFC 9112 §6.1) and \
+                 has no parameters (§7.1)",
             ),
             EmptyChunkSize => f.write_str(
                 "the chunk size line is empty; it must start with at least \

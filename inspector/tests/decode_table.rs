@@ -545,3 +545,51 @@ mod random {
         }
     }
 }
+
+/// A trailer section of `total` bytes (field lines with their CRLFs).
+fn trailers_of(total: usize) -> Vec<u8> {
+    let filler = total - "X: \r\n".len();
+    chunked(&format!("0\r\nX: {}\r\n\r\n", "a".repeat(filler)))
+}
+
+#[test]
+fn the_trailer_limit_is_16_kib_exactly() {
+    let at_limit = trailers_of(16 * 1024);
+    let whole = decode("GET", &[&at_limit]);
+    assert_eq!(whole.1, Ok(at_limit.len() as u64));
+    let (a, b) = at_limit.split_at(at_limit.len() / 2);
+    assert_eq!(decode("GET", &[a, b]), whole);
+
+    let over = trailers_of(16 * 1024 + 1);
+    assert_eq!(
+        decode("GET", &[&over]).1.map_err(|e| e.0),
+        Err("trailers_too_long")
+    );
+
+    // A single line right at the edge used to wrap the remaining budget.
+    let edge = chunked(&format!(
+        "0\r\nX: {}\r\nY: z\r\n\r\n",
+        "a".repeat(16 * 1024 - 4)
+    ));
+    assert_eq!(
+        decode("GET", &[&edge]).1.map_err(|e| e.0),
+        Err("trailers_too_long")
+    );
+}
+
+#[test]
+fn chunked_with_parameters_is_an_error() {
+    let input =
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked;q=1\r\n\r\n0\r\n\r\n";
+    let (_, outcome) = decode_every_way("GET", input);
+    assert_eq!(outcome, Err(("invalid_transfer_encoding", 0)));
+}
+
+#[test]
+fn a_2xx_to_connect_has_no_body() {
+    let head = "HTTP/1.1 200 Connection Established\r\n\r\n";
+    let input = format!("{head}\x16\x03\x01 tunnelled bytes");
+    let (recs, outcome) = decode_every_way("CONNECT", input.as_bytes());
+    assert_eq!(recs[0], Rec::Head(200, Framing::None));
+    assert_eq!(outcome, Ok(head.len() as u64));
+}
