@@ -5,7 +5,9 @@
 //! - `book`: check every `{{#include}}` resolves to a non-empty anchor, then
 //!   build the book with mdBook.
 //! - `exercises`: every exercise fails as shipped; every solution passes.
+//! - `bench-capture`: `inspector --json` against curl on a 1 GiB stream.
 
+mod bench;
 mod book;
 mod transcripts;
 
@@ -29,6 +31,15 @@ enum Task {
     Book,
     /// Prove every exercise fails as shipped and passes with its solution.
     Exercises,
+    /// Time `inspector --json` against curl on a loopback stream.
+    BenchCapture {
+        /// How many GiB to stream.
+        #[arg(long, default_value_t = 1)]
+        gib: u64,
+        /// How many runs of each client.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
 }
 
 type Result<T = ()> =
@@ -39,6 +50,7 @@ fn main() -> ExitCode {
     let result = match Args::parse().task {
         Task::Transcripts => transcripts::run(&root),
         Task::Book => book::run(&root),
+        Task::BenchCapture { gib, runs } => bench::capture(&root, gib, runs),
         Task::Exercises => {
             exercises::check(&root, &mut std::io::stdout()).map_err(Into::into)
         }
