@@ -128,7 +128,7 @@ fn decode_file(
     };
     let mut session = Session::new(&args.method, args.max_data);
     let mut printer = Printer::new(out);
-    let mut buf = vec![0; 256 * 1024];
+    let mut buf = vec![0; inspector::capture::READ_BUFFER];
     while !session.is_done() {
         match input.read(&mut buf)? {
             0 => session.eof(Duration::ZERO, &mut |r| printer.print(&r)),
