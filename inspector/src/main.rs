@@ -30,7 +30,7 @@ struct Args {
     #[arg(long, conflicts_with = "plain")]
     json: bool,
 
-    /// Aligned human-readable lines (the default, for now)
+    /// Aligned human-readable lines (the default)
     #[arg(long)]
     plain: bool,
 
