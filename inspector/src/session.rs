@@ -152,17 +152,7 @@ impl Session {
             at,
             number: self.read_count,
         });
-        let Session {
-            decoder,
-            reads,
-            open,
-            max_data,
-            ..
-        } = self;
-        let result = decoder.feed(bytes, &mut |event| {
-            on_event(event, at, *max_data, reads, open, emit)
-        });
-        match result {
+        match self.decode(at, emit, |d, mut on| d.feed(bytes, &mut on)) {
             Ok(Status::Partial) => bytes.len(),
             Ok(Status::Complete(n)) => {
                 self.done = true;
@@ -180,6 +170,25 @@ impl Session {
         if self.done {
             return;
         }
+        match self.decode(at, emit, |d, mut on| d.finish(&mut on)) {
+            Ok(()) => self.done = true,
+            Err(e) => self.fail(at, e, emit),
+        }
+    }
+
+    /// Runs `step` on the decoder, turning the events it reports at `at`
+    /// into records.
+    fn decode<T>(
+        &mut self,
+        at: Duration,
+        emit: &mut impl FnMut(Record),
+        step: impl FnOnce(
+            &mut Decoder,
+            &mut dyn FnMut(Event<'_>),
+        ) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        // Split the borrow: the decoder runs while the callback updates
+        // the other fields.
         let Session {
             decoder,
             reads,
@@ -187,13 +196,9 @@ impl Session {
             max_data,
             ..
         } = self;
-        let result = decoder.finish(&mut |event| {
+        step(decoder, &mut |event| {
             on_event(event, at, *max_data, reads, open, emit)
-        });
-        match result {
-            Ok(()) => self.done = true,
-            Err(e) => self.fail(at, e, emit),
-        }
+        })
     }
 
     fn fail(&mut self, at: Duration, e: Error, emit: &mut impl FnMut(Record)) {
