@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use inspector::capture::Live;
+use inspector::capture::{Live, READ_BUFFER};
 use inspector::output::{Json, Output, Plain};
 use inspector::session::{Record, Session};
 use inspector::target::Target;
@@ -95,20 +95,29 @@ fn watch(args: &Args, out: &mut dyn Output) -> io::Result<bool> {
     let mut session = Session::new(&args.method, args.max_data);
     let mut printer = Printer::new(out);
     loop {
-        match live.next_read() {
+        // A read that filled the whole buffer means more bytes are already
+        // waiting; anything less means we have caught up with the server.
+        let caught_up = match live.next_read() {
             Ok(Some((at, bytes))) => {
                 session.read(at, bytes, &mut |r| printer.print(&r));
+                bytes.len() < READ_BUFFER
             }
-            Ok(None) => session.eof(live.elapsed(), &mut |r| printer.print(&r)),
+            Ok(None) => {
+                session.eof(live.elapsed(), &mut |r| printer.print(&r));
+                true
+            }
             Err(e) => {
                 printer.flush()?;
                 return Err(e);
             }
-        }
-        // Each read's records go out at once: this is a live view.
-        printer.flush()?;
+        };
         if session.is_done() {
+            printer.flush()?;
             return Ok(printer.ok);
+        }
+        // This is a live view: once caught up, what arrived goes out now.
+        if caught_up {
+            printer.flush()?;
         }
     }
 }
@@ -128,7 +137,7 @@ fn decode_file(
     };
     let mut session = Session::new(&args.method, args.max_data);
     let mut printer = Printer::new(out);
-    let mut buf = vec![0; inspector::capture::READ_BUFFER];
+    let mut buf = vec![0; READ_BUFFER];
     while !session.is_done() {
         match input.read(&mut buf)? {
             0 => session.eof(Duration::ZERO, &mut |r| printer.print(&r)),
