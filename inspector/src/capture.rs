@@ -106,10 +106,10 @@ impl Live {
         Ok(Live {
             stream,
             start: Instant::now(),
-            // A read returns whatever the kernel has, up to this. 64 KiB
-            // keeps up with curl on a 4 GiB/s loopback stream; 256 KiB was
-            // 20% slower, since the copy into it no longer stays in cache
-            // (`cargo xtask bench-capture`).
+            // A read returns whatever the kernel has, up to this. On a
+            // 5 GiB/s loopback stream 64 KiB runs at 0.87-1.08x curl;
+            // 256 KiB ran 20-30% slower in every round, since the copy
+            // into it no longer stays in cache (`cargo xtask bench-capture`).
             buf: vec![0; READ_BUFFER],
         })
     }
