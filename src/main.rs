@@ -35,7 +35,7 @@ fn main() -> ExitCode {
             Ok(addr) => addr,
             Err(e) => return fail(&lesson, e),
         };
-        println!("{}", cli::banner(&lesson, addr).trim_end_matches(TAIL));
+        println!("{}", cli::describe(&lesson, addr));
     }
     println!(
         "Open any URL in a browser to watch the page grow (or not).\n\
@@ -47,9 +47,6 @@ fn main() -> ExitCode {
         thread::park();
     }
 }
-
-/// The banner's last line, which the tour says once for all lessons.
-const TAIL: &str = "\nor open the URL in a browser. Ctrl-C stops the server.\n";
 
 fn fail(lesson: &Lesson, e: std::io::Error) -> ExitCode {
     eprintln!("error: cannot start {}: {e}", lesson.title);

@@ -88,6 +88,13 @@ pub fn url(addr: SocketAddr) -> String {
 
 /// What a lesson prints when it starts.
 pub fn banner(lesson: &Lesson, addr: SocketAddr) -> String {
+    describe(lesson, addr)
+        + "\nor open the URL in a browser. Ctrl-C stops the server.\n"
+}
+
+/// The lesson, its URL and the commands that watch it: the banner without
+/// its last line, which the tour says once for all lessons.
+pub fn describe(lesson: &Lesson, addr: SocketAddr) -> String {
     let url = url(addr);
     let mut out = format!(
         "{title}: {idea}\nlistening on {url}\n\n",
@@ -97,7 +104,6 @@ pub fn banner(lesson: &Lesson, addr: SocketAddr) -> String {
     for watch in lesson.watch {
         out += &format!("  # {}\n  {}\n", watch.what, watch.command_for(&url));
     }
-    out += "\nor open the URL in a browser. Ctrl-C stops the server.\n";
     out
 }
 
