@@ -33,15 +33,14 @@ fn expected_body() -> String {
     chunks + "0\r\n\r\n"
 }
 
-/// Where each chunk's frame ends in the captured bytes.
-fn chunk_ends(capture: &Capture) -> Vec<usize> {
+/// When the last byte of each part of the page arrived.
+fn part_arrivals(capture: &Capture) -> Vec<Duration> {
     let text = String::from_utf8_lossy(&capture.bytes);
-    let mut end = text.find("\r\n\r\n").unwrap() + 4;
     page::PARTS
         .iter()
         .map(|part| {
-            end += format!("{:x}\r\n{part}\r\n", part.len()).len();
-            end
+            let end = text.find(part).expect("every part arrives") + part.len();
+            capture.arrival(end - 1).unwrap()
         })
         .collect()
 }
@@ -59,10 +58,7 @@ fn sends_one_chunk_per_part_then_the_last_chunk() {
 #[test]
 fn each_chunk_arrives_after_its_pause() {
     let capture = capture::fetch(server(true), GET).unwrap();
-    let arrivals: Vec<Duration> = chunk_ends(&capture)
-        .into_iter()
-        .map(|end| capture.arrival(end - 1).unwrap())
-        .collect();
+    let arrivals = part_arrivals(&capture);
 
     // The first part needs no data: it arrives at once, with the head.
     assert!(arrivals[0] < PAUSE / 2, "{arrivals:?}");
@@ -99,9 +95,7 @@ fn first_chunk_delay(nodelay: bool) -> Duration {
         .unwrap();
     let capture = capture::exchange(stream, GET).unwrap();
     let head_end = capture.reads[0].offset + capture.reads[0].len;
-    let first_chunk_end = chunk_ends(&capture)[0];
-    capture.arrival(first_chunk_end - 1).unwrap()
-        - capture.arrival(head_end - 1).unwrap()
+    part_arrivals(&capture)[0] - capture.arrival(head_end - 1).unwrap()
 }
 
 // ANCHOR: nagle
