@@ -1,13 +1,18 @@
 //! The Flusher tour: `cargo run --release`.
 //!
 //! Starts every lesson's server in this process, each on a free port (so
-//! nothing needs setting up and nothing clashes), and prints how to watch
-//! each one. The protocol inspector's live view will take over this screen;
-//! until then, curl and a browser show the streams.
+//! nothing needs setting up and nothing clashes), and opens the inspector
+//! on a picker of their streams: choose one, and watch its chunks arrive.
+//! The URLs work in a browser and with curl at the same time.
+//!
+//! When the output is not a terminal (a pipe, a script), it prints where
+//! each lesson listens and how to watch it, and serves until stopped.
 
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 use std::thread;
 
+use inspector::tui::{self, Demo, Options};
 use lesson_01_raw_tcp::cli::{self, Lesson};
 use lesson_01_raw_tcp::page::DEFAULT_PAUSE;
 use lesson_01_raw_tcp::server;
@@ -28,24 +33,59 @@ fn main() -> ExitCode {
             server::spawn(lesson_03_flusher::handler(pause)),
         ),
     ];
-
-    println!("Flusher: HTTP streaming output, from the socket up.\n");
+    let mut lessons = Vec::new();
     for (lesson, addr) in started {
-        let addr = match addr {
-            Ok(addr) => addr,
+        match addr {
+            Ok(addr) => lessons.push((lesson, addr)),
             Err(e) => return fail(&lesson, e),
-        };
-        println!("{}", cli::describe(&lesson, addr));
+        }
     }
-    println!(
-        "Open any URL in a browser to watch the page grow (or not).\n\
-         Each lesson also runs alone: cargo run -p lesson-02-chunked-by-hand\n\
-         Ctrl-C stops the tour."
-    );
-    // The servers run on their own threads; this one just keeps them alive.
-    loop {
-        thread::park();
+
+    if !std::io::stdout().is_terminal() {
+        println!("Flusher: HTTP streaming output, from the socket up.\n");
+        for (lesson, addr) in &lessons {
+            println!("{}", cli::describe(lesson, *addr));
+        }
+        println!(
+            "Open any URL in a browser to watch the page grow (or not).\n\
+             Each lesson also runs alone: cargo run -p lesson-02-chunked-by-hand\n\
+             Ctrl-C stops the tour."
+        );
+        // The servers run on their own threads; this one keeps them alive.
+        loop {
+            thread::park();
+        }
     }
+
+    let demos = lessons
+        .iter()
+        .flat_map(|(lesson, addr)| demos(lesson, &cli::url(*addr)))
+        .collect();
+    match tui::run(tui::Start::Tour(demos), Options::default()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// One picker line for the lesson's stream, and one for each other route
+/// its chapter compares it with (such as lesson 03's `/buffered`).
+fn demos(lesson: &Lesson, url: &str) -> Vec<Demo> {
+    let mut demos = vec![Demo {
+        title: lesson.title.to_owned(),
+        idea: lesson.idea.to_owned(),
+        url: url.to_owned(),
+    }];
+    for watch in lesson.watch.iter().filter(|w| !w.path.is_empty()) {
+        demos.push(Demo {
+            title: format!("{} /{}", lesson.title, watch.path),
+            idea: watch.what.to_owned(),
+            url: format!("{url}{}", watch.path),
+        });
+    }
+    demos
 }
 
 fn fail(lesson: &Lesson, e: std::io::Error) -> ExitCode {

@@ -130,6 +130,12 @@ impl Live {
         }
     }
 
+    /// Another handle on the socket, such as for shutting it down from
+    /// another thread, which ends a read blocked on it.
+    pub fn try_clone_stream(&self) -> io::Result<TcpStream> {
+        self.stream.try_clone()
+    }
+
     /// The time since the request was written.
     pub fn elapsed(&self) -> Duration {
         self.start.elapsed()

@@ -13,7 +13,13 @@
 //! - [`error`]: every protocol violation, with its byte offset and a
 //!   sentence that explains the rule.
 //!
-//! The headless `--json` output and the TUI grow on top of these (see `shared/DESIGN.md`, "Inspector contract").
+//! - [`session`]: reads in, timed records out: the `--json` contract
+//!   (`shared/DESIGN.md`, "Inspector contract").
+//! - [`output`]: the headless views of those records, `--json` and
+//!   `--plain`.
+//! - [`target`]: the URL, and the request to send.
+//! - [`tui`]: the live terminal UI, and the tour's lesson picker.
+//!
 //! Every test in the workspace that checks wire bytes or timing goes through
 //! here, so there is one client, not one per lesson.
 
@@ -23,6 +29,7 @@ pub mod error;
 pub mod output;
 pub mod session;
 pub mod target;
+pub mod tui;
 
 pub use decode::{Decoder, Event, Framing, Status};
 pub use error::{Error, ErrorKind};

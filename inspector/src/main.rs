@@ -1,11 +1,13 @@
 //! `inspector`: watch every chunk of an HTTP/1.1 response arrive.
 //!
-//! `inspector --json URL` prints one JSON record per line, `--plain` prints
-//! aligned lines, and `--file PATH` decodes a captured response instead of
-//! connecting.
+//! `inspector URL` opens the live TUI (or prints `--plain` lines when the
+//! output is not a terminal). `--json` prints one JSON record per line,
+//! `--plain` aligned lines, `--screen` the TUI's final screen as text, and
+//! `--file PATH` decodes a captured response instead of connecting.
+//! `inspector` with no URL runs the Flusher tour.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Read};
+use std::io::{self, BufWriter, IsTerminal as _, Read};
 use std::net::ToSocketAddrs;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,23 +18,40 @@ use inspector::capture::{Live, READ_BUFFER};
 use inspector::output::{Json, Output, Plain};
 use inspector::session::{Record, Session};
 use inspector::target::Target;
+use inspector::tui::{self, Options, View};
+use ratatui::layout::Size;
 
 /// Watch every chunk of an HTTP/1.1 response arrive: its size line as sent,
 /// its bytes, and when it came.
 #[derive(Debug, Parser)]
 #[command(name = "inspector", version)]
 struct Args {
-    /// The URL to request, such as http://127.0.0.1:7878/
-    #[arg(required_unless_present = "file")]
+    /// The URL to request, such as http://127.0.0.1:7878/. Without one,
+    /// the Flusher tour starts: every lesson, in a picker
     url: Option<String>,
 
     /// One JSON record per line (head, chunk, data, trailers, end, error)
-    #[arg(long, conflicts_with = "plain")]
+    #[arg(long, conflicts_with_all = ["plain", "screen"])]
     json: bool,
 
-    /// Aligned human-readable lines (the default)
-    #[arg(long)]
+    /// Aligned human-readable lines (the default when the output is not
+    /// a terminal)
+    #[arg(long, conflicts_with = "screen")]
     plain: bool,
+
+    /// Print the TUI's screen, COLSxROWS, as text once the response is
+    /// over, instead of running it live
+    #[arg(long, value_name = "COLSxROWS", value_parser = parse_size)]
+    screen: Option<Size>,
+
+    /// The view --screen shows
+    #[arg(long, value_name = "VIEW", default_value = "chunks", value_parser = parse_view, requires = "screen")]
+    view: View,
+
+    /// Wire bytes the TUI keeps for its hex and raw views; older bytes
+    /// are evicted (and counted)
+    #[arg(long, value_name = "BYTES", default_value_t = tui::exchange::DEFAULT_BUDGET)]
+    budget: usize,
 
     /// Decode a raw captured response (status line, headers, body) from
     /// PATH, or - for standard input, instead of connecting
@@ -55,16 +74,88 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let stdout = BufWriter::new(io::stdout().lock());
-    let mut out: Box<dyn Output> = if args.json {
-        Box::new(Json(stdout))
-    } else {
-        Box::new(Plain::new(stdout))
+    let Some(url) = &args.url else {
+        if args.file.is_none() {
+            return tour();
+        }
+        return headless(&args);
     };
-    let result = match &args.file {
-        Some(path) => decode_file(&args, path, &mut *out),
-        None => watch(&args, &mut *out),
+    let live = !args.json && !args.plain && args.file.is_none();
+    if let Some(size) = args.screen {
+        return report(tui::screen(url, options(&args), size, args.view).map(
+            |screen| {
+                print!("{screen}");
+                true
+            },
+        ));
+    }
+    if live && io::stdout().is_terminal() {
+        let start = tui::Start::Url(url.clone());
+        return report(tui::run(start, options(&args)).map(|()| true));
+    }
+    headless(&args)
+}
+
+fn options(args: &Args) -> Options {
+    Options {
+        method: args.method.clone(),
+        headers: args.headers.clone(),
+        budget: args.budget,
+        ..Options::default()
+    }
+}
+
+/// `inspector` with no URL: the tour, which is the `flusher` binary built
+/// beside this one. It lives there because it runs the lessons' servers,
+/// and the inspector depends on no lesson.
+fn tour() -> ExitCode {
+    let flusher = std::env::current_exe()
+        .ok()
+        .map(|exe| {
+            exe.with_file_name(format!(
+                "flusher{}",
+                std::env::consts::EXE_SUFFIX
+            ))
+        })
+        .filter(|path| path.exists());
+    let Some(flusher) = flusher else {
+        eprintln!(
+            "inspector: give a URL to inspect, such as \
+             inspector http://127.0.0.1:7878/\n\
+             The tour of every lesson is `cargo run --release` in the \
+             Flusher workspace (it builds `flusher` beside this binary)."
+        );
+        return ExitCode::from(2);
     };
+    match std::process::Command::new(&flusher).status() {
+        Ok(status) if status.success() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("inspector: cannot run {}: {e}", flusher.display());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn parse_size(s: &str) -> Result<Size, String> {
+    let (cols, rows) = s
+        .split_once('x')
+        .ok_or_else(|| format!("{s}: expected COLSxROWS, such as 100x30"))?;
+    let number = |n: &str| n.parse::<u16>().map_err(|e| format!("{s}: {e}"));
+    Ok(Size::new(number(cols)?, number(rows)?))
+}
+
+fn parse_view(s: &str) -> Result<View, String> {
+    View::ALL
+        .into_iter()
+        .find(|v| v.name().eq_ignore_ascii_case(s) && *v != View::Lessons)
+        .ok_or_else(|| {
+            format!("{s}: expected chunks, timeline, reads, raw or headers")
+        })
+}
+
+/// The exit status for a run that says whether the response was valid.
+fn report(result: io::Result<bool>) -> ExitCode {
     match result {
         Ok(true) => ExitCode::SUCCESS,
         // A protocol error: its record says what.
@@ -76,6 +167,20 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `--json`, `--plain` or `--file`: records as text, no terminal UI.
+fn headless(args: &Args) -> ExitCode {
+    let stdout = BufWriter::new(io::stdout().lock());
+    let mut out: Box<dyn Output> = if args.json {
+        Box::new(Json(stdout))
+    } else {
+        Box::new(Plain::new(stdout))
+    };
+    report(match &args.file {
+        Some(path) => decode_file(args, path, &mut *out),
+        None => watch(args, &mut *out),
+    })
 }
 
 /// Requests the URL and prints each record as its bytes arrive. Returns

@@ -1,0 +1,477 @@
+//! The TUI's state, and how each event changes it.
+//!
+//! [`App::handle`] is the only way state changes, and it does no I/O: it
+//! returns a [`Command`] for the runtime to carry out (start or stop a
+//! capture, quit). That keeps the app drivable by scripted events in
+//! tests, and drawing a pure function of it (see `ui.rs`).
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{
+    Event as Input, KeyCode, KeyEvent, KeyEventKind, KeyModifiers,
+    MouseEventKind,
+};
+use ratatui::layout::Size;
+
+use super::exchange::{Exchange, MAX_ROWS};
+use super::theme::Theme;
+use crate::target::Target;
+
+/// Everything that can happen to the app, over one channel.
+#[derive(Debug)]
+pub enum Event {
+    /// About 60 times a second: time to draw what changed.
+    Tick,
+    /// A key press, a mouse wheel, a resize.
+    Input(Input),
+    /// News from the capture numbered `.0`. Older captures' news is
+    /// ignored: `r` replaces the capture, and its thread may still talk.
+    Capture(u64, Capture),
+}
+
+/// What the capture thread reports.
+#[derive(Debug)]
+pub enum Capture {
+    /// Connected, and the request is written.
+    Connected,
+    /// A read returned these bytes, this long after the request.
+    Read(Duration, Vec<u8>),
+    /// The server closed the connection.
+    Closed(Duration),
+    /// Connecting, writing or reading failed.
+    Failed(Duration, String),
+}
+
+/// What the runtime should do after an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Stop any capture, and start capture `id`: send `request` to
+    /// `authority` (`host:port`).
+    Start {
+        id: u64,
+        authority: String,
+        request: Vec<u8>,
+    },
+    /// The response is over: close the connection.
+    Stop,
+    Quit,
+}
+
+/// One stream the tour offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Demo {
+    /// Such as `lesson 02: chunked by hand`.
+    pub title: String,
+    /// The one idea it shows, in a sentence.
+    pub idea: String,
+    pub url: String,
+}
+
+/// The views Tab cycles through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// The tour's picker; only with demos.
+    Lessons,
+    Chunks,
+    Timeline,
+    Reads,
+    Raw,
+    Headers,
+}
+
+impl View {
+    pub const ALL: [View; 6] = [
+        View::Lessons,
+        View::Chunks,
+        View::Timeline,
+        View::Reads,
+        View::Raw,
+        View::Headers,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            View::Lessons => "Lessons",
+            View::Chunks => "Chunks",
+            View::Timeline => "Timeline",
+            View::Reads => "Reads",
+            View::Raw => "Raw",
+            View::Headers => "Headers",
+        }
+    }
+}
+
+/// How to make requests.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub method: String,
+    /// Extra request fields, `Name: value`.
+    pub headers: Vec<String>,
+    /// Wire bytes kept for the hex and raw views.
+    pub budget: usize,
+    /// Chunk rows and reads kept.
+    pub max_rows: usize,
+    pub theme: Theme,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            method: "GET".into(),
+            headers: Vec::new(),
+            budget: super::exchange::DEFAULT_BUDGET,
+            max_rows: MAX_ROWS,
+            theme: Theme::from_env(),
+        }
+    }
+}
+
+/// The whole state of the TUI.
+#[derive(Debug)]
+pub struct App {
+    pub options: Options,
+    /// The tour's streams; empty when inspecting one URL.
+    pub demos: Vec<Demo>,
+    /// The picker's cursor, and the demo being inspected.
+    pub cursor: usize,
+    pub picked: Option<usize>,
+    /// The current exchange, and its capture's number.
+    pub exchange: Option<Exchange>,
+    pub capture_id: u64,
+    started: Option<Instant>,
+    pub view: View,
+    /// The selected chunk row and read, by number.
+    pub selected: u64,
+    pub selected_read: u64,
+    /// The first row shown in the chunk and read tables.
+    pub scroll: u64,
+    pub read_scroll: u64,
+    /// Lines scrolled in the detail pane and in the headers view.
+    pub detail_scroll: u16,
+    pub headers_scroll: u16,
+    /// Keep the newest chunk and read selected as they arrive.
+    pub follow: bool,
+    pub help: bool,
+    /// The terminal's size, for paging.
+    pub size: Size,
+    pub quit: bool,
+    /// Whether anything shown changed since the last draw.
+    pub dirty: bool,
+}
+
+impl App {
+    /// An app that inspects `url` at once.
+    pub fn inspect(url: &str, options: Options, size: Size) -> (App, Command) {
+        let mut app = App::new(Vec::new(), options, size);
+        app.view = View::Chunks;
+        let start = app.start(url.to_owned());
+        (app, start)
+    }
+
+    /// An app that offers `demos` in a picker.
+    pub fn tour(demos: Vec<Demo>, options: Options, size: Size) -> App {
+        App::new(demos, options, size)
+    }
+
+    fn new(demos: Vec<Demo>, options: Options, size: Size) -> App {
+        App {
+            options,
+            demos,
+            cursor: 0,
+            picked: None,
+            exchange: None,
+            capture_id: 0,
+            started: None,
+            view: View::Lessons,
+            selected: 0,
+            selected_read: 0,
+            scroll: 0,
+            read_scroll: 0,
+            detail_scroll: 0,
+            headers_scroll: 0,
+            follow: true,
+            help: false,
+            size,
+            quit: false,
+            dirty: true,
+        }
+    }
+
+    /// The views Tab visits: the picker only in the tour.
+    pub fn views(&self) -> impl Iterator<Item = View> + '_ {
+        View::ALL
+            .into_iter()
+            .filter(|&v| v != View::Lessons || !self.demos.is_empty())
+    }
+
+    /// Changes the state for `event`; returns what the runtime must do.
+    pub fn handle(&mut self, event: Event) -> Option<Command> {
+        match event {
+            Event::Tick => {
+                // The elapsed clock runs while bytes are awaited.
+                if let (Some(x), Some(started)) =
+                    (&mut self.exchange, self.started)
+                    && !x.is_over()
+                {
+                    x.tick(started.elapsed());
+                    self.dirty = true;
+                }
+                None
+            }
+            Event::Input(input) => self.input(input),
+            Event::Capture(id, capture) if id == self.capture_id => {
+                self.capture(capture)
+            }
+            // A capture that `r` replaced: its news is stale.
+            Event::Capture(..) => None,
+        }
+    }
+
+    fn capture(&mut self, capture: Capture) -> Option<Command> {
+        let x = self.exchange.as_mut()?;
+        let was_over = x.is_over();
+        match capture {
+            Capture::Connected => x.connected(),
+            Capture::Read(at, bytes) => x.read(at, &bytes),
+            Capture::Closed(at) => x.eof(at),
+            Capture::Failed(at, error) => x.failed(at, error),
+        }
+        self.dirty = true;
+        if self.follow {
+            self.follow_newest();
+        }
+        // Once the response is over nothing more is read: a keep-alive
+        // server would otherwise hold the connection open.
+        (x_is_over(&self.exchange) && !was_over).then_some(Command::Stop)
+    }
+
+    fn input(&mut self, input: Input) -> Option<Command> {
+        match input {
+            // Key releases and repeats arrive too on some terminals; only
+            // presses count.
+            Input::Key(key) if key.kind == KeyEventKind::Press => {
+                self.dirty = true;
+                self.key(key)
+            }
+            Input::Mouse(mouse) => {
+                match mouse.kind {
+                    MouseEventKind::ScrollUp => self.step(-3),
+                    MouseEventKind::ScrollDown => self.step(3),
+                    _ => return None,
+                }
+                self.dirty = true;
+                None
+            }
+            Input::Resize(width, height) => {
+                self.size = Size::new(width, height);
+                self.dirty = true;
+                self.keep_visible();
+                None
+            }
+            _ => None,
+        }
+    }
+
+    fn key(&mut self, key: KeyEvent) -> Option<Command> {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && key.code == KeyCode::Char('c') {
+            self.quit = true;
+            return Some(Command::Quit);
+        }
+        // Help is a popup: the next key closes it (q still quits).
+        if self.help && !matches!(key.code, KeyCode::Char('q')) {
+            self.help = false;
+            return None;
+        }
+        let page = i64::from(self.page());
+        match key.code {
+            KeyCode::Char('q') | KeyCode::Esc => {
+                self.quit = true;
+                return Some(Command::Quit);
+            }
+            KeyCode::Char('?') => self.help = true,
+            KeyCode::Tab => self.cycle_view(1),
+            KeyCode::BackTab => self.cycle_view(-1),
+            KeyCode::Up | KeyCode::Char('k') => self.step(-1),
+            KeyCode::Down | KeyCode::Char('j') => self.step(1),
+            KeyCode::PageUp => self.step(-page),
+            KeyCode::PageDown => self.step(page),
+            KeyCode::Home | KeyCode::Char('g') => self.step(i64::MIN),
+            KeyCode::End | KeyCode::Char('G') => {
+                self.follow = true;
+                self.follow_newest();
+            }
+            KeyCode::Char('f') => {
+                self.follow = !self.follow;
+                if self.follow {
+                    self.follow_newest();
+                }
+            }
+            KeyCode::Char('J') => {
+                self.detail_scroll = self.detail_scroll.saturating_add(1);
+            }
+            KeyCode::Char('K') => {
+                self.detail_scroll = self.detail_scroll.saturating_sub(1);
+            }
+            KeyCode::Enter if self.view == View::Lessons => {
+                return self.pick(self.cursor);
+            }
+            KeyCode::Enter | KeyCode::Char('r') => return self.repeat(),
+            _ => {}
+        }
+        None
+    }
+
+    /// Inspects demo `i`, and shows its chunks.
+    fn pick(&mut self, i: usize) -> Option<Command> {
+        let url = self.demos.get(i)?.url.clone();
+        self.picked = Some(i);
+        self.view = View::Chunks;
+        Some(self.start(url))
+    }
+
+    /// Sends the same request again.
+    fn repeat(&mut self) -> Option<Command> {
+        let url = self.exchange.as_ref()?.url.clone();
+        Some(self.start(url))
+    }
+
+    /// A new exchange with `url`, and the command that starts its capture.
+    fn start(&mut self, url: String) -> Command {
+        self.capture_id += 1;
+        self.started = Some(Instant::now());
+        self.selected = 0;
+        self.selected_read = 0;
+        self.scroll = 0;
+        self.read_scroll = 0;
+        self.detail_scroll = 0;
+        self.headers_scroll = 0;
+        self.follow = true;
+        self.dirty = true;
+        let o = &self.options;
+        let (authority, request) = match url.parse::<Target>() {
+            Ok(target) => {
+                (target.authority(), target.request(&o.method, &o.headers))
+            }
+            Err(e) => {
+                let mut x = Exchange::new(
+                    &o.method,
+                    &url,
+                    Vec::new(),
+                    o.budget,
+                    o.max_rows,
+                );
+                x.failed(Duration::ZERO, e);
+                self.exchange = Some(x);
+                return Command::Stop;
+            }
+        };
+        self.exchange = Some(Exchange::new(
+            &o.method,
+            &url,
+            request.clone(),
+            o.budget,
+            o.max_rows,
+        ));
+        Command::Start {
+            id: self.capture_id,
+            authority,
+            request,
+        }
+    }
+
+    fn cycle_view(&mut self, by: isize) {
+        let views: Vec<View> = self.views().collect();
+        let at = views.iter().position(|&v| v == self.view).unwrap_or(0);
+        let n = views.len().cast_signed();
+        self.view =
+            views[(at.cast_signed() + by).rem_euclid(n).cast_unsigned()];
+        self.keep_visible();
+    }
+
+    /// Moves the current view's selection by `by` (clamped), and stops
+    /// following unless that lands on the newest.
+    fn step(&mut self, by: i64) {
+        let move_by = |at: u64, range: std::ops::Range<u64>| {
+            if range.is_empty() {
+                return at;
+            }
+            let to = at.saturating_add_signed(by);
+            if by < 0 && to > at {
+                range.start
+            } else {
+                to.clamp(range.start, range.end - 1)
+            }
+        };
+        match self.view {
+            View::Lessons => {
+                let n = self.demos.len() as u64;
+                self.cursor =
+                    usize::try_from(move_by(self.cursor as u64, 0..n))
+                        .unwrap_or(0);
+            }
+            View::Headers => {
+                let to = i64::from(self.headers_scroll).saturating_add(by);
+                self.headers_scroll =
+                    u16::try_from(to.clamp(0, 10_000)).unwrap_or(0);
+            }
+            View::Reads => {
+                let Some(x) = &self.exchange else { return };
+                self.selected_read =
+                    move_by(self.selected_read, x.reads.kept());
+                self.follow = self.selected_read + 1 >= x.reads.total();
+            }
+            View::Chunks | View::Timeline | View::Raw => {
+                let Some(x) = &self.exchange else { return };
+                let before = self.selected;
+                self.selected = move_by(self.selected, x.rows.kept());
+                self.follow = self.selected + 1 >= x.rows.total();
+                if self.selected != before {
+                    self.detail_scroll = 0;
+                }
+            }
+        }
+        self.keep_visible();
+    }
+
+    fn follow_newest(&mut self) {
+        if let Some(x) = &self.exchange {
+            let newest_row = x.rows.total().saturating_sub(1);
+            if newest_row != self.selected {
+                self.detail_scroll = 0;
+            }
+            self.selected = newest_row;
+            self.selected_read = x.reads.total().saturating_sub(1);
+        }
+        self.keep_visible();
+    }
+
+    /// Scrolls the tables so that their selections are on screen.
+    fn keep_visible(&mut self) {
+        let page = u64::from(self.page());
+        self.scroll = window(self.selected, self.scroll, page);
+        self.read_scroll = window(self.selected_read, self.read_scroll, page);
+    }
+
+    /// How many table rows fit: the screen less the bars and borders.
+    pub fn page(&self) -> u16 {
+        super::ui::table_height(self)
+    }
+}
+
+/// The first row to show so that `selected` is among `page` rows, moving
+/// as little as possible from `scroll`.
+pub fn window(selected: u64, scroll: u64, page: u64) -> u64 {
+    let page = page.max(1);
+    if selected < scroll {
+        selected
+    } else if selected >= scroll + page {
+        selected + 1 - page
+    } else {
+        scroll
+    }
+}
+
+fn x_is_over(x: &Option<Exchange>) -> bool {
+    x.as_ref().is_some_and(Exchange::is_over)
+}

@@ -1,0 +1,599 @@
+//! One request and its response, as the TUI keeps it: compact metadata for
+//! every chunk and read, and the newest wire bytes up to a budget.
+//!
+//! The decoding and timing are the headless inspector's: reads go through
+//! a [`Session`], and its records become [`Row`]s. Nothing here parses
+//! HTTP again. Chunk bytes are not copied out of records either: a row
+//! knows where its bytes sit on the wire, and [`Wire`] keeps the newest
+//! of those bytes, so the hex and raw views read them from there.
+
+use std::collections::VecDeque;
+use std::ops::Range;
+use std::time::Duration;
+
+use crate::session::{Chunk, Record, Session};
+
+/// Time since the request was written, in microseconds.
+pub type Micros = u64;
+
+/// How many chunk rows, and separately reads, are kept. At 56 bytes a row
+/// that is at most 112 MiB of metadata; beyond it the oldest rows go, and
+/// the status bar counts them. A capture can run forever without the
+/// inspector's memory growing without bound.
+pub const MAX_ROWS: usize = 2 << 20;
+
+/// The default wire-byte budget for the hex and raw views.
+pub const DEFAULT_BUDGET: usize = 64 << 20;
+
+/// What a row in the chunk table is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A chunk with data.
+    Chunk,
+    /// The last-chunk, `0`, which ends the body.
+    Last,
+    /// One read's worth of a body that is not chunked.
+    Data,
+    /// Where the response broke the protocol. It is the final row.
+    Error,
+}
+
+/// One row of the chunk table, kept small: a capture can hold millions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub kind: Kind,
+    /// How many reads carried some of it.
+    pub reads: u32,
+    /// Where it starts on the wire (its size line, for a chunk).
+    pub offset: u64,
+    /// Its data bytes.
+    pub size: u64,
+    /// When its first byte arrived, and when its last did.
+    pub t_first: Micros,
+    pub t: Micros,
+    /// The size line as sent, when it is not simply `size` in lowercase
+    /// hex (an extension, leading zeros, upper case). Most are, and then
+    /// nothing is allocated.
+    line: Option<Box<str>>,
+}
+
+impl Row {
+    /// The size line exactly as sent, without its CRLF. Empty for rows
+    /// that are not chunks.
+    pub fn size_line(&self) -> String {
+        match (&self.line, self.kind) {
+            (Some(line), _) => line.to_string(),
+            (None, Kind::Chunk | Kind::Last) => format!("{:x}", self.size),
+            (None, _) => String::new(),
+        }
+    }
+
+    /// Where its data starts on the wire: after the size line and CRLF.
+    pub fn data_offset(&self) -> u64 {
+        match self.kind {
+            Kind::Chunk | Kind::Last => self.offset + self.size_line_len() + 2,
+            Kind::Data | Kind::Error => self.offset,
+        }
+    }
+
+    /// The whole frame on the wire: size line, data and CRLF. For a
+    /// last-chunk the trailers follow, and are not counted.
+    pub fn frame(&self) -> Range<u64> {
+        let end = match self.kind {
+            Kind::Chunk | Kind::Last => self.data_offset() + self.size + 2,
+            Kind::Data => self.offset + self.size,
+            Kind::Error => self.offset + 1,
+        };
+        self.offset..end
+    }
+
+    fn size_line_len(&self) -> u64 {
+        match &self.line {
+            Some(line) => line.len() as u64,
+            None => u64::from(hex_digits(self.size)),
+        }
+    }
+}
+
+/// One `read(2)` that returned bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadRow {
+    pub t: Micros,
+    pub offset: u64,
+    pub len: u32,
+}
+
+impl ReadRow {
+    pub fn range(&self) -> Range<u64> {
+        self.offset..self.offset + u64::from(self.len)
+    }
+}
+
+/// The response head, as the status bar and headers view show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    pub t: Micros,
+    pub status: u16,
+    pub reason: String,
+    pub version: String,
+    pub headers: Vec<[String; 2]>,
+    pub framing: &'static str,
+    pub bytes: usize,
+}
+
+/// A protocol error: where, what, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    pub t: Micros,
+    pub offset: u64,
+    pub kind: &'static str,
+    pub message: String,
+}
+
+/// Where the exchange is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    Connecting,
+    Streaming,
+    Complete,
+    /// A protocol error (see [`Exchange::fault`]) or an I/O error.
+    Failed(String),
+}
+
+/// The newest wire bytes, up to a budget, addressed by their offset in the
+/// response.
+#[derive(Debug, Clone)]
+pub struct Wire {
+    bytes: VecDeque<u8>,
+    /// The offset of `bytes[0]`: how many older bytes were evicted.
+    start: u64,
+    budget: usize,
+}
+
+impl Wire {
+    pub fn new(budget: usize) -> Self {
+        Wire {
+            bytes: VecDeque::new(),
+            start: 0,
+            budget,
+        }
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        self.bytes.extend(bytes);
+        let excess = self.bytes.len().saturating_sub(self.budget);
+        if excess > 0 {
+            self.bytes.drain(..excess);
+            self.start += excess as u64;
+        }
+    }
+
+    /// How many bytes were evicted to stay within the budget.
+    pub fn evicted(&self) -> u64 {
+        self.start
+    }
+
+    /// The offset just past the newest byte.
+    pub fn end(&self) -> u64 {
+        self.start + self.bytes.len() as u64
+    }
+
+    /// The bytes still kept of `range`, and where they start.
+    pub fn get(&self, range: Range<u64>) -> (u64, impl Iterator<Item = u8>) {
+        let from = range.start.clamp(self.start, self.end());
+        let to = range.end.clamp(from, self.end());
+        let local = |at: u64| usize::try_from(at - self.start).unwrap_or(0);
+        (from, self.bytes.range(local(from)..local(to)).copied())
+    }
+}
+
+/// A deque that forgets its oldest items past a cap, and counts them, so
+/// that item `n` keeps its number for as long as it is kept.
+#[derive(Debug, Clone)]
+pub struct Log<T> {
+    items: VecDeque<T>,
+    evicted: u64,
+    cap: usize,
+}
+
+impl<T> Log<T> {
+    fn new(cap: usize) -> Self {
+        Log {
+            items: VecDeque::new(),
+            evicted: 0,
+            cap,
+        }
+    }
+
+    fn push(&mut self, item: T) {
+        if self.items.len() == self.cap {
+            self.items.pop_front();
+            self.evicted += 1;
+        }
+        self.items.push_back(item);
+    }
+
+    /// Item number `n`, counting from the first ever pushed.
+    pub fn get(&self, n: u64) -> Option<&T> {
+        let i = usize::try_from(n.checked_sub(self.evicted)?).ok()?;
+        self.items.get(i)
+    }
+
+    /// The numbers of the items still kept.
+    pub fn kept(&self) -> Range<u64> {
+        self.evicted..self.total()
+    }
+
+    /// How many were ever pushed.
+    pub fn total(&self) -> u64 {
+        self.evicted + self.items.len() as u64
+    }
+
+    pub fn evicted(&self) -> u64 {
+        self.evicted
+    }
+
+    pub fn last(&self) -> Option<&T> {
+        self.items.back()
+    }
+
+    /// The kept items numbered `range`, with their numbers.
+    pub fn range(
+        &self,
+        range: Range<u64>,
+    ) -> impl DoubleEndedIterator<Item = (u64, &T)> {
+        let kept = self.kept();
+        let from = range.start.clamp(kept.start, kept.end);
+        let to = range.end.clamp(from, kept.end);
+        let local = |n: u64| usize::try_from(n - self.evicted).unwrap_or(0);
+        self.items
+            .range(local(from)..local(to))
+            .enumerate()
+            .map(move |(i, item)| (from + i as u64, item))
+    }
+
+    /// The kept items, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &T> {
+        self.items.iter()
+    }
+
+    /// The number of the first kept item for which `before` is false,
+    /// given that it holds for a prefix of them.
+    pub fn partition_point(&self, before: impl FnMut(&T) -> bool) -> u64 {
+        self.evicted + self.items.partition_point(before) as u64
+    }
+}
+
+/// One request and everything its response has shown so far.
+#[derive(Debug)]
+pub struct Exchange {
+    pub method: String,
+    pub url: String,
+    /// The request as written.
+    pub request: Vec<u8>,
+    pub state: State,
+    pub head: Option<Head>,
+    pub trailers: Vec<[String; 2]>,
+    pub fault: Option<Fault>,
+    /// Chunk rows: every chunk, or every read of a plain body, and the
+    /// error row if there is one.
+    pub rows: Log<Row>,
+    pub reads: Log<ReadRow>,
+    pub wire: Wire,
+    /// Data bytes of the body so far, and complete chunks (the
+    /// last-chunk not counted).
+    pub body_bytes: u64,
+    pub chunks: u64,
+    /// The newest time the capture reported: its latest read, or its end.
+    pub now: Micros,
+    session: Session,
+}
+
+impl Exchange {
+    /// An exchange about to send `request` to `url`, keeping up to
+    /// `budget` wire bytes and `max_rows` rows.
+    pub fn new(
+        method: &str,
+        url: &str,
+        request: Vec<u8>,
+        budget: usize,
+        max_rows: usize,
+    ) -> Self {
+        Exchange {
+            method: method.to_owned(),
+            url: url.to_owned(),
+            request,
+            state: State::Connecting,
+            head: None,
+            trailers: Vec::new(),
+            fault: None,
+            rows: Log::new(max_rows),
+            reads: Log::new(max_rows),
+            wire: Wire::new(budget),
+            body_bytes: 0,
+            chunks: 0,
+            now: 0,
+            // No bytes in records: rows find theirs in `wire`.
+            session: Session::new(method, 0),
+        }
+    }
+
+    /// The connection is up and the request is written.
+    pub fn connected(&mut self) {
+        if self.state == State::Connecting {
+            self.state = State::Streaming;
+        }
+    }
+
+    /// Bytes that arrived `at`.
+    pub fn read(&mut self, at: Duration, bytes: &[u8]) {
+        let t = micros(at);
+        self.now = self.now.max(t);
+        if self.session.is_done() || bytes.is_empty() {
+            return;
+        }
+        self.connected();
+        let offset = self.wire.end();
+        // Only the bytes of this response count; a server that sends more
+        // after it has sent something else.
+        let Exchange { session, .. } = self;
+        let mut records = Vec::new();
+        let used = session.read(at, bytes, &mut |r| records.push(r));
+        self.reads.push(ReadRow {
+            t,
+            offset,
+            len: u32::try_from(used).unwrap_or(u32::MAX),
+        });
+        self.wire.push(&bytes[..used]);
+        for record in records {
+            self.record(record);
+        }
+    }
+
+    /// The clock moved on to `elapsed` without news: a stream that is
+    /// waiting is still running.
+    pub fn tick(&mut self, elapsed: Duration) {
+        self.now = self.now.max(micros(elapsed));
+    }
+
+    /// The server closed the connection `at`.
+    pub fn eof(&mut self, at: Duration) {
+        self.now = self.now.max(micros(at));
+        let mut records = Vec::new();
+        self.session.eof(at, &mut |r| records.push(r));
+        for record in records {
+            self.record(record);
+        }
+        if self.state == State::Streaming || self.state == State::Connecting {
+            self.state = State::Complete;
+        }
+    }
+
+    /// The connection failed: it could not be made, or broke.
+    pub fn failed(&mut self, at: Duration, error: String) {
+        self.now = self.now.max(micros(at));
+        if !matches!(self.state, State::Complete | State::Failed(_)) {
+            self.state = State::Failed(error);
+        }
+    }
+
+    /// Whether the response is over: complete, or failed.
+    pub fn is_over(&self) -> bool {
+        matches!(self.state, State::Complete | State::Failed(_))
+    }
+
+    /// When the first byte of the response arrived.
+    pub fn first_byte(&self) -> Option<Micros> {
+        self.reads.get(0).map(|r| r.t)
+    }
+
+    /// The rows (by number) that overlap the wire bytes `range`: the
+    /// chunks a read carried.
+    pub fn rows_in(&self, range: Range<u64>) -> Range<u64> {
+        let first = self
+            .rows
+            .partition_point(|row| row.frame().end <= range.start);
+        let end = self.rows.partition_point(|row| row.offset < range.end);
+        first..end.max(first)
+    }
+
+    /// The reads (by number) that carried some of the wire bytes `range`.
+    pub fn reads_in(&self, range: Range<u64>) -> Range<u64> {
+        let first =
+            self.reads.partition_point(|r| r.range().end <= range.start);
+        let end = self.reads.partition_point(|r| r.offset < range.end);
+        first..end.max(first)
+    }
+
+    fn record(&mut self, record: Record) {
+        match record {
+            Record::Head {
+                t_ms,
+                status,
+                reason,
+                version,
+                headers,
+                framing,
+                bytes,
+            } => {
+                // A 1xx head is followed by the final one, which replaces
+                // it here.
+                self.head = Some(Head {
+                    t: from_ms(t_ms),
+                    status,
+                    reason,
+                    version,
+                    headers,
+                    framing,
+                    bytes,
+                });
+            }
+            Record::Chunk(chunk) => self.chunk(chunk),
+            Record::Data {
+                t_ms, offset, len, ..
+            } => {
+                let t = from_ms(t_ms);
+                self.body_bytes += len as u64;
+                self.rows.push(Row {
+                    kind: Kind::Data,
+                    reads: 1,
+                    offset,
+                    size: len as u64,
+                    t_first: t,
+                    t,
+                    line: None,
+                });
+            }
+            Record::Trailers { headers } => self.trailers = headers,
+            Record::End { .. } => self.state = State::Complete,
+            Record::Error {
+                t_ms,
+                offset,
+                kind,
+                message,
+            } => {
+                let t = from_ms(t_ms);
+                self.rows.push(Row {
+                    kind: Kind::Error,
+                    reads: 0,
+                    offset,
+                    size: 0,
+                    t_first: t,
+                    t,
+                    line: None,
+                });
+                self.state = State::Failed(format!("{kind} at byte {offset}"));
+                self.fault = Some(Fault {
+                    t,
+                    offset,
+                    kind,
+                    message,
+                });
+            }
+        }
+    }
+
+    fn chunk(&mut self, chunk: Chunk) {
+        let line = (!is_canonical(&chunk.size_line, chunk.size))
+            .then(|| chunk.size_line.into_boxed_str());
+        if !chunk.last {
+            self.chunks += 1;
+            self.body_bytes += chunk.size;
+        }
+        self.rows.push(Row {
+            kind: if chunk.last { Kind::Last } else { Kind::Chunk },
+            reads: u32::try_from(chunk.reads).unwrap_or(u32::MAX),
+            offset: chunk.offset,
+            size: chunk.size,
+            t_first: from_ms(chunk.t_first_ms),
+            t: from_ms(chunk.t_ms),
+            line,
+        });
+    }
+}
+
+/// Whether `line` is exactly `size` in lowercase hex, with nothing else:
+/// then it need not be stored.
+fn is_canonical(line: &str, size: u64) -> bool {
+    line.len() == usize::from(hex_digits(size))
+        && line.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// How many hex digits `n` takes, without leading zeros.
+fn hex_digits(n: u64) -> u8 {
+    let bits = u64::BITS - n.leading_zeros();
+    u8::try_from(bits.div_ceil(4).max(1)).unwrap_or(16)
+}
+
+pub fn micros(d: Duration) -> Micros {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+/// Records carry milliseconds rounded to the microsecond.
+fn from_ms(ms: f64) -> Micros {
+    Duration::try_from_secs_f64(ms / 1e3).map_or(0, micros)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exchange(budget: usize, max_rows: usize) -> Exchange {
+        Exchange::new("GET", "http://t/", Vec::new(), budget, max_rows)
+    }
+
+    const HEAD: &[u8] =
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+
+    #[test]
+    fn rows_know_their_frames_and_reads() {
+        let mut x = exchange(1 << 20, 100);
+        let ms = Duration::from_millis;
+        x.read(ms(1), HEAD);
+        x.read(ms(2), b"5;x=y\r\nhel");
+        x.read(ms(3), b"lo\r\n0A\r\n0123456789\r\n0\r\n\r\n");
+        assert_eq!(x.state, State::Complete);
+        assert_eq!((x.chunks, x.body_bytes), (2, 15));
+        let rows: Vec<_> = x.rows.iter().collect();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].size_line(), "5;x=y");
+        assert_eq!(rows[1].size_line(), "0A");
+        assert_eq!(rows[2].size_line(), "0");
+        assert_eq!(rows[2].kind, Kind::Last);
+        // The first chunk's frame, read back from the wire.
+        let (_, bytes) = x.wire.get(rows[0].frame());
+        assert_eq!(bytes.collect::<Vec<_>>(), b"5;x=y\r\nhello\r\n");
+        let (_, bytes) = x.wire.get(rows[1].frame());
+        assert_eq!(bytes.collect::<Vec<_>>(), b"0A\r\n0123456789\r\n");
+        // Read 0 is the head, read 1 starts chunk 0, and read 2 ends it
+        // and carries the rest.
+        assert_eq!(x.rows_in(x.reads.get(0).unwrap().range()), 0..0);
+        assert_eq!(x.rows_in(x.reads.get(1).unwrap().range()), 0..1);
+        assert_eq!(x.rows_in(x.reads.get(2).unwrap().range()), 0..3);
+        assert_eq!(x.reads_in(rows[0].frame()), 1..3);
+        assert_eq!((rows[0].t_first, rows[0].t), (2000, 3000));
+    }
+
+    #[test]
+    fn bytes_and_rows_stay_within_their_caps() {
+        let mut x = exchange(64, 10);
+        x.read(Duration::ZERO, HEAD);
+        for i in 0..1000u64 {
+            x.read(Duration::from_micros(i), b"3\r\nabc\r\n");
+        }
+        assert_eq!(x.chunks, 1000);
+        assert_eq!(x.rows.total(), 1000);
+        assert_eq!(x.rows.kept(), 990..1000);
+        assert_eq!(x.reads.kept(), 991..1001);
+        assert_eq!(x.wire.end() - x.wire.evicted(), 64);
+        let newest = x.rows.get(999).unwrap();
+        let (_, bytes) = x.wire.get(newest.frame());
+        assert_eq!(bytes.collect::<Vec<_>>(), b"3\r\nabc\r\n");
+        assert!(x.rows.get(989).is_none());
+    }
+
+    #[test]
+    fn an_error_becomes_the_last_row() {
+        let mut x = exchange(1 << 20, 100);
+        x.read(Duration::ZERO, HEAD);
+        x.read(Duration::from_millis(5), b"2\r\nok\r\nzz\r\n");
+        let fault = x.fault.clone().unwrap();
+        assert_eq!((fault.kind, fault.offset), ("invalid_chunk_size", 54));
+        let last = x.rows.last().unwrap();
+        assert_eq!((last.kind, last.offset), (Kind::Error, 54));
+        assert!(matches!(x.state, State::Failed(_)));
+        assert_eq!(x.chunks, 1);
+    }
+
+    #[test]
+    fn canonical_size_lines_are_not_stored() {
+        assert!(is_canonical("1a", 26));
+        assert!(is_canonical("0", 0));
+        assert!(!is_canonical("1A", 26));
+        assert!(!is_canonical("01a", 26));
+        assert!(!is_canonical("1a;x", 26));
+        assert_eq!(hex_digits(0), 1);
+        assert_eq!(hex_digits(0xffff_ffff_ffff_ffff), 16);
+        assert_eq!(std::mem::size_of::<Row>(), 56);
+    }
+}

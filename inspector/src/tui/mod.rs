@@ -1,0 +1,356 @@
+//! The live terminal UI: every chunk of a response as it arrives.
+//!
+//! Three parts, after ratatui's async examples:
+//! - [`app`]: the state, changed only by [`App::handle`], which does no I/O;
+//! - [`ui`]: drawing, a pure function of the state;
+//! - this runtime, which owns the terminal and the threads.
+//!
+//! Everything reaches the app as one [`Event`] enum over one channel: ticks
+//! and terminal input from a tokio task, and capture news from a thread
+//! that does nothing but read the socket. The loop drains every pending
+//! event, then draws at most once a frame, so a flood of chunks is
+//! batched into one draw and the capture never waits for drawing.
+//!
+//! # Layout
+//! - [`exchange`]: one request and its response, stored compactly.
+//! - [`app`]: views, selection, keys, and the commands they cause.
+//! - [`ui`]: the views, drawn from the state.
+//! - [`theme`]: styles, and `NO_COLOR`.
+
+pub mod app;
+pub mod exchange;
+pub mod theme;
+pub mod ui;
+
+use std::io::{self, Stdout};
+use std::net::{TcpStream, ToSocketAddrs as _};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+use std::{panic, thread};
+
+use crossterm::event::{
+    DisableMouseCapture, EnableMouseCapture, Event as Input, EventStream,
+    KeyCode, KeyEvent, KeyModifiers,
+};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode,
+    enable_raw_mode,
+};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect, Size};
+use ratatui::widgets::Widget as _;
+use tokio::sync::mpsc;
+use tokio_stream::StreamExt as _;
+
+pub use app::{App, Capture, Command, Demo, Event, Options, View};
+
+use crate::capture::Live;
+
+/// About 60 frames a second: smooth, and far fewer draws than events.
+pub const FRAME: Duration = Duration::from_micros(16_667);
+
+/// Events the channel holds before a sender waits. Ticks and keys are
+/// few; capture reads are the many. At 100k reads a second this is 40 ms
+/// of slack, twenty times a slow frame, so the capture thread does not
+/// wait while a frame is drawn. If the app ever fell that far behind in
+/// ingesting, the thread would wait and TCP would slow the server: memory
+/// stays bounded (at most this many reads of 64 KiB) instead of growing.
+const CHANNEL: usize = 4096;
+
+/// What the TUI opens on.
+#[derive(Debug)]
+pub enum Start {
+    /// Inspect this URL at once.
+    Url(String),
+    /// The tour: a picker of these streams.
+    Tour(Vec<Demo>),
+}
+
+/// Runs the TUI until the user quits. The terminal is restored however
+/// this ends: return, error or panic.
+pub fn run(start: Start, options: Options) -> io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let mut terminal = TerminalGuard::enter()?;
+    let size = terminal.terminal.size()?;
+    runtime.block_on(event_loop(&mut terminal, start, options, size))
+}
+
+async fn event_loop(
+    guard: &mut TerminalGuard,
+    start: Start,
+    options: Options,
+    size: Size,
+) -> io::Result<()> {
+    let (tx, mut rx) = mpsc::channel(CHANNEL);
+    tokio::spawn(ticks_and_input(tx.clone()));
+    let mut capture = None;
+    let mut app = match start {
+        Start::Url(url) => {
+            let (app, command) = App::inspect(&url, options, size);
+            run_command(command, &mut capture, &tx);
+            app
+        }
+        Start::Tour(demos) => App::tour(demos, options, size),
+    };
+    guard.draw(&app)?;
+    while let Some(event) = rx.recv().await {
+        let mut frame_due = matches!(event, Event::Tick);
+        let mut command = app.handle(event);
+        // Batch: take everything already waiting, but never more than a
+        // frame's worth of time, so drawing keeps up under a flood.
+        let deadline = Instant::now() + FRAME;
+        loop {
+            if let Some(c) = command.take() {
+                run_command(c, &mut capture, &tx);
+            }
+            if app.quit || Instant::now() >= deadline {
+                break;
+            }
+            match rx.try_recv() {
+                Ok(event) => {
+                    frame_due |= matches!(event, Event::Tick);
+                    command = app.handle(event);
+                }
+                Err(_) => break,
+            }
+        }
+        if app.quit {
+            break;
+        }
+        if frame_due && app.dirty {
+            guard.draw(&app)?;
+            app.dirty = false;
+        }
+    }
+    Ok(())
+}
+
+/// Inspects `url` without a terminal, and returns the screen as it stands
+/// once the response is over, drawn at `size` in `view`, as text: what
+/// `inspector --screen` prints, and how the book shows the TUI.
+pub fn screen(
+    url: &str,
+    options: Options,
+    size: Size,
+    view: View,
+) -> io::Result<String> {
+    let (tx, mut rx) = mpsc::channel(CHANNEL);
+    let mut capture = None;
+    let (mut app, command) = App::inspect(url, options, size);
+    run_command(command, &mut capture, &tx);
+    // The capture reports until the response is over, and the app then
+    // says Stop; a URL that does not parse says Stop at once.
+    while capture.is_some() {
+        let Some(event) = rx.blocking_recv() else {
+            break;
+        };
+        if let Some(command) = app.handle(event) {
+            run_command(command, &mut capture, &tx);
+        }
+    }
+    app.view = view;
+    Ok(text(&app, size))
+}
+
+/// The screen as lines of text, trailing spaces trimmed.
+pub fn text(app: &App, size: Size) -> String {
+    let area = Rect::from((Position::ORIGIN, size));
+    let mut buf = Buffer::empty(area);
+    app.render(area, &mut buf);
+    let mut out = String::new();
+    for y in 0..size.height {
+        let line: String =
+            (0..size.width).map(|x| buf[(x, y)].symbol()).collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Sends a tick every frame, and each terminal input as it comes.
+async fn ticks_and_input(tx: mpsc::Sender<Event>) {
+    let mut input = EventStream::new();
+    let mut tick = tokio::time::interval(FRAME);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        let event = tokio::select! {
+            _ = tick.tick() => Event::Tick,
+            input = input.next() => match input {
+                Some(Ok(input)) => Event::Input(input),
+                // The terminal is gone: nothing more can be shown.
+                Some(Err(_)) | None => ctrl_c(),
+            },
+            // SIGINT from outside; in raw mode Ctrl-C is a key instead.
+            _ = tokio::signal::ctrl_c() => ctrl_c(),
+        };
+        if tx.send(event).await.is_err() {
+            return;
+        }
+    }
+}
+
+fn ctrl_c() -> Event {
+    Event::Input(Input::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::CONTROL,
+    )))
+}
+
+fn run_command(
+    command: Command,
+    capture: &mut Option<CaptureThread>,
+    tx: &mpsc::Sender<Event>,
+) {
+    match command {
+        Command::Start {
+            id,
+            authority,
+            request,
+        } => {
+            // Dropping the old capture closes its connection.
+            *capture =
+                Some(CaptureThread::spawn(id, authority, request, tx.clone()));
+        }
+        Command::Stop => *capture = None,
+        Command::Quit => {}
+    }
+}
+
+/// A thread that connects, writes the request, and reports each read.
+/// Dropping it shuts the connection down, which ends the thread.
+#[derive(Debug)]
+struct CaptureThread {
+    /// A handle on the socket, to shut it down from here; `None` until
+    /// connected. The flag says the thread must not start reading.
+    socket: Arc<Mutex<(bool, Option<TcpStream>)>>,
+}
+
+impl CaptureThread {
+    fn spawn(
+        id: u64,
+        authority: String,
+        request: Vec<u8>,
+        tx: mpsc::Sender<Event>,
+    ) -> CaptureThread {
+        let socket = Arc::new(Mutex::new((false, None)));
+        let shared = Arc::clone(&socket);
+        thread::spawn(move || {
+            let started = Instant::now();
+            // `blocking_send` waits only if the app is a whole channel
+            // behind (see CHANNEL); it fails once the app has quit.
+            let send = |c| tx.blocking_send(Event::Capture(id, c)).is_ok();
+            let mut live = match connect(&authority, &request, &shared) {
+                Ok(Some(live)) => live,
+                Ok(None) => return,
+                Err(e) => {
+                    send(Capture::Failed(started.elapsed(), e.to_string()));
+                    return;
+                }
+            };
+            if !send(Capture::Connected) {
+                return;
+            }
+            loop {
+                let news = match live.next_read() {
+                    Ok(Some((at, bytes))) => Capture::Read(at, bytes.to_vec()),
+                    Ok(None) => Capture::Closed(live.elapsed()),
+                    // Shut down from our side: no news.
+                    Err(_) if stopped(&shared) => return,
+                    Err(e) => Capture::Failed(live.elapsed(), e.to_string()),
+                };
+                let more = matches!(news, Capture::Read(..));
+                if !send(news) || !more {
+                    return;
+                }
+            }
+        });
+        CaptureThread { socket }
+    }
+}
+
+/// Connects and writes the request, unless stopped meanwhile.
+fn connect(
+    authority: &str,
+    request: &[u8],
+    socket: &Mutex<(bool, Option<TcpStream>)>,
+) -> io::Result<Option<Live>> {
+    let addr = authority
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| io::Error::other(format!("{authority}: no address")))?;
+    let live = Live::connect(addr, request).map_err(|e| {
+        io::Error::new(e.kind(), format!("cannot connect to {addr}: {e}"))
+    })?;
+    let mut socket = socket.lock().unwrap_or_else(PoisonError::into_inner);
+    if socket.0 {
+        return Ok(None);
+    }
+    socket.1 = Some(live.try_clone_stream()?);
+    Ok(Some(live))
+}
+
+fn stopped(socket: &Mutex<(bool, Option<TcpStream>)>) -> bool {
+    socket.lock().unwrap_or_else(PoisonError::into_inner).0
+}
+
+impl Drop for CaptureThread {
+    fn drop(&mut self) {
+        let mut socket =
+            self.socket.lock().unwrap_or_else(PoisonError::into_inner);
+        socket.0 = true;
+        if let Some(stream) = &socket.1 {
+            // Wakes the thread's blocking read; it sees `stopped` and ends.
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+/// The terminal in raw mode on the alternate screen, restored on drop and
+/// by a panic hook: a TUI that dies must not leave a broken shell.
+struct TerminalGuard {
+    terminal: Terminal<CrosstermBackend<Stdout>>,
+}
+
+impl TerminalGuard {
+    fn enter() -> io::Result<TerminalGuard> {
+        let hook = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            restore();
+            hook(info);
+        }));
+        enable_raw_mode()?;
+        let mut stdout = io::stdout();
+        if let Err(e) =
+            execute!(stdout, EnterAlternateScreen, EnableMouseCapture)
+        {
+            restore();
+            return Err(e);
+        }
+        let terminal = Terminal::new(CrosstermBackend::new(stdout))?;
+        Ok(TerminalGuard { terminal })
+    }
+
+    fn draw(&mut self, app: &App) -> io::Result<()> {
+        self.terminal
+            .draw(|frame| frame.render_widget(app, frame.area()))?;
+        Ok(())
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+        let _ = self.terminal.show_cursor();
+    }
+}
+
+/// Leaves the alternate screen and raw mode. Safe to call twice.
+fn restore() {
+    let _ = execute!(io::stdout(), DisableMouseCapture, LeaveAlternateScreen);
+    let _ = disable_raw_mode();
+}

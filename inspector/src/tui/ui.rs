@@ -1,0 +1,1014 @@
+//! Drawing: a pure function of [`App`].
+//!
+//! Every view reads the exchange and draws only what fits on screen, so a
+//! frame costs the same with ten chunks or a million.
+
+use std::fmt::Write as _;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{
+    Block, Cell, Clear, Paragraph, Row as TableRow, Table, Tabs, Widget, Wrap,
+};
+
+use super::app::{App, View, window};
+use super::exchange::{Exchange, Kind, Micros, Row, State};
+use super::theme::Theme;
+
+/// Below this the screen says so instead of drawing a cramped mess.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 15;
+
+/// Where the parts of the screen go.
+struct Areas {
+    status: Rect,
+    tabs: Rect,
+    body: Rect,
+    keys: Rect,
+}
+
+fn areas(area: Rect) -> Areas {
+    let [status, tabs, body, keys] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    Areas {
+        status,
+        tabs,
+        body,
+        keys,
+    }
+}
+
+/// The chunk table and the detail pane: side by side when wide enough
+/// for a 16-byte hex dump next to the table, else one above the other.
+fn chunk_areas(body: Rect) -> [Rect; 2] {
+    if body.width >= 140 {
+        Layout::horizontal([Constraint::Min(60), Constraint::Length(80)])
+            .areas(body)
+    } else {
+        Layout::vertical([Constraint::Percentage(55), Constraint::Min(0)])
+            .areas(body)
+    }
+}
+
+/// How many rows the current view's table shows.
+pub fn table_height(app: &App) -> u16 {
+    let body = areas(Rect::from((Default::default(), app.size))).body;
+    let table = match app.view {
+        View::Chunks => chunk_areas(body)[0],
+        _ => body,
+    };
+    // Borders and the header row.
+    table.height.saturating_sub(3).max(1)
+}
+
+impl Widget for &App {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = &self.options.theme;
+        if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+            too_small(area, buf, t);
+            return;
+        }
+        let a = areas(area);
+        status(self, a.status, buf);
+        tabs(self, a.tabs, buf);
+        keys(self, a.keys, buf);
+        match (self.view, &self.exchange) {
+            (View::Lessons, _) => lessons(self, a.body, buf),
+            (_, None) => Paragraph::new(
+                "Nothing inspected yet: Tab to Lessons, pick one, Enter.",
+            )
+            .block(Block::bordered())
+            .render(a.body, buf),
+            (View::Chunks, Some(x)) => {
+                let [table, detail] = chunk_areas(a.body);
+                chunks(self, x, table, buf);
+                self::detail(self, x, detail, buf);
+            }
+            (View::Timeline, Some(x)) => timeline(self, x, a.body, buf),
+            (View::Reads, Some(x)) => reads(self, x, a.body, buf),
+            (View::Raw, Some(x)) => raw(self, x, a.body, buf),
+            (View::Headers, Some(x)) => headers(self, x, a.body, buf),
+        }
+        if self.help {
+            help(t, area, buf);
+        }
+    }
+}
+
+fn too_small(area: Rect, buf: &mut Buffer, t: &Theme) {
+    let text = format!(
+        "The terminal is {}×{}; the inspector needs {MIN_WIDTH}×{MIN_HEIGHT}. \
+         Enlarge it, or q to quit.",
+        area.width, area.height
+    );
+    Paragraph::new(text)
+        .style(t.error())
+        .wrap(Wrap { trim: true })
+        .render(area, buf);
+}
+
+// ---------------------------------------------------------------- bars --
+
+fn status(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.options.theme;
+    let Some(x) = &app.exchange else {
+        let lines = vec![
+            Line::from(Span::styled(
+                " Flusher: HTTP streaming output, from the socket up",
+                t.title(),
+            )),
+            Line::from(" Pick a lesson and press Enter to watch its stream."),
+        ];
+        Paragraph::new(lines).render(area, buf);
+        return;
+    };
+    let mut first = vec![
+        Span::styled(format!(" {} ", x.method), t.title()),
+        Span::raw(x.url.clone()),
+    ];
+    if let Some(head) = &x.head {
+        first.push(Span::raw("  →  "));
+        first.push(Span::styled(
+            format!("{} {} {}", head.version, head.status, head.reason),
+            t.title(),
+        ));
+        first.push(Span::styled(
+            format!("  framing: {}", head.framing),
+            t.dim(),
+        ));
+    }
+    let (state, style) = match &x.state {
+        State::Connecting => ("● connecting".to_owned(), t.busy()),
+        State::Streaming => ("● streaming".to_owned(), t.busy()),
+        State::Complete => ("● complete".to_owned(), t.good()),
+        State::Failed(why) => (format!("● error: {why}"), t.error()),
+    };
+    let mut second = vec![
+        Span::styled(format!(" {state}"), style),
+        Span::raw(format!(
+            "   TTFB {}   elapsed {}   chunks {}   body {}",
+            x.first_byte().map_or("—".into(), ms),
+            ms(x.now),
+            x.chunks,
+            bytes(x.body_bytes),
+        )),
+    ];
+    if x.rows.evicted() > 0 || x.wire.evicted() > 0 {
+        second.push(Span::styled(
+            format!(
+                "   evicted: {} rows, {}",
+                x.rows.evicted(),
+                bytes(x.wire.evicted())
+            ),
+            t.dim(),
+        ));
+    }
+    if app.follow {
+        second.push(Span::styled("   following", t.dim()));
+    }
+    Paragraph::new(vec![Line::from(first), Line::from(second)])
+        .render(area, buf);
+}
+
+fn tabs(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.options.theme;
+    let views: Vec<View> = app.views().collect();
+    let selected = views.iter().position(|&v| v == app.view);
+    Tabs::new(views.iter().map(|v| v.name()))
+        .select(selected)
+        .highlight_style(t.selected())
+        .divider("│")
+        .render(area, buf);
+}
+
+fn keys(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.options.theme;
+    let enter = if app.view == View::Lessons {
+        "inspect"
+    } else {
+        "repeat"
+    };
+    let hints = [
+        ("↑↓", "select"),
+        ("Tab", "view"),
+        ("f", if app.follow { "unfollow" } else { "follow" }),
+        ("r/Enter", enter),
+        ("?", "help"),
+        ("q", "quit"),
+    ];
+    let mut spans = Vec::new();
+    for (key, what) in hints {
+        spans.push(Span::styled(format!(" {key}"), t.key()));
+        spans.push(Span::raw(format!(" {what} ")));
+    }
+    Paragraph::new(Line::from(spans)).render(area, buf);
+}
+
+fn help(t: &Theme, area: Rect, buf: &mut Buffer) {
+    const KEYS: &[(&str, &str)] = &[
+        ("↑ ↓  j k", "select the previous or next row"),
+        ("PgUp PgDn", "a page up or down"),
+        ("Home End  g G", "the first or newest row (End follows)"),
+        ("J K", "scroll the detail pane"),
+        ("Tab Shift-Tab", "the next or previous view"),
+        ("f", "follow the newest chunk, or stop"),
+        ("r  Enter", "send the request again"),
+        ("Enter", "in Lessons: inspect that lesson"),
+        ("mouse wheel", "scroll"),
+        ("?", "this help; any key closes it"),
+        ("q  Esc  Ctrl-C", "quit"),
+    ];
+    let mut lines: Vec<Line> = KEYS
+        .iter()
+        .map(|(k, what)| {
+            Line::from(vec![
+                Span::styled(format!(" {k:15}"), t.key()),
+                Span::raw(*what),
+            ])
+        })
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        " Times count from when the request was written.",
+        t.dim(),
+    ));
+    let width = 64.min(area.width);
+    let height = u16::try_from(lines.len() + 2)
+        .unwrap_or(u16::MAX)
+        .min(area.height);
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    Clear.render(popup, buf);
+    Paragraph::new(lines)
+        .block(Block::bordered().title(" Keys "))
+        .render(popup, buf);
+}
+
+// ------------------------------------------------------------- lessons --
+
+fn lessons(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.options.theme;
+    let [list, below] = Layout::vertical([
+        Constraint::Length(
+            u16::try_from(app.demos.len() + 2).unwrap_or(u16::MAX),
+        ),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    let title_width =
+        app.demos.iter().map(|d| d.title.len()).max().unwrap_or(0);
+    let rows: Vec<Line> = app
+        .demos
+        .iter()
+        .enumerate()
+        .map(|(i, demo)| {
+            let marker = if app.picked == Some(i) { "▶" } else { " " };
+            let line = Line::from(vec![
+                Span::raw(format!(" {marker} ")),
+                Span::styled(format!("{:title_width$}", demo.title), t.title()),
+                Span::raw(format!("  {}", demo.idea)),
+            ]);
+            if i == app.cursor {
+                line.style(t.selected())
+            } else {
+                line
+            }
+        })
+        .collect();
+    Paragraph::new(rows)
+        .block(Block::bordered().title(" Lessons: ↑↓ choose, Enter inspects "))
+        .render(list, buf);
+    let Some(demo) = app.demos.get(app.cursor) else {
+        return;
+    };
+    let lines = vec![
+        Line::raw(""),
+        Line::from(vec![
+            Span::styled("  URL      ", t.dim()),
+            Span::raw(demo.url.clone()),
+        ]),
+        Line::from(vec![
+            Span::styled("  curl     ", t.dim()),
+            Span::raw(format!("curl -sS --raw -N {}", demo.url)),
+        ]),
+        Line::from(vec![
+            Span::styled("  browser  ", t.dim()),
+            Span::raw("open the URL to watch the page grow, or not"),
+        ]),
+        Line::raw(""),
+        Line::styled(
+            "  Every lesson server runs in this process on its own port, \
+             for as long as the inspector does.",
+            t.dim(),
+        ),
+    ];
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .render(below, buf);
+}
+
+// -------------------------------------------------------------- chunks --
+
+fn chunks(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
+    let t = &app.options.theme;
+    let page = u64::from(area.height.saturating_sub(3).max(1));
+    let start = window(app.selected, app.scroll, page).max(x.rows.kept().start);
+    let preview_width = usize::from(area.width.saturating_sub(60)).max(8);
+    let rows: Vec<TableRow> = x
+        .rows
+        .range(start..start + page)
+        .map(|(n, row)| {
+            let previous = n.checked_sub(1).and_then(|p| x.rows.get(p));
+            let cells = match row.kind {
+                Kind::Error => {
+                    let fault = x.fault.as_ref();
+                    vec![
+                        Cell::from("error"),
+                        Cell::from(ms(row.t)),
+                        Cell::from(""),
+                        Cell::from(fault.map_or("", |f| f.kind)),
+                        Cell::from(format!("@{}", row.offset)),
+                        Cell::from(""),
+                        Cell::from(
+                            fault.map_or(String::new(), |f| f.message.clone()),
+                        ),
+                    ]
+                }
+                _ => vec![
+                    Cell::from(match row.kind {
+                        Kind::Data => format!("r{n}"),
+                        _ => n.to_string(),
+                    }),
+                    Cell::from(ms(row.t)),
+                    Cell::from(
+                        previous.map_or(String::new(), |p| delta(p.t, row.t)),
+                    ),
+                    Cell::from(Span::styled(
+                        match row.kind {
+                            Kind::Data => "(not chunked)".into(),
+                            _ => clip(&row.size_line(), 12),
+                        },
+                        t.size_line(),
+                    )),
+                    Cell::from(row.size.to_string()),
+                    Cell::from(row.reads.to_string()),
+                    Cell::from(preview(x, row, preview_width)),
+                ],
+            };
+            let style = match (n == app.selected, row.kind) {
+                (true, _) => t.selected(),
+                (false, Kind::Error) => t.error(),
+                (false, Kind::Last) => t.dim(),
+                _ => Style::new(),
+            };
+            TableRow::new(cells).style(style)
+        })
+        .collect();
+    let header = TableRow::new([
+        "#",
+        "arrival",
+        "Δ",
+        "size line",
+        "bytes",
+        "reads",
+        "preview",
+    ])
+    .style(t.title());
+    let title = format!(
+        " Chunks: {} of {} ",
+        if x.rows.total() == 0 {
+            0
+        } else {
+            app.selected + 1
+        },
+        x.rows.total()
+    );
+    let empty = x.rows.total() == 0;
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(6),
+            Constraint::Length(10),
+            Constraint::Length(10),
+            Constraint::Length(12),
+            Constraint::Length(8),
+            Constraint::Length(5),
+            Constraint::Min(8),
+        ],
+    )
+    .header(header)
+    .block(Block::bordered().title(title));
+    table.render(area, buf);
+    if empty {
+        let note = match (&x.state, &x.head) {
+            (State::Connecting, _) => "connecting…",
+            (_, None) => "waiting for the response head…",
+            (_, Some(h)) if h.framing == "none" => "this response has no body",
+            _ => "waiting for the first chunk…",
+        };
+        let inner = Rect {
+            y: area.y + 2,
+            height: 1,
+            x: area.x + 2,
+            width: area.width.saturating_sub(4),
+        };
+        Paragraph::new(Span::styled(note, t.dim())).render(inner, buf);
+    }
+}
+
+/// The start of a row's data as one line of text.
+fn preview(x: &Exchange, row: &Row, width: usize) -> String {
+    let start = row.data_offset();
+    let (_, bytes) = x.wire.get(start..start + row.size.min(width as u64 * 4));
+    let bytes: Vec<u8> = bytes.collect();
+    if bytes.is_empty() && row.size > 0 {
+        return "(evicted)".into();
+    }
+    let mut text: String = String::from_utf8_lossy(&bytes)
+        .chars()
+        .map(visible)
+        .take(width)
+        .collect();
+    if text.chars().count() == width {
+        text.pop();
+        text.push('…');
+    }
+    text
+}
+
+/// A character as one visible cell: control characters become their
+/// Unicode control pictures (␍ ␊ ␉), or · for the rest.
+fn visible(c: char) -> char {
+    match c {
+        '\r' => '␍',
+        '\n' => '␊',
+        '\t' => '␉',
+        c if c.is_control() => '·',
+        c => c,
+    }
+}
+
+fn detail(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
+    let t = &app.options.theme;
+    let Some(row) = x.rows.get(app.selected) else {
+        Block::bordered().title(" Detail ").render(area, buf);
+        return;
+    };
+    let inner_width = area.width.saturating_sub(2);
+    // 16 bytes a line when they fit: offset, hex, text.
+    let per_line: usize = if inner_width >= 76 { 16 } else { 8 };
+    let step = per_line as u64;
+    let mut lines = Vec::new();
+    let (title, range) = match row.kind {
+        Kind::Error => {
+            let fault = x.fault.as_ref();
+            lines.push(Line::styled(
+                fault.map_or(String::new(), |f| {
+                    format!("{} at byte {}", f.kind, f.offset)
+                }),
+                t.error(),
+            ));
+            for line in
+                wrap(fault.map_or("", |f| &f.message), usize::from(inner_width))
+            {
+                lines.push(Line::raw(line));
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                "The bytes around it; the bad one is marked:",
+                t.dim(),
+            ));
+            let from = row.offset.saturating_sub(step * 2) / step * step;
+            (" Protocol error ".to_string(), from..row.offset + step * 2)
+        }
+        _ => {
+            let what = match row.kind {
+                Kind::Data => "read",
+                Kind::Last => "last-chunk",
+                _ => "chunk",
+            };
+            let mut info = format!(
+                "{} bytes at byte {}, arrived {}",
+                row.size,
+                row.offset,
+                ms(row.t)
+            );
+            if row.t_first != row.t {
+                let _ = write!(info, " (began {})", ms(row.t_first));
+            }
+            let _ = write!(
+                info,
+                " in {} read{}",
+                row.reads,
+                if row.reads == 1 { "" } else { "s" }
+            );
+            if matches!(row.kind, Kind::Chunk | Kind::Last) {
+                lines.push(Line::from(vec![
+                    Span::raw("size line "),
+                    Span::styled(row.size_line(), t.size_line()),
+                    Span::raw(format!(" = {} bytes", row.size)),
+                ]));
+            }
+            lines.push(Line::raw(info));
+            lines.push(Line::raw(""));
+            (format!(" {what} #{} ", app.selected), row.frame())
+        }
+    };
+    let visible_lines =
+        usize::from(area.height) + usize::from(app.detail_scroll);
+    let highlight = |at: u64| match row.kind {
+        Kind::Error if at == row.offset => t.error(),
+        Kind::Error => Style::new(),
+        Kind::Data => Style::new(),
+        _ if at < row.data_offset() - 2 => t.size_line(),
+        _ if at < row.data_offset() => t.framing(),
+        _ if at >= row.data_offset() + row.size => t.framing(),
+        _ => Style::new(),
+    };
+    let (from, wire) = x.wire.get(range.clone());
+    let wire: Vec<u8> = wire.take(visible_lines * 16).collect();
+    if wire.is_empty() && !range.is_empty() {
+        lines.push(Line::styled(
+            format!(
+                "Its bytes were evicted: the newest {} are kept (--budget).",
+                bytes(x.wire.end() - x.wire.evicted())
+            ),
+            t.dim(),
+        ));
+    }
+    for (i, line) in wire.chunks(per_line).enumerate() {
+        let at = from + (i * per_line) as u64;
+        lines.push(hex_line(at, line, per_line, &highlight, t));
+    }
+    let shown = from + wire.len() as u64;
+    if shown < range.end && !wire.is_empty() {
+        lines.push(Line::styled(
+            format!("… {} more bytes (J/K scroll)", range.end - shown),
+            t.dim(),
+        ));
+    }
+    if matches!(row.kind, Kind::Chunk | Kind::Data) {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("text", t.title()));
+        let start = row.data_offset();
+        let (_, data) = x.wire.get(start..start + row.size.min(4096));
+        let data: Vec<u8> = data.collect();
+        for text in String::from_utf8_lossy(&data).lines() {
+            lines
+                .push(Line::raw(text.chars().map(visible).collect::<String>()));
+        }
+    }
+    Paragraph::new(lines)
+        .block(Block::bordered().title(title))
+        .scroll((app.detail_scroll, 0))
+        .render(area, buf);
+}
+
+/// `offset  hex bytes  text`, each byte styled by what it is.
+fn hex_line<'a>(
+    at: u64,
+    bytes: &[u8],
+    per_line: usize,
+    style: &impl Fn(u64) -> Style,
+    t: &Theme,
+) -> Line<'a> {
+    let mut spans = vec![Span::styled(format!("{at:>8}  "), t.dim())];
+    for (i, &b) in bytes.iter().enumerate() {
+        let gap = if i == 7 { "  " } else { " " };
+        spans.push(Span::styled(format!("{b:02x}"), style(at + i as u64)));
+        spans.push(Span::raw(gap));
+    }
+    let missing = per_line - bytes.len();
+    let mut pad = " ".repeat(missing * 3);
+    if bytes.len() <= 7 && per_line > 8 {
+        pad.push(' ');
+    }
+    spans.push(Span::raw(pad + " "));
+    for (i, &b) in bytes.iter().enumerate() {
+        spans.push(Span::styled(
+            visible(char::from(b)).to_string(),
+            style(at + i as u64),
+        ));
+    }
+    Line::from(spans)
+}
+
+// ------------------------------------------------------------ timeline --
+
+fn timeline(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
+    let t = &app.options.theme;
+    let block = Block::bordered().title(" Timeline ");
+    let inner = block.inner(area);
+    block.render(area, buf);
+    // A label gutter, then one column per interval.
+    let gutter = 10u16;
+    let columns = inner.width.saturating_sub(gutter + 1).max(1);
+    let span = x.now.max(1);
+    let per_column = span.div_ceil(u64::from(columns)).max(1);
+    let column = |at: Micros| {
+        usize::try_from(at / per_column)
+            .unwrap_or(usize::MAX)
+            .min(usize::from(columns) - 1)
+    };
+    let mut wire = vec![0u64; usize::from(columns)];
+    for read in x.reads.iter() {
+        wire[column(read.t)] += u64::from(read.len);
+    }
+    let mut arrivals = vec![0u32; usize::from(columns)];
+    for row in x.rows.iter() {
+        if row.kind != Kind::Data {
+            arrivals[column(row.t)] += 1;
+        }
+    }
+    let most = wire.iter().copied().max().unwrap_or(0).max(1);
+    let bar_rows = inner.height.saturating_sub(8).clamp(1, 12);
+    let mut lines = vec![Line::styled(
+        format!(
+            "wire bytes per {} (each column), and where chunks arrived",
+            ms(per_column)
+        ),
+        t.dim(),
+    )];
+    // Bars, top row first, in eighths of a cell.
+    for level in (0..bar_rows).rev() {
+        let label = match level {
+            l if l + 1 == bar_rows => bytes(most),
+            0 => "0".into(),
+            _ => String::new(),
+        };
+        let mut bar = String::with_capacity(usize::from(columns) * 3);
+        for &b in &wire {
+            let eighths = b * u64::from(bar_rows) * 8 / most;
+            let here = eighths.saturating_sub(u64::from(level) * 8).min(8);
+            bar.push(if b > 0 && here == 0 && level == 0 {
+                '▁'
+            } else {
+                [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'][here as usize]
+            });
+        }
+        lines.push(Line::from(vec![
+            Span::styled(format!("{label:>9} "), t.dim()),
+            Span::styled(bar, t.bar()),
+        ]));
+    }
+    // The chunk arrivals, and the selected one.
+    let selected = x.rows.get(app.selected).map(|r| column(r.t));
+    let mut marks = vec![Span::styled(format!("{:>9} ", "chunks"), t.dim())];
+    for (i, &n) in arrivals.iter().enumerate() {
+        let c = match n {
+            0 => "─".to_string(),
+            1 => "▲".to_string(),
+            2..=9 => n.to_string(),
+            _ => "+".to_string(),
+        };
+        let style = if Some(i) == selected {
+            t.selected()
+        } else if n > 0 {
+            t.size_line()
+        } else {
+            t.dim()
+        };
+        marks.push(Span::styled(c, style));
+    }
+    lines.push(Line::from(marks));
+    let end = ms(span);
+    let pad = usize::from(columns).saturating_sub(4 + end.len());
+    lines.push(Line::styled(
+        format!("{:>9} 0 ms{}{end}", "", " ".repeat(pad)),
+        t.dim(),
+    ));
+    lines.push(Line::raw(""));
+    lines.extend(summary(x).into_iter().map(Line::raw));
+    if let Some(row) = x.rows.get(app.selected) {
+        lines.push(Line::styled(
+            format!(
+                "selected: #{} at {} ({} bytes)",
+                app.selected,
+                ms(row.t),
+                row.size
+            ),
+            t.dim(),
+        ));
+    }
+    Paragraph::new(lines).render(inner, buf);
+}
+
+/// What the timeline says in words: burst or stream, and the longest wait.
+fn summary(x: &Exchange) -> Vec<String> {
+    let mut out = Vec::new();
+    let arrivals: Vec<&Row> =
+        x.rows.iter().filter(|r| r.kind != Kind::Error).collect();
+    let (Some(first), Some(last)) = (arrivals.first(), arrivals.last()) else {
+        out.push("No body bytes yet.".into());
+        return out;
+    };
+    if let Some(head) = &x.head {
+        out.push(format!(
+            "head at {}, first body bytes at {}, last at {}",
+            ms(head.t),
+            ms(first.t),
+            ms(last.t)
+        ));
+    }
+    let gap = arrivals
+        .windows(2)
+        .map(|w| (w[1].t - w[0].t, w[1]))
+        .max_by_key(|&(gap, _)| gap);
+    let spread = last.t - first.t;
+    let what = if arrivals.len() < 2 || spread < 5_000 {
+        format!("A burst: {} pieces within {}.", arrivals.len(), ms(spread))
+    } else {
+        format!("A stream: {} pieces over {}.", arrivals.len(), ms(spread))
+    };
+    out.push(what);
+    if let Some((gap, _)) = gap {
+        out.push(format!("Longest wait between pieces: {}.", ms(gap)));
+    }
+    out
+}
+
+// --------------------------------------------------------------- reads --
+
+fn reads(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
+    let t = &app.options.theme;
+    let page = u64::from(area.height.saturating_sub(3).max(1));
+    let start = window(app.selected_read, app.read_scroll, page)
+        .max(x.reads.kept().start);
+    let rows: Vec<TableRow> = x
+        .reads
+        .range(start..start + page)
+        .map(|(n, read)| {
+            let previous = n.checked_sub(1).and_then(|p| x.reads.get(p));
+            let range = read.range();
+            let row = TableRow::new([
+                Cell::from(n.to_string()),
+                Cell::from(ms(read.t)),
+                Cell::from(
+                    previous.map_or(String::new(), |p| delta(p.t, read.t)),
+                ),
+                Cell::from(read.len.to_string()),
+                Cell::from(format!("{}..{}", range.start, range.end)),
+                Cell::from(carried(x, range)),
+            ]);
+            if n == app.selected_read {
+                row.style(t.selected())
+            } else {
+                row
+            }
+        })
+        .collect();
+    let header = TableRow::new([
+        "read",
+        "arrival",
+        "Δ",
+        "bytes",
+        "wire bytes",
+        "carried",
+    ])
+    .style(t.title());
+    Table::new(
+        rows,
+        [
+            Constraint::Length(6),
+            Constraint::Length(10),
+            Constraint::Length(10),
+            Constraint::Length(7),
+            Constraint::Length(16),
+            Constraint::Min(10),
+        ],
+    )
+    .header(header)
+    .block(Block::bordered().title(format!(
+        " Reads: {} · what each read(2) returned; reads and chunks need not line up ",
+        x.reads.total()
+    )))
+    .render(area, buf);
+}
+
+/// What a read carried: the head, and which chunks, whole or in part.
+fn carried(x: &Exchange, range: std::ops::Range<u64>) -> String {
+    let mut parts = Vec::new();
+    if let Some(head) = &x.head
+        && range.start < head.bytes as u64
+    {
+        parts.push(if range.end < head.bytes as u64 {
+            "head (part)".to_string()
+        } else {
+            "head".to_string()
+        });
+    }
+    let rows = x.rows_in(range.clone());
+    let label = |n: u64| {
+        let Some(row) = x.rows.get(n) else {
+            return String::new();
+        };
+        let frame = row.frame();
+        let name = match row.kind {
+            Kind::Error => "error".to_string(),
+            Kind::Data => "data".to_string(),
+            Kind::Last => format!("#{n} last"),
+            Kind::Chunk => format!("#{n}"),
+        };
+        match (frame.start < range.start, frame.end > range.end) {
+            (true, true) => format!("{name} (middle)"),
+            (true, false) => format!("{name} (end)"),
+            (false, true) => format!("{name} (start)"),
+            (false, false) => name,
+        }
+    };
+    if rows.end - rows.start <= 4 {
+        parts.extend(rows.map(label));
+    } else {
+        parts.push(label(rows.start));
+        parts.push(format!("… {} more …", rows.end - rows.start - 2));
+        parts.push(label(rows.end - 1));
+    }
+    parts.join(", ")
+}
+
+// ----------------------------------------------------------------- raw --
+
+fn raw(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
+    let t = &app.options.theme;
+    let block = Block::bordered().title(
+        " Raw: the wire bytes from the selected chunk; ␍␊ is CR LF, · a byte that is not printable ASCII ",
+    );
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let from = match x.rows.get(app.selected) {
+        Some(row) if app.selected > x.rows.kept().start => row.offset,
+        _ => x.wire.evicted(),
+    };
+    let width = usize::from(inner.width.saturating_sub(10)).max(8);
+    let want = u64::from(inner.height) * width as u64;
+    let (from, wire) = x.wire.get(from..from + want);
+    // Which bytes are size lines: walk the rows from the one at `from`.
+    let mut rows = x.rows.range(x.rows_in(from..from + want));
+    let mut row = rows.next();
+    let head_end = x.head.as_ref().map_or(0, |h| h.bytes as u64);
+    let style = |at: u64, row: Option<&Row>| match row {
+        _ if at < head_end => t.head(),
+        Some(r)
+            if matches!(r.kind, Kind::Chunk | Kind::Last)
+                && at < r.data_offset().saturating_sub(2) =>
+        {
+            t.size_line()
+        }
+        _ => Style::new(),
+    };
+    let mut lines: Vec<Line> = Vec::new();
+    let mut spans = vec![Span::styled(format!("{from:>8}  "), t.dim())];
+    let mut cells = 0;
+    for (i, b) in wire.enumerate() {
+        let at = from + i as u64;
+        while let Some((_, r)) = row {
+            if at >= r.frame().end {
+                row = rows.next();
+            } else {
+                break;
+            }
+        }
+        let s = match b {
+            b'\r' | b'\n' => t.framing(),
+            _ => style(at, row.map(|(_, r)| r)),
+        };
+        spans.push(Span::styled(visible(char::from(b)).to_string(), s));
+        cells += 1;
+        if b == b'\n' || cells == width {
+            lines.push(Line::from(std::mem::take(&mut spans)));
+            spans.push(Span::styled(format!("{:>8}  ", at + 1), t.dim()));
+            cells = 0;
+            if lines.len() >= usize::from(inner.height) {
+                break;
+            }
+        }
+    }
+    if cells > 0 {
+        lines.push(Line::from(spans));
+    }
+    Paragraph::new(lines).render(inner, buf);
+}
+
+// ------------------------------------------------------------- headers --
+
+fn headers(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
+    let t = &app.options.theme;
+    let mut lines = vec![Line::styled("Request, as sent", t.title())];
+    for line in String::from_utf8_lossy(&x.request).lines() {
+        if !line.is_empty() {
+            lines.push(Line::raw(format!("  {line}")));
+        }
+    }
+    lines.push(Line::raw(""));
+    match &x.head {
+        Some(h) => {
+            lines.push(Line::styled(
+                format!(
+                    "Response head: {} bytes, arrived {}, framing: {}",
+                    h.bytes,
+                    ms(h.t),
+                    h.framing
+                ),
+                t.title(),
+            ));
+            lines.push(Line::styled(
+                format!("  {} {} {}", h.version, h.status, h.reason),
+                t.head(),
+            ));
+            for [name, value] in &h.headers {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {name}"), t.head()),
+                    Span::raw(format!(": {value}")),
+                ]));
+            }
+        }
+        None => lines.push(Line::styled("No response head yet.", t.dim())),
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Trailers", t.title()));
+    if x.trailers.is_empty() {
+        lines.push(Line::styled("  (none)", t.dim()));
+    }
+    for [name, value] in &x.trailers {
+        lines.push(Line::raw(format!("  {name}: {value}")));
+    }
+    Paragraph::new(Text::from(lines))
+        .block(Block::bordered().title(" Headers "))
+        .scroll((app.headers_scroll, 0))
+        .render(area, buf);
+}
+
+// -------------------------------------------------------------- format --
+
+/// A time since the request: `0.41 ms`, `412.3 ms`, `12.35 s`.
+pub fn ms(micros: Micros) -> String {
+    let ms = micros as f64 / 1e3;
+    if ms < 10.0 {
+        format!("{ms:.2} ms")
+    } else if ms < 10_000.0 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{:.2} s", ms / 1e3)
+    }
+}
+
+/// The time between two arrivals: `+400.1 ms`.
+fn delta(before: Micros, after: Micros) -> String {
+    format!("+{}", ms(after.saturating_sub(before)))
+}
+
+/// A byte count for people: `812 B`, `1.2 KiB`, `3.4 MiB`.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// At most `width` characters, with … if cut.
+fn clip(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        s.to_owned()
+    } else {
+        let mut out: String = s.chars().take(width - 1).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// Words into lines of at most `width` characters.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split(' ') {
+        let line = lines.last_mut().expect("never empty");
+        if !line.is_empty()
+            && line.chars().count() + 1 + word.chars().count() > width
+        {
+            lines.push(word.to_owned());
+        } else {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines
+}
