@@ -332,31 +332,28 @@ fn chunks(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
             let previous = n.checked_sub(1).and_then(|p| x.rows.get(p));
             let cells = match row.kind {
                 Kind::Error => {
-                    let fault = x.fault.as_ref();
+                    let why = x.fault.as_ref().map_or(String::new(), |f| {
+                        format!("{}: {}", f.kind, f.message)
+                    });
                     vec![
                         Cell::from("error"),
                         Cell::from(ms(row.t)),
                         Cell::from(""),
-                        Cell::from(fault.map_or("", |f| f.kind)),
-                        Cell::from(format!("@{}", row.offset)),
+                        Cell::from(format!("at byte {}", row.offset)),
                         Cell::from(""),
-                        Cell::from(
-                            fault.map_or(String::new(), |f| f.message.clone()),
-                        ),
+                        Cell::from(""),
+                        Cell::from(why),
                     ]
                 }
                 _ => vec![
-                    Cell::from(match row.kind {
-                        Kind::Data => format!("r{n}"),
-                        _ => n.to_string(),
-                    }),
+                    Cell::from(n.to_string()),
                     Cell::from(ms(row.t)),
                     Cell::from(
                         previous.map_or(String::new(), |p| delta(p.t, row.t)),
                     ),
                     Cell::from(Span::styled(
                         match row.kind {
-                            Kind::Data => "(not chunked)".into(),
+                            Kind::Data => "—".into(),
                             _ => clip(&row.size_line(), 12),
                         },
                         t.size_line(),
@@ -385,8 +382,12 @@ fn chunks(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
         "preview",
     ])
     .style(t.title());
+    let what = match x.rows.get(0) {
+        Some(row) if row.kind == Kind::Data => "Body reads (not chunked)",
+        _ => "Chunks",
+    };
     let title = format!(
-        " Chunks: {} of {} ",
+        " {what}: {} of {} ",
         if x.rows.total() == 0 {
             0
         } else {
@@ -723,17 +724,22 @@ fn summary(x: &Exchange) -> Vec<String> {
     }
     let gap = arrivals
         .windows(2)
-        .map(|w| (w[1].t - w[0].t, w[1]))
+        .map(|w| (w[1].t.saturating_sub(w[0].t), w[1]))
         .max_by_key(|&(gap, _)| gap);
-    let spread = last.t - first.t;
-    let what = if arrivals.len() < 2 || spread < 5_000 {
-        format!("A burst: {} pieces within {}.", arrivals.len(), ms(spread))
+    let spread = last.t.saturating_sub(first.t);
+    let noun = if first.kind == Kind::Data {
+        "reads"
     } else {
-        format!("A stream: {} pieces over {}.", arrivals.len(), ms(spread))
+        "chunks"
+    };
+    let what = if arrivals.len() < 2 || spread < 5_000 {
+        format!("A burst: {} {noun} within {}.", arrivals.len(), ms(spread))
+    } else {
+        format!("A stream: {} {noun} over {}.", arrivals.len(), ms(spread))
     };
     out.push(what);
     if let Some((gap, _)) = gap {
-        out.push(format!("Longest wait between pieces: {}.", ms(gap)));
+        out.push(format!("Longest wait between {noun}: {}.", ms(gap)));
     }
     out
 }

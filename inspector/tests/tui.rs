@@ -1,0 +1,287 @@
+//! The TUI driven by scripted events, as the capture thread and the
+//! terminal would send them, and drawn on a test buffer.
+//!
+//! The snapshots in `snapshots/` are also the book's inspector screens
+//! (`cargo xtask transcripts` copies them), so the manual shows exactly
+//! what these tests check.
+
+use std::time::Duration;
+
+use crossterm::event::{
+    Event as Input, KeyCode, KeyEvent, KeyEventKind, KeyModifiers,
+};
+use inspector::tui::exchange::{Kind, State};
+use inspector::tui::theme::Theme;
+use inspector::tui::{self, App, Capture, Command, Demo, Event, Options, View};
+use ratatui::layout::Size;
+
+const URL: &str = "http://127.0.0.1:7878/";
+
+const HEAD: &[u8] = b"HTTP/1.1 200 OK\r\n\
+    Content-Type: text/html; charset=utf-8\r\n\
+    Transfer-Encoding: chunked\r\n\r\n";
+
+/// The lesson page's shape: a head chunk at once, then a part every
+/// 400 ms, then the last-chunk.
+const PARTS: [&str; 4] = [
+    "<!doctype html>\n<title>Flusher</title>\n<h1>One page, five parts</h1>\n",
+    "<p>Part 1 arrived after one pause.</p>\n",
+    "<p>Part 2 arrived after two pauses.</p>\n",
+    "<p>Part 3 arrived last. The page is complete.</p>\n</html>\n",
+];
+
+fn options() -> Options {
+    Options {
+        theme: Theme { color: true },
+        ..Options::default()
+    }
+}
+
+fn app(size: (u16, u16)) -> App {
+    let (app, command) =
+        App::inspect(URL, options(), Size::new(size.0, size.1));
+    assert!(
+        matches!(command, Command::Start { id: 1, .. }),
+        "{command:?}"
+    );
+    app
+}
+
+fn chunk(data: &str) -> Vec<u8> {
+    format!("{:x}\r\n{data}\r\n", data.len()).into_bytes()
+}
+
+fn ms(n: f64) -> Duration {
+    Duration::from_secs_f64(n / 1e3)
+}
+
+/// Sends what the capture thread would: a read of `bytes` at `t_ms`.
+fn read(app: &mut App, t_ms: f64, bytes: &[u8]) -> Option<Command> {
+    app.handle(Event::Capture(1, Capture::Read(ms(t_ms), bytes.to_vec())))
+}
+
+fn key(app: &mut App, code: KeyCode) -> Option<Command> {
+    app.handle(Event::Input(Input::Key(KeyEvent::new(
+        code,
+        KeyModifiers::NONE,
+    ))))
+}
+
+/// The head and first chunk in one read, then each part 400 ms apart.
+fn streamed(app: &mut App, parts: usize) {
+    app.handle(Event::Capture(1, Capture::Connected));
+    read(app, 0.41, &[HEAD, &chunk(PARTS[0])].concat());
+    for (i, part) in PARTS.iter().enumerate().take(parts).skip(1) {
+        read(app, 0.41 + 400.2 * i as f64, &chunk(part));
+    }
+}
+
+fn complete(size: (u16, u16)) -> App {
+    let mut app = app(size);
+    streamed(&mut app, 4);
+    let stop = read(&mut app, 1201.1, b"0\r\n\r\n");
+    assert_eq!(stop, Some(Command::Stop));
+    app
+}
+
+fn screen(app: &App) -> String {
+    tui::text(app, app.size)
+}
+
+#[test]
+fn empty() {
+    let app = app((100, 30));
+    insta::assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn mid_stream() {
+    let mut app = app((100, 30));
+    streamed(&mut app, 2);
+    assert_eq!(app.exchange.as_ref().unwrap().state, State::Streaming);
+    insta::assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn complete_wide() {
+    let app = complete((160, 40));
+    insta::assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn hex_selection() {
+    let mut app = complete((100, 36));
+    // From the last-chunk up to part 1.
+    key(&mut app, KeyCode::Up);
+    key(&mut app, KeyCode::Up);
+    key(&mut app, KeyCode::Up);
+    assert_eq!(app.selected, 1);
+    assert!(!app.follow, "moving up stops following");
+    insta::assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn protocol_error() {
+    let mut app = app((100, 30));
+    streamed(&mut app, 2);
+    // A size line with a non-hex digit: everything before stays.
+    let stop = read(&mut app, 900.0, b"2g\r\nno\r\n");
+    assert_eq!(stop, Some(Command::Stop));
+    let x = app.exchange.as_ref().unwrap();
+    assert_eq!(x.rows.last().unwrap().kind, Kind::Error);
+    assert_eq!(x.chunks, 2);
+    insta::assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn tiny_terminal() {
+    let mut app = complete((40, 10));
+    insta::assert_snapshot!(screen(&app));
+    // It keeps working, and draws again once the terminal grows.
+    app.handle(Event::Input(Input::Resize(100, 30)));
+    assert!(screen(&app).contains("Chunks: 5 of 5"));
+}
+
+#[test]
+fn every_view() {
+    let mut app = complete((100, 30));
+    key(&mut app, KeyCode::Up);
+    for view in [View::Timeline, View::Reads, View::Raw, View::Headers] {
+        key(&mut app, KeyCode::Tab);
+        assert_eq!(app.view, view);
+        insta::assert_snapshot!(view.name().to_lowercase(), screen(&app));
+    }
+    // Tab wraps around; there is no picker without demos.
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.view, View::Chunks);
+}
+
+#[test]
+fn help() {
+    let mut app = complete((100, 30));
+    key(&mut app, KeyCode::Char('?'));
+    insta::assert_snapshot!(screen(&app));
+    // Any key closes it, and does nothing else.
+    assert_eq!(key(&mut app, KeyCode::Char('r')), None);
+    assert!(!app.help);
+}
+
+fn demos() -> Vec<Demo> {
+    vec![
+        Demo {
+            title: "lesson 01: raw TCP".into(),
+            idea: "a response with Content-Length: nothing arrives until all is ready".into(),
+            url: "http://127.0.0.1:40001/".into(),
+        },
+        Demo {
+            title: "lesson 02: chunked by hand".into(),
+            idea: "hex size line, data, CRLF: each part leaves as soon as it is ready".into(),
+            url: "http://127.0.0.1:40002/".into(),
+        },
+    ]
+}
+
+#[test]
+fn tour_picker() {
+    let mut app = App::tour(demos(), options(), Size::new(100, 24));
+    assert_eq!(app.view, View::Lessons);
+    key(&mut app, KeyCode::Down);
+    insta::assert_snapshot!(screen(&app));
+    // Enter inspects the lesson under the cursor...
+    let Some(Command::Start {
+        id: 1, authority, ..
+    }) = key(&mut app, KeyCode::Enter)
+    else {
+        panic!("Enter starts a capture");
+    };
+    assert_eq!(authority, "127.0.0.1:40002");
+    assert_eq!(app.view, View::Chunks);
+    // ...and Enter there runs it again, as a new capture.
+    let again = key(&mut app, KeyCode::Enter);
+    assert!(matches!(again, Some(Command::Start { id: 2, .. })));
+}
+
+#[test]
+fn keys() {
+    let mut app = complete((100, 30));
+    // A key release is not a press.
+    let mut release = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
+    release.kind = KeyEventKind::Release;
+    assert_eq!(app.handle(Event::Input(Input::Key(release))), None);
+    assert!(!app.quit);
+    key(&mut app, KeyCode::Home);
+    assert_eq!((app.selected, app.follow), (0, false));
+    key(&mut app, KeyCode::PageDown);
+    assert_eq!(app.selected, 4, "a page down stops at the newest row");
+    key(&mut app, KeyCode::Char('f'));
+    assert!(!app.follow, "f toggles following off");
+    key(&mut app, KeyCode::Char('f'));
+    assert_eq!((app.selected, app.follow), (4, true));
+    // r repeats: a new capture, and the old one's news is ignored.
+    let repeat = key(&mut app, KeyCode::Char('r'));
+    assert!(matches!(repeat, Some(Command::Start { id: 2, .. })));
+    read(&mut app, 1.0, HEAD);
+    assert!(app.exchange.as_ref().unwrap().head.is_none());
+    for quit in [
+        KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE),
+        KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE),
+        KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
+    ] {
+        let mut app = complete((100, 30));
+        let command = app.handle(Event::Input(Input::Key(quit)));
+        assert_eq!((command, app.quit), (Some(Command::Quit), true));
+    }
+}
+
+#[test]
+fn following_keeps_the_newest_chunk_selected_and_on_screen() {
+    let mut app = app((100, 30));
+    app.handle(Event::Capture(1, Capture::Connected));
+    read(&mut app, 0.1, HEAD);
+    for i in 0..100 {
+        read(&mut app, 1.0 + f64::from(i), &chunk("tick\n"));
+    }
+    assert_eq!(app.selected, 99);
+    assert!(screen(&app).contains("Chunks: 100 of 100"));
+    let text = screen(&app);
+    assert!(text.contains("99 "), "the newest row is on screen:\n{text}");
+}
+
+#[test]
+fn no_color_draws_without_colour() {
+    let mut app = complete((100, 30));
+    app.options.theme = Theme { color: false };
+    for _ in 0..6 {
+        let area = ratatui::layout::Rect::new(0, 0, 100, 30);
+        let mut buf = ratatui::buffer::Buffer::empty(area);
+        ratatui::widgets::Widget::render(&app, area, &mut buf);
+        for cell in buf.content() {
+            assert_eq!(
+                (cell.fg, cell.bg),
+                (ratatui::style::Color::Reset, ratatui::style::Color::Reset),
+                "{:?} in {:?}",
+                cell.symbol(),
+                app.view
+            );
+        }
+        key(&mut app, KeyCode::Tab);
+    }
+}
+
+#[test]
+fn a_failed_connection_says_why_and_r_retries() {
+    let mut app = app((100, 30));
+    let stop = app.handle(Event::Capture(
+        1,
+        Capture::Failed(
+            ms(0.2),
+            "cannot connect to 127.0.0.1:7878: Connection refused".into(),
+        ),
+    ));
+    assert_eq!(stop, Some(Command::Stop));
+    assert!(screen(&app).contains("Connection refused"));
+    assert!(matches!(
+        key(&mut app, KeyCode::Char('r')),
+        Some(Command::Start { id: 2, .. })
+    ));
+}
