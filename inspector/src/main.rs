@@ -82,12 +82,9 @@ fn main() -> ExitCode {
     };
     let live = !args.json && !args.plain && args.file.is_none();
     if let Some(size) = args.screen {
-        return report(tui::screen(url, options(&args), size, args.view).map(
-            |screen| {
-                print!("{screen}");
-                true
-            },
-        ));
+        let (screen, ok) = tui::screen(url, options(&args), size, args.view);
+        print!("{screen}");
+        return report(Ok(ok));
     }
     if live && io::stdout().is_terminal() {
         let start = tui::Start::Url(url.clone());

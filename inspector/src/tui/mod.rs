@@ -132,13 +132,14 @@ async fn event_loop(
 
 /// Inspects `url` without a terminal, and returns the screen as it stands
 /// once the response is over, drawn at `size` in `view`, as text: what
-/// `inspector --screen` prints, and how the book shows the TUI.
+/// `inspector --screen` prints, and how the book shows the TUI. The flag
+/// says whether the response was complete and valid.
 pub fn screen(
     url: &str,
     options: Options,
     size: Size,
     view: View,
-) -> io::Result<String> {
+) -> (String, bool) {
     let (tx, mut rx) = mpsc::channel(CHANNEL);
     let mut capture = None;
     let (mut app, command) = App::inspect(url, options, size);
@@ -154,7 +155,11 @@ pub fn screen(
         }
     }
     app.view = view;
-    Ok(text(&app, size))
+    let ok = app
+        .exchange
+        .as_ref()
+        .is_some_and(|x| x.state == exchange::State::Complete);
+    (text(&app, size), ok)
 }
 
 /// The screen as lines of text, trailing spaces trimmed.

@@ -148,7 +148,7 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) {
         State::Connecting => ("● connecting".to_owned(), t.busy()),
         State::Streaming => ("● streaming".to_owned(), t.busy()),
         State::Complete => ("● complete".to_owned(), t.good()),
-        State::Failed(why) => (format!("● error: {why}"), t.error()),
+        State::Failed(_) => ("● error".to_owned(), t.error()),
     };
     let mut second = vec![
         Span::styled(format!(" {state}"), style),
@@ -172,6 +172,10 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) {
     }
     if app.follow {
         second.push(Span::styled("   following", t.dim()));
+    }
+    // Last, so the figures stay in place; the detail says more.
+    if let State::Failed(why) = &x.state {
+        second.push(Span::styled(format!("   {why}"), t.error()));
     }
     Paragraph::new(vec![Line::from(first), Line::from(second)])
         .render(area, buf);
@@ -413,10 +417,11 @@ fn chunks(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
     table.render(area, buf);
     if empty {
         let note = match (&x.state, &x.head) {
-            (State::Connecting, _) => "connecting…",
-            (_, None) => "waiting for the response head…",
-            (_, Some(h)) if h.framing == "none" => "this response has no body",
-            _ => "waiting for the first chunk…",
+            (State::Failed(why), _) => format!("{why} (r tries again)"),
+            (State::Connecting, _) => "connecting…".into(),
+            (_, None) => "waiting for the response head…".into(),
+            (State::Complete, _) => "this response has no body".into(),
+            _ => "waiting for the first chunk…".into(),
         };
         let inner = Rect {
             y: area.y + 2,
