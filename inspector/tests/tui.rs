@@ -139,7 +139,7 @@ fn tiny_terminal() {
     insta::assert_snapshot!(screen(&app));
     // It keeps working, and draws again once the terminal grows.
     app.handle(Event::Input(Input::Resize(100, 30)));
-    assert!(screen(&app).contains("Chunks: 5 of 5"));
+    assert!(screen(&app).contains("Chunks: 5 · #4 selected"));
 }
 
 #[test]
@@ -242,7 +242,7 @@ fn following_keeps_the_newest_chunk_selected_and_on_screen() {
         read(&mut app, 1.0 + f64::from(i), &chunk("tick\n"));
     }
     assert_eq!(app.selected, 99);
-    assert!(screen(&app).contains("Chunks: 100 of 100"));
+    assert!(screen(&app).contains("Chunks: 100 · #99 selected"));
     let text = screen(&app);
     assert!(text.contains("99 "), "the newest row is on screen:\n{text}");
 }

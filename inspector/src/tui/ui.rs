@@ -390,15 +390,11 @@ fn chunks(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
         Some(row) if row.kind == Kind::Data => "Body reads (not chunked)",
         _ => "Chunks",
     };
-    let title = format!(
-        " {what}: {} of {} ",
-        if x.rows.total() == 0 {
-            0
-        } else {
-            app.selected + 1
-        },
-        x.rows.total()
-    );
+    // Rows are numbered from 0, as chunks are on the wire.
+    let title = match x.rows.total() {
+        0 => format!(" {what} "),
+        n => format!(" {what}: {n} · #{} selected ", app.selected),
+    };
     let empty = x.rows.total() == 0;
     let table = Table::new(
         rows,
