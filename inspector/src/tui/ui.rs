@@ -226,6 +226,7 @@ fn help(t: &Theme, area: Rect, buf: &mut Buffer) {
         ("r  Enter", "send the request again"),
         ("Enter", "in Lessons: inspect that lesson"),
         ("mouse wheel", "scroll"),
+        ("Shift-drag", "select text, in most terminals"),
         ("?", "this help; any key closes it"),
         ("q  Esc  Ctrl-C", "quit"),
     ];
