@@ -273,3 +273,66 @@ fn the_chunks_agree_with_curl_raw() {
         String::from_utf8(curl.stdout).unwrap()
     );
 }
+
+#[test]
+fn screen_prints_the_tui_once_the_response_is_over() {
+    let addr = server(chunked_pieces(), Duration::from_millis(50));
+    let url = format!("http://{addr}/");
+    let out = inspector(&["--screen", "100x20", &url]);
+    assert!(out.status.success(), "{out:?}");
+    let screen = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(screen.lines().count(), 20, "{screen}");
+    assert!(screen.contains(&format!("GET {url}  →  HTTP/1.1 200 OK")));
+    assert!(screen.contains("● complete"), "{screen}");
+    // Each chunk's size line exactly as sent, extension and all.
+    let rows: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.starts_with("│0 ") || l.starts_with("│1 "))
+        .collect();
+    assert!(
+        rows[0].contains(" 5 ") && rows[0].contains("hello"),
+        "{screen}"
+    );
+    assert!(rows[1].contains("7;note=\"a \\…"), "{screen}");
+    // Other views, by name.
+    let out = inspector(&["--screen", "100x20", "--view", "headers", &url]);
+    let screen = String::from_utf8(out.stdout).unwrap();
+    assert!(screen.contains("X-Checksum: 42"), "{screen}");
+}
+
+#[test]
+fn screen_exits_1_after_a_protocol_error_or_a_refused_connection() {
+    let addr = server(
+        vec![[HEAD, b"5\r\nhello\r\n0x5\r\n"].concat()],
+        Duration::ZERO,
+    );
+    let out = inspector(&["--screen", "100x20", &format!("http://{addr}/")]);
+    assert_eq!(out.status.code(), Some(1));
+    let screen = String::from_utf8(out.stdout).unwrap();
+    assert!(screen.contains("invalid_chunk_size"), "{screen}");
+    // A port nobody listens on: bind one, then free it.
+    let free = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let out = inspector(&["--screen", "100x20", &format!("http://{free}/")]);
+    assert_eq!(out.status.code(), Some(1));
+    let screen = String::from_utf8(out.stdout).unwrap();
+    assert!(screen.contains("cannot connect"), "{screen}");
+}
+
+#[test]
+fn without_a_terminal_the_default_is_plain_lines() {
+    let addr = server(chunked_pieces(), Duration::ZERO);
+    // Output captured by a pipe is not a terminal.
+    let out = inspector(&[&format!("http://{addr}/")]);
+    let plain = inspector(&["--plain", &format!("http://{addr}/")]).stdout;
+    assert!(out.status.success());
+    let strip_times = |bytes: &[u8]| {
+        String::from_utf8_lossy(bytes)
+            .lines()
+            .map(|l| l.get(22..).unwrap_or("").to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(strip_times(&out.stdout), strip_times(&plain));
+}
