@@ -124,14 +124,18 @@ fn tour() -> ExitCode {
         );
         return ExitCode::from(2);
     };
-    match std::process::Command::new(&flusher).status() {
-        Ok(status) if status.success() => ExitCode::SUCCESS,
-        Ok(_) => ExitCode::FAILURE,
-        Err(e) => {
-            eprintln!("inspector: cannot run {}: {e}", flusher.display());
-            ExitCode::FAILURE
-        }
-    }
+    let mut command = std::process::Command::new(&flusher);
+    // Become the tour, so that signals and the exit status are its own.
+    #[cfg(unix)]
+    let error = std::os::unix::process::CommandExt::exec(&mut command);
+    #[cfg(not(unix))]
+    let error = match command.status() {
+        Ok(status) if status.success() => return ExitCode::SUCCESS,
+        Ok(_) => return ExitCode::FAILURE,
+        Err(e) => e,
+    };
+    eprintln!("inspector: cannot run {}: {error}", flusher.display());
+    ExitCode::FAILURE
 }
 
 fn parse_size(s: &str) -> Result<Size, String> {
