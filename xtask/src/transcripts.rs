@@ -4,7 +4,17 @@
 //!
 //! The servers run in this process on free ports. The transcripts show the
 //! default address, `127.0.0.1:7878`, which is what a reader's
-//! `cargo run -p lesson-…` listens on; nothing in the outputs depends on it.
+//! `cargo run -p lesson-…` listens on; the inspector's screens, which print
+//! the URL, have it replaced by that one.
+//!
+//! Two kinds of inspector screen end up here:
+//! - from real runs: the banner's `inspector URL` opens the live TUI,
+//!   which a transcript cannot hold, so it runs as
+//!   `inspector --screen 100x30 URL`: the TUI's screen once the response
+//!   is over, as text. The chapters' other screens run the same way.
+//! - from the TUI's snapshot tests: `generated/inspector/NAME.txt` is the
+//!   screen in `inspector/tests/snapshots/tui__NAME.snap`, so the
+//!   inspector's manual shows exactly what those tests check.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -15,7 +25,7 @@ use std::thread;
 use std::time::Duration;
 
 use inspector::capture::{self, Capture};
-use lesson_01_raw_tcp::cli::{self, Lesson};
+use lesson_01_raw_tcp::cli::{self, Lesson, Watch};
 use lesson_01_raw_tcp::page::DEFAULT_PAUSE;
 use lesson_01_raw_tcp::server;
 
@@ -24,6 +34,9 @@ use crate::Result;
 /// The address the book's commands show.
 const SHOWN: &str = "127.0.0.1:7878";
 
+/// The size of every inspector screen in the book, as `--screen` takes it.
+const SCREEN: &str = "100x30";
+
 /// One lesson: where its files go, and its server.
 struct Subject {
     dir: &'static str,
@@ -31,7 +44,30 @@ struct Subject {
     addr: SocketAddr,
     /// The paths whose reads the book shows, and the file for each.
     captures: &'static [(&'static str, &'static str)],
+    /// More inspector screens the chapter shows: the path, the view
+    /// (`--view`; `chunks` is the default, and not written), and the file.
+    screens: &'static [(&'static str, &'static str, &'static str)],
 }
+
+/// The inspector's headless modes, run against lesson 02 for its manual:
+/// the file, and the command (`{url}` is lesson 02's `/`).
+const HEADLESS: &[(&str, &str)] = &[
+    (
+        "inspector/headless/plain.txt",
+        "cargo run -q -p inspector -- --plain {url}",
+    ),
+    (
+        "inspector/headless/json.txt",
+        "cargo run -q -p inspector -- --json --max-data 16 {url}",
+    ),
+    (
+        "inspector/headless/file.txt",
+        "printf 'HTTP/1.1 200 OK\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n\
+         5\\r\\nhello\\r\\n2g\\r\\nno\\r\\n' \\\n  \
+         | cargo run -q -p inspector -- --json --file -; \
+         echo \"exit status: $?\"",
+    ),
+];
 
 pub fn run(root: &Path) -> Result {
     let pause = DEFAULT_PAUSE;
@@ -41,6 +77,7 @@ pub fn run(root: &Path) -> Result {
             lesson: lesson_01_raw_tcp::LESSON,
             addr: server::spawn(lesson_01_raw_tcp::handler(pause))?,
             captures: &[("/", "reads.txt")],
+            screens: &[],
         },
         Subject {
             dir: "02-chunked-by-hand",
@@ -49,6 +86,7 @@ pub fn run(root: &Path) -> Result {
                 pause, true,
             ))?,
             captures: &[("/", "reads.txt")],
+            screens: &[("", "timeline", "screen-timeline.txt")],
         },
         Subject {
             dir: "03-flusher",
@@ -59,24 +97,64 @@ pub fn run(root: &Path) -> Result {
                 ("/buffered", "reads-buffered.txt"),
                 ("/bufwriter", "reads-bufwriter.txt"),
             ],
+            screens: &[
+                ("bufwriter", "chunks", "screen-bufwriter.txt"),
+                ("bufwriter", "timeline", "screen-bufwriter-timeline.txt"),
+            ],
         },
     ];
     let out = root.join("book/src/generated");
     let shown_url = cli::url(SHOWN.parse()?);
 
-    // Everything runs at once: each stream takes a second or two of pauses.
-    let files: Vec<(String, String)> = thread::scope(|scope| {
-        let mut jobs = Vec::new();
-        for s in &subjects {
-            let url = cli::url(s.addr);
-            for (i, watch) in s.lesson.watch.iter().enumerate() {
-                let (real, shown) =
-                    (watch.command_for(&url), watch.command_for(&shown_url));
-                let name = format!("{}/watch-{}.txt", s.dir, i + 1);
-                jobs.push(
-                    scope.spawn(move || Ok((name, shell(&real, &shown)?))),
+    // The commands to run: a file, a command with `{url}`, the server's
+    // base URL, and the path after it.
+    let mut commands: Vec<(String, String, String, &str)> = Vec::new();
+    for s in &subjects {
+        let url = cli::url(s.addr);
+        for (i, watch) in s.lesson.watch.iter().enumerate() {
+            let name = format!("{}/watch-{}.txt", s.dir, i + 1);
+            commands.push((name, runnable(watch), url.clone(), watch.path));
+        }
+        for &(path, view, file) in s.screens {
+            let mut command = runnable(&cli::INSPECTOR);
+            if view != "chunks" {
+                command = command.replacen(
+                    "{url}",
+                    &format!("--view {view} {{url}}"),
+                    1,
                 );
             }
+            commands.push((
+                format!("{}/{file}", s.dir),
+                command,
+                url.clone(),
+                path,
+            ));
+        }
+    }
+    for &(name, command) in HEADLESS {
+        commands.push((
+            name.into(),
+            command.into(),
+            cli::url(subjects[1].addr),
+            "",
+        ));
+    }
+
+    // Everything runs at once: each stream takes a second or two of pauses.
+    let mut files: Vec<(String, String)> = thread::scope(|scope| {
+        let mut jobs = Vec::new();
+        for (name, command, url, path) in commands {
+            let shown_url = &shown_url;
+            jobs.push(scope.spawn(move || {
+                let real = command.replace("{url}", &format!("{url}{path}"));
+                let shown =
+                    command.replace("{url}", &format!("{shown_url}{path}"));
+                let text = shell(&real, &shown)?;
+                Ok((name, text.replace(&url, shown_url)))
+            }));
+        }
+        for s in &subjects {
             for &(path, file) in s.captures {
                 let name = format!("{}/{file}", s.dir);
                 let shown = format!("{shown_url}{}", &path[1..]);
@@ -96,21 +174,101 @@ pub fn run(root: &Path) -> Result {
             .map(|job| job.join().expect("a transcript job panicked"))
             .collect::<Result<_>>()
     })?;
+    files.extend(snapshots(root)?);
 
     for s in &subjects {
         let banner = cli::banner(&s.lesson, SHOWN.parse()?);
         let text = format!("$ cargo run -p {}\n{banner}", s.lesson.package);
-        write(&out.join(s.dir).join("banner.txt"), &text)?;
+        files.push((format!("{}/banner.txt", s.dir), text));
+    }
+    // `inspector/` is all generated: a snapshot that is gone goes too.
+    let inspector = out.join("inspector");
+    if inspector.exists() {
+        fs::remove_dir_all(&inspector)?;
     }
     for (name, text) in &files {
         write(&out.join(name), text)?;
     }
     println!(
         "transcripts: wrote {} files in {}",
-        files.len() + subjects.len(),
+        files.len(),
         out.display()
     );
     Ok(())
+}
+
+/// The command a transcript runs for `watch`, with `{url}` still in it.
+///
+/// A command that opens the inspector's live TUI cannot be captured as it
+/// stands: its output would be a pipe, not a terminal, so the inspector
+/// would print `--plain` lines instead, which is not what the reader sees.
+/// It runs with `--screen` before the URL instead, and the transcript holds
+/// the TUI's screen once the response is over, as that command printed it.
+fn runnable(watch: &Watch) -> String {
+    if opens_tui(watch.command) {
+        let screen = format!("--screen {SCREEN} {{url}}");
+        watch.command.replacen("{url}", &screen, 1)
+    } else {
+        watch.command.to_owned()
+    }
+}
+
+/// Whether `command` runs the inspector in its live TUI: it names no flag
+/// that makes the inspector print text instead.
+fn opens_tui(command: &str) -> bool {
+    command
+        .split_once("-p inspector --")
+        .is_some_and(|(_, args)| {
+            !args.split_whitespace().any(|arg| {
+                matches!(arg, "--json" | "--plain" | "--screen" | "--file")
+            })
+        })
+}
+
+/// Every TUI snapshot's screen, as `inspector/NAME.txt`: what insta stored
+/// in `inspector/tests/snapshots/tui__NAME.snap`, after its header.
+fn snapshots(root: &Path) -> Result<Vec<(String, String)>> {
+    let dir = root.join("inspector/tests/snapshots");
+    let mut screens = Vec::new();
+    for entry in fs::read_dir(&dir)? {
+        let file = entry?.file_name();
+        let file = file.to_string_lossy();
+        let Some(name) = file
+            .strip_prefix("tui__")
+            .and_then(|f| f.strip_suffix(".snap"))
+        else {
+            continue;
+        };
+        let path = dir.join(&*file);
+        let text = fs::read_to_string(&path)?;
+        let screen = snapshot_body(&text).ok_or_else(|| {
+            format!("{}: no insta header (---, fields, ---)", path.display())
+        })?;
+        screens.push((format!("inspector/{name}.txt"), screen.to_owned()));
+    }
+    if screens.is_empty() {
+        return Err(format!("no tui__*.snap in {}", dir.display()).into());
+    }
+    Ok(screens)
+}
+
+/// What follows insta's header: a `---` line, the header's fields, and
+/// another `---` line.
+fn snapshot_body(snap: &str) -> Option<&str> {
+    let mut fences = 0;
+    let mut at = 0;
+    for line in snap.split_inclusive('\n') {
+        at += line.len();
+        if line.trim_end() == "---" {
+            fences += 1;
+            if fences == 2 {
+                return Some(&snap[at..]);
+            }
+        } else if fences == 0 {
+            return None;
+        }
+    }
+    None
 }
 
 fn write(path: &Path, text: &str) -> Result {
@@ -252,4 +410,33 @@ fn nagle(root: &Path) -> Result<String> {
         })
         .collect();
     Ok(format!("$ {SHOWN}\n{}\n", kept.join("\n")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_command_that_opens_the_tui_runs_with_screen() {
+        assert_eq!(
+            runnable(&cli::INSPECTOR),
+            "cargo run -q -p inspector -- --screen 100x30 {url}"
+        );
+        for headless in [
+            "cargo run -q -p inspector -- --plain {url}",
+            "cargo run -q -p inspector -- --json {url}",
+            "curl -sS -i {url}",
+        ] {
+            assert!(!opens_tui(headless), "{headless}");
+        }
+    }
+
+    #[test]
+    fn a_snapshot_body_follows_the_insta_header() {
+        let snap = "---\nsource: inspector/tests/tui.rs\n\
+                    expression: screen(&app)\n---\n GET /\n---\nmore\n";
+        assert_eq!(snapshot_body(snap), Some(" GET /\n---\nmore\n"));
+        assert_eq!(snapshot_body("no header\n---\n"), None);
+        assert_eq!(snapshot_body("---\nsource: x\n"), None);
+    }
 }

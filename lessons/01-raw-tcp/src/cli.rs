@@ -48,10 +48,13 @@ pub const TIMING: Watch = Watch {
     path: "",
 };
 
-/// The inspector: every chunk with its size line and arrival time.
+/// The inspector's live TUI: every chunk as it arrives, with its size line,
+/// arrival time and bytes. Its output is a terminal screen, so where that
+/// cannot be shown (the book's transcripts) the same command runs with
+/// `--screen COLSxROWS`, which prints the screen once the response is over.
 pub const INSPECTOR: Watch = Watch {
-    what: "every chunk, timed, with the inspector",
-    command: "cargo run -q -p inspector -- --plain {url}",
+    what: "every chunk live, in the inspector (q quits)",
+    command: "cargo run -q -p inspector -- {url}",
     path: "",
 };
 
