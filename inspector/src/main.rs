@@ -44,6 +44,11 @@ struct Args {
     #[arg(long, value_name = "COLSxROWS", value_parser = parse_size)]
     screen: Option<Size>,
 
+    /// With --screen: take the screen after MS milliseconds even if the
+    /// response goes on (it then exits 1, as the response is incomplete)
+    #[arg(long, value_name = "MS", requires = "screen")]
+    screen_after: Option<u64>,
+
     /// The view --screen shows
     #[arg(long, value_name = "VIEW", default_value = "chunks", value_parser = parse_view, requires = "screen")]
     view: View,
@@ -82,13 +87,16 @@ fn main() -> ExitCode {
     };
     let live = !args.json && !args.plain && args.file.is_none();
     if let Some(size) = args.screen {
-        let (screen, ok) = tui::screen(url, options(&args), size, args.view);
-        print!("{screen}");
-        return report(Ok(ok));
+        let limit = args.screen_after.map(Duration::from_millis);
+        let screen = tui::screen(url, options(&args), size, args.view, limit);
+        return report(screen.map(|(screen, complete)| {
+            print!("{screen}");
+            complete
+        }));
     }
     if live && io::stdout().is_terminal() {
         let start = tui::Start::Url(url.clone());
-        return report(tui::run(start, options(&args)).map(|()| true));
+        return report(tui::run(start, options(&args)));
     }
     headless(&args)
 }

@@ -336,3 +336,17 @@ fn without_a_terminal_the_default_is_plain_lines() {
     };
     assert_eq!(strip_times(&out.stdout), strip_times(&plain));
 }
+
+#[test]
+fn screen_after_takes_the_screen_of_a_stream_that_goes_on() {
+    let pieces =
+        vec![[HEAD, b"5\r\nhello\r\n"].concat(), b"0\r\n\r\n".to_vec()];
+    let addr = server(pieces, Duration::from_secs(5));
+    let url = format!("http://{addr}/");
+    let out = inspector(&["--screen", "100x20", "--screen-after", "300", &url]);
+    // Incomplete by then: exit 1, and the screen says where it stood.
+    assert_eq!(out.status.code(), Some(1));
+    let screen = String::from_utf8(out.stdout).unwrap();
+    assert!(screen.contains("● streaming"), "{screen}");
+    assert!(screen.contains("chunks 1 "), "{screen}");
+}

@@ -70,8 +70,9 @@ pub enum Start {
 }
 
 /// Runs the TUI until the user quits. The terminal is restored however
-/// this ends: return, error or panic.
-pub fn run(start: Start, options: Options) -> io::Result<()> {
+/// this ends: return, error or panic. Returns false if the response on
+/// screen at the end had failed, as the headless modes exit 1 then.
+pub fn run(start: Start, options: Options) -> io::Result<bool> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -85,7 +86,7 @@ async fn event_loop(
     start: Start,
     options: Options,
     size: Size,
-) -> io::Result<()> {
+) -> io::Result<bool> {
     let (tx, mut rx) = mpsc::channel(CHANNEL);
     tokio::spawn(ticks_and_input(tx.clone()));
     let mut capture = None;
@@ -127,39 +128,58 @@ async fn event_loop(
             app.dirty = false;
         }
     }
-    Ok(())
+    Ok(!failed(&app))
 }
 
-/// Inspects `url` without a terminal, and returns the screen as it stands
-/// once the response is over, drawn at `size` in `view`, as text: what
-/// `inspector --screen` prints, and how the book shows the TUI. The flag
-/// says whether the response was complete and valid.
+fn failed(app: &App) -> bool {
+    app.exchange
+        .as_ref()
+        .is_some_and(|x| matches!(x.state, exchange::State::Failed(_)))
+}
+
+/// Inspects `url` without a terminal, and returns the screen as text,
+/// drawn at `size` in `view`: what `inspector --screen` prints, and how the
+/// book shows the TUI. The screen is taken once the response is over, or
+/// after `limit` for a stream that never ends. The flag says whether the
+/// response was complete and valid by then.
 pub fn screen(
     url: &str,
     options: Options,
     size: Size,
     view: View,
-) -> (String, bool) {
+    limit: Option<Duration>,
+) -> io::Result<(String, bool)> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()?;
     let (tx, mut rx) = mpsc::channel(CHANNEL);
     let mut capture = None;
     let (mut app, command) = App::inspect(url, options, size);
     run_command(command, &mut capture, &tx);
-    // The capture reports until the response is over, and the app then
-    // says Stop; a URL that does not parse says Stop at once.
-    while capture.is_some() {
-        let Some(event) = rx.blocking_recv() else {
-            break;
-        };
-        if let Some(command) = app.handle(event) {
-            run_command(command, &mut capture, &tx);
+    let deadline = limit.map(|limit| tokio::time::Instant::now() + limit);
+    runtime.block_on(async {
+        // The capture reports until the response is over, and the app
+        // then says Stop; a URL that does not parse says Stop at once.
+        while capture.is_some() {
+            let event = match deadline {
+                Some(deadline) => tokio::select! {
+                    event = rx.recv() => event,
+                    () = tokio::time::sleep_until(deadline) => break,
+                },
+                None => rx.recv().await,
+            };
+            let Some(event) = event else { break };
+            if let Some(command) = app.handle(event) {
+                run_command(command, &mut capture, &tx);
+            }
         }
-    }
+    });
     app.view = view;
-    let ok = app
+    let complete = app
         .exchange
         .as_ref()
         .is_some_and(|x| x.state == exchange::State::Complete);
-    (text(&app, size), ok)
+    Ok((text(&app, size), complete))
 }
 
 /// The screen as lines of text, trailing spaces trimmed.

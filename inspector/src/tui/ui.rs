@@ -450,6 +450,19 @@ fn preview(x: &Exchange, row: &Row, width: usize) -> String {
     text
 }
 
+/// A byte as one visible cell: printable ASCII as itself, CR LF and tab as
+/// their control pictures (␍ ␊ ␉), and any other byte as ·. Byte views
+/// (hex, raw) use this, so one cell is always one byte.
+fn visible_byte(b: u8) -> char {
+    match b {
+        b' '..=b'~' => char::from(b),
+        b'\r' => '␍',
+        b'\n' => '␊',
+        b'\t' => '␉',
+        _ => '·',
+    }
+}
+
 /// A character as one visible cell: control characters become their
 /// Unicode control pictures (␍ ␊ ␉), or · for the rest.
 fn visible(c: char) -> char {
@@ -497,7 +510,7 @@ fn detail(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
         }
         _ => {
             let what = match row.kind {
-                Kind::Data => "read",
+                Kind::Data => "body read",
                 Kind::Last => "last-chunk",
                 _ => "chunk",
             };
@@ -600,7 +613,7 @@ fn hex_line<'a>(
     spans.push(Span::raw(pad + " "));
     for (i, &b) in bytes.iter().enumerate() {
         spans.push(Span::styled(
-            visible(char::from(b)).to_string(),
+            visible_byte(b).to_string(),
             style(at + i as u64),
         ));
     }
@@ -630,7 +643,7 @@ fn timeline(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
     }
     let mut arrivals = vec![0u32; usize::from(columns)];
     for row in x.rows.iter() {
-        if row.kind != Kind::Data {
+        if row.kind != Kind::Error {
             arrivals[column(row.t)] += 1;
         }
     }
@@ -667,7 +680,11 @@ fn timeline(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
     }
     // The chunk arrivals, and the selected one.
     let selected = x.rows.get(app.selected).map(|r| column(r.t));
-    let mut marks = vec![Span::styled(format!("{:>9} ", "chunks"), t.dim())];
+    let arrived = match x.rows.get(x.rows.kept().start) {
+        Some(row) if row.kind == Kind::Data => "reads",
+        _ => "chunks",
+    };
+    let mut marks = vec![Span::styled(format!("{arrived:>9} "), t.dim())];
     for (i, &n) in arrivals.iter().enumerate() {
         let c = match n {
             0 => "─".to_string(),
@@ -708,39 +725,47 @@ fn timeline(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
 }
 
 /// What the timeline says in words: burst or stream, and the longest wait.
+/// It counts what carries data, as the status bar does: chunks, or reads
+/// of a body that is not chunked. The last-chunk only ends the body.
 fn summary(x: &Exchange) -> Vec<String> {
     let mut out = Vec::new();
-    let arrivals: Vec<&Row> =
-        x.rows.iter().filter(|r| r.kind != Kind::Error).collect();
-    let (Some(first), Some(last)) = (arrivals.first(), arrivals.last()) else {
+    let pieces: Vec<&Row> = x
+        .rows
+        .iter()
+        .filter(|r| matches!(r.kind, Kind::Chunk | Kind::Data))
+        .collect();
+    let (Some(first), Some(last)) = (pieces.first(), pieces.last()) else {
         out.push("No body bytes yet.".into());
         return out;
     };
+    let mut when = format!(
+        "first body byte at {}, last at {}",
+        ms(first.t_first),
+        ms(last.t)
+    );
     if let Some(head) = &x.head {
-        out.push(format!(
-            "head at {}, first body bytes at {}, last at {}",
-            ms(head.t),
-            ms(first.t),
-            ms(last.t)
-        ));
+        when = format!("head at {}, {when}", ms(head.t));
     }
-    let gap = arrivals
-        .windows(2)
-        .map(|w| (w[1].t.saturating_sub(w[0].t), w[1]))
-        .max_by_key(|&(gap, _)| gap);
-    let spread = last.t.saturating_sub(first.t);
+    if let Some(end) = x.rows.last().filter(|r| r.kind == Kind::Last) {
+        when += &format!(", last-chunk at {}", ms(end.t));
+    }
+    out.push(when);
     let noun = if first.kind == Kind::Data {
         "reads"
     } else {
         "chunks"
     };
-    let what = if arrivals.len() < 2 || spread < 5_000 {
-        format!("A burst: {} {noun} within {}.", arrivals.len(), ms(spread))
+    let spread = last.t.saturating_sub(first.t_first);
+    out.push(if pieces.len() < 2 || spread < 5_000 {
+        format!("A burst: {} {noun} within {}.", pieces.len(), ms(spread))
     } else {
-        format!("A stream: {} {noun} over {}.", arrivals.len(), ms(spread))
-    };
-    out.push(what);
-    if let Some((gap, _)) = gap {
+        format!("A stream: {} {noun} over {}.", pieces.len(), ms(spread))
+    });
+    let gap = pieces
+        .windows(2)
+        .map(|w| w[1].t.saturating_sub(w[0].t))
+        .max();
+    if let Some(gap) = gap {
         out.push(format!("Longest wait between {noun}: {}.", ms(gap)));
     }
     out
@@ -891,7 +916,7 @@ fn raw(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
             b'\r' | b'\n' => t.framing(),
             _ => style(at, row.map(|(_, r)| r)),
         };
-        spans.push(Span::styled(visible(char::from(b)).to_string(), s));
+        spans.push(Span::styled(visible_byte(b).to_string(), s));
         cells += 1;
         if b == b'\n' || cells == width {
             lines.push(Line::from(std::mem::take(&mut spans)));
