@@ -152,8 +152,9 @@ pub struct App {
     /// Keep the newest chunk and read selected as they arrive.
     pub follow: bool,
     pub help: bool,
-    /// The terminal's size, for paging.
+    /// The terminal's size, and how many table rows it shows: a page.
     pub size: Size,
+    page: u16,
     pub quit: bool,
     /// Whether anything shown changed since the last draw.
     pub dirty: bool,
@@ -164,6 +165,7 @@ impl App {
     pub fn inspect(url: &str, options: Options, size: Size) -> (App, Command) {
         let mut app = App::new(Vec::new(), options, size);
         app.view = View::Chunks;
+        app.layout_changed();
         let start = app.start(url.to_owned());
         (app, start)
     }
@@ -174,7 +176,7 @@ impl App {
     }
 
     fn new(demos: Vec<Demo>, options: Options, size: Size) -> App {
-        App {
+        let mut app = App {
             options,
             demos,
             cursor: 0,
@@ -192,9 +194,21 @@ impl App {
             follow: true,
             help: false,
             size,
+            page: 1,
             quit: false,
             dirty: true,
-        }
+        };
+        app.layout_changed();
+        app
+    }
+
+    /// The size or the view changed: so may the page.
+    fn layout_changed(&mut self) {
+        // Kept, not computed per event: every capture event scrolls to
+        // the newest row, and laying the screen out each time was a third
+        // of the cost of taking in a small chunk.
+        self.page = super::ui::table_height(self);
+        self.keep_visible();
     }
 
     /// The views Tab visits: the picker only in the tour.
@@ -265,7 +279,7 @@ impl App {
             Input::Resize(width, height) => {
                 self.size = Size::new(width, height);
                 self.dirty = true;
-                self.keep_visible();
+                self.layout_changed();
                 None
             }
             _ => None,
@@ -327,6 +341,7 @@ impl App {
         let url = self.demos.get(i)?.url.clone();
         self.picked = Some(i);
         self.view = View::Chunks;
+        self.layout_changed();
         Some(self.start(url))
     }
 
@@ -386,7 +401,7 @@ impl App {
         let n = views.len().cast_signed();
         self.view =
             views[(at.cast_signed() + by).rem_euclid(n).cast_unsigned()];
-        self.keep_visible();
+        self.layout_changed();
     }
 
     /// Moves the current view's selection by `by` (clamped), and stops
@@ -455,7 +470,7 @@ impl App {
 
     /// How many table rows fit: the screen less the bars and borders.
     pub fn page(&self) -> u16 {
-        super::ui::table_height(self)
+        self.page
     }
 }
 

@@ -287,6 +287,18 @@ pub struct Exchange {
     /// The newest time the capture reported: its latest read, or its end.
     pub now: Micros,
     session: Session,
+    /// The candidates for the longest wait between two kept pieces of the
+    /// body (see [`Exchange::longest_wait`]), as (the later row's number,
+    /// the wait): newest last, waits decreasing, so the longest is first.
+    /// Kept as rows arrive, so that the timeline need not scan every row
+    /// on every frame. Usually a handful; at worst (waits that only
+    /// shrink) one per kept row, 16 bytes to its 56.
+    waits: VecDeque<(u64, Micros)>,
+    /// The records of the read being taken in, empty between reads. It is
+    /// kept, not made anew, so that its room is allocated once per
+    /// exchange rather than again (and grown, for a read of many chunks)
+    /// for every read of a flood.
+    records: Vec<Record>,
 }
 
 impl Exchange {
@@ -315,6 +327,8 @@ impl Exchange {
             now: 0,
             // No bytes in records: rows find theirs in `wire`.
             session: Session::new(method, 0),
+            waits: VecDeque::new(),
+            records: Vec::new(),
         }
     }
 
@@ -336,8 +350,9 @@ impl Exchange {
         let offset = self.wire.end();
         // Only the bytes of this response count; a server that sends more
         // after it has sent something else.
-        let Exchange { session, .. } = self;
-        let mut records = Vec::new();
+        let Exchange {
+            session, records, ..
+        } = self;
         let used = session.read(at, bytes, &mut |r| records.push(r));
         self.reads.push(ReadRow {
             t,
@@ -345,9 +360,17 @@ impl Exchange {
             len: u32::try_from(used).unwrap_or(u32::MAX),
         });
         self.wire.push(&bytes[..used]);
-        for record in records {
+        self.take_records();
+    }
+
+    /// Turns the records of the latest read (or end) into rows and state,
+    /// leaving `records` empty, with its room, for the next.
+    fn take_records(&mut self) {
+        let mut records = std::mem::take(&mut self.records);
+        for record in records.drain(..) {
             self.record(record);
         }
+        self.records = records;
     }
 
     /// The clock moved on to `elapsed` without news: a stream that is
@@ -359,11 +382,11 @@ impl Exchange {
     /// The server closed the connection `at`.
     pub fn eof(&mut self, at: Duration) {
         self.now = self.now.max(micros(at));
-        let mut records = Vec::new();
-        self.session.eof(at, &mut |r| records.push(r));
-        for record in records {
-            self.record(record);
-        }
+        let Exchange {
+            session, records, ..
+        } = self;
+        session.eof(at, &mut |r| records.push(r));
+        self.take_records();
         if self.state == State::Streaming || self.state == State::Connecting {
             self.state = State::Complete;
         }
@@ -405,6 +428,39 @@ impl Exchange {
         first..end.max(first)
     }
 
+    /// The longest wait between two consecutive pieces of the body among
+    /// the kept rows, if there are two: between the arrivals of chunks,
+    /// or of reads of a body that is not chunked.
+    pub fn longest_wait(&self) -> Option<Micros> {
+        self.waits.front().map(|&(_, wait)| wait)
+    }
+
+    /// Keeps `row`, and the wait before it among the longest.
+    fn push_row(&mut self, row: Row) {
+        // Only a last-chunk or an error row can follow the pieces, and
+        // nothing follows those, so the previous row, if it is a piece,
+        // is the previous piece.
+        let piece = |row: &Row| matches!(row.kind, Kind::Chunk | Kind::Data);
+        if piece(&row)
+            && let Some(previous) = self.rows.last()
+            && piece(previous)
+        {
+            let wait = row.t.saturating_sub(previous.t);
+            // A shorter or equal wait before this one can never again be
+            // the longest: this one stays kept for longer.
+            while self.waits.back().is_some_and(|&(_, w)| w <= wait) {
+                self.waits.pop_back();
+            }
+            self.waits.push_back((self.rows.total(), wait));
+        }
+        self.rows.push(row);
+        // A wait counts while the row before it is kept.
+        let first = self.rows.kept().start;
+        while self.waits.front().is_some_and(|&(n, _)| n <= first) {
+            self.waits.pop_front();
+        }
+    }
+
     fn record(&mut self, record: Record) {
         match record {
             Record::Head {
@@ -434,7 +490,7 @@ impl Exchange {
             } => {
                 let t = from_ms(t_ms);
                 self.body_bytes += len as u64;
-                self.rows.push(Row {
+                self.push_row(Row {
                     kind: Kind::Data,
                     reads: 1,
                     offset,
@@ -453,7 +509,7 @@ impl Exchange {
                 message,
             } => {
                 let t = from_ms(t_ms);
-                self.rows.push(Row {
+                self.push_row(Row {
                     kind: Kind::Error,
                     reads: 0,
                     offset,
@@ -480,7 +536,7 @@ impl Exchange {
             self.chunks += 1;
             self.body_bytes += chunk.size;
         }
-        self.rows.push(Row {
+        self.push_row(Row {
             kind: if chunk.last { Kind::Last } else { Kind::Chunk },
             reads: u32::try_from(chunk.reads).unwrap_or(u32::MAX),
             offset: chunk.offset,
@@ -509,9 +565,20 @@ pub fn micros(d: Duration) -> Micros {
     u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }
 
-/// Records carry milliseconds rounded to the microsecond.
+/// Records carry milliseconds rounded to the microsecond, so rounding
+/// them to the nearest microsecond gives back exactly the microseconds
+/// they were made from. This runs twice for every chunk: going through a
+/// `Duration` (`try_from_secs_f64`) cost a tenth of the time of taking in
+/// a flood of small chunks. Adding a half and truncating rounds as
+/// `f64::round` does for these values (never near a half), without its
+/// library call: x86-64's baseline has no rounding instruction.
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "`as` saturates: a time past u64::MAX microseconds, which no \
+              capture reaches, becomes the largest; NaN or negative, 0"
+)]
 fn from_ms(ms: f64) -> Micros {
-    Duration::try_from_secs_f64(ms / 1e3).map_or(0, micros)
+    (ms * 1e3 + 0.5) as Micros
 }
 
 #[cfg(test)]
@@ -583,6 +650,30 @@ mod tests {
         assert_eq!((last.kind, last.offset), (Kind::Error, 54));
         assert!(matches!(x.state, State::Failed(_)));
         assert_eq!(x.chunks, 1);
+    }
+
+    #[test]
+    fn record_times_convert_as_they_did_through_a_duration() {
+        // As the session makes them, from the read's time.
+        let ms = |d: Duration| crate::session::millis(d);
+        let slow =
+            |ms: f64| Duration::try_from_secs_f64(ms / 1e3).map_or(0, micros);
+        // Every microsecond up to 2 s, then strides up to 40 days. (Past
+        // about 48 days the `Duration` way lost a microsecond to rounding
+        // now and then; this way stays exact for far longer.)
+        let mut nanos = 0u64;
+        while nanos < 40 * 86_400 * 1_000_000_000 {
+            for at in [nanos, nanos + 499, nanos + 500, nanos + 999] {
+                let ms = ms(Duration::from_nanos(at));
+                assert_eq!(from_ms(ms), slow(ms), "{at} ns");
+            }
+            nanos += if nanos < 2_000_000_000 {
+                1000
+            } else {
+                nanos / 997
+            };
+        }
+        assert_eq!((from_ms(-1.0), from_ms(f64::NAN)), (0, 0));
     }
 
     #[test]
