@@ -343,11 +343,7 @@ struct TerminalGuard {
 
 impl TerminalGuard {
     fn enter() -> io::Result<TerminalGuard> {
-        let hook = panic::take_hook();
-        panic::set_hook(Box::new(move |info| {
-            restore();
-            hook(info);
-        }));
+        restore_before_panic_messages(restore);
         enable_raw_mode()?;
         let mut stdout = io::stdout();
         if let Err(e) =
@@ -374,8 +370,40 @@ impl Drop for TerminalGuard {
     }
 }
 
+/// Makes a panic call `restore` before the usual hook prints its message,
+/// so that the message lands on a working screen, not the alternate one
+/// about to be cleared.
+fn restore_before_panic_messages(restore: fn()) {
+    let hook = panic::take_hook();
+    panic::set_hook(Box::new(move |info| {
+        restore();
+        hook(info);
+    }));
+}
+
 /// Leaves the alternate screen and raw mode. Safe to call twice.
 fn restore() {
     let _ = execute!(io::stdout(), DisableMouseCapture, LeaveAlternateScreen);
     let _ = disable_raw_mode();
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use super::*;
+
+    static RESTORED: AtomicBool = AtomicBool::new(false);
+
+    #[test]
+    fn a_panic_restores_the_terminal_first() {
+        restore_before_panic_messages(|| {
+            RESTORED.store(true, Ordering::SeqCst)
+        });
+        let panicked = panic::catch_unwind(|| panic!("in a frame"));
+        // The hook is the process's: put back the default for other tests.
+        let _ = panic::take_hook();
+        assert!(panicked.is_err());
+        assert!(RESTORED.load(Ordering::SeqCst));
+    }
 }
