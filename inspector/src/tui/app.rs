@@ -464,8 +464,13 @@ impl App {
     /// Scrolls the tables so that their selections are on screen.
     fn keep_visible(&mut self) {
         let page = u64::from(self.page());
-        self.scroll = window(self.selected, self.scroll, page);
-        self.read_scroll = window(self.selected_read, self.read_scroll, page);
+        let (rows, reads) = self
+            .exchange
+            .as_ref()
+            .map_or((0, 0), |x| (x.rows.total(), x.reads.total()));
+        self.scroll = window(self.selected, self.scroll, page, rows);
+        self.read_scroll =
+            window(self.selected_read, self.read_scroll, page, reads);
     }
 
     /// How many table rows fit: the screen less the bars and borders.
@@ -475,16 +480,18 @@ impl App {
 }
 
 /// The first row to show so that `selected` is among `page` rows, moving
-/// as little as possible from `scroll`.
-pub fn window(selected: u64, scroll: u64, page: u64) -> u64 {
+/// as little as possible from `scroll`, and never leaving rows unshown
+/// above while the page has room below (as after the terminal grew).
+pub fn window(selected: u64, scroll: u64, page: u64, total: u64) -> u64 {
     let page = page.max(1);
-    if selected < scroll {
+    let start = if selected < scroll {
         selected
     } else if selected >= scroll + page {
         selected + 1 - page
     } else {
         scroll
-    }
+    };
+    start.min(total.saturating_sub(page))
 }
 
 fn x_is_over(x: &Option<Exchange>) -> bool {

@@ -76,19 +76,26 @@ pub fn run(start: Start, options: Options) -> io::Result<bool> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
+    // Listen for signals before taking the terminal: one that came in
+    // between would end the process with the terminal still raw.
+    let stop = {
+        let _context = runtime.enter();
+        Stop::listen()?
+    };
     let mut terminal = TerminalGuard::enter()?;
     let size = terminal.terminal.size()?;
-    runtime.block_on(event_loop(&mut terminal, start, options, size))
+    runtime.block_on(event_loop(&mut terminal, stop, start, options, size))
 }
 
 async fn event_loop(
     guard: &mut TerminalGuard,
+    stop: Stop,
     start: Start,
     options: Options,
     size: Size,
 ) -> io::Result<bool> {
     let (tx, mut rx) = mpsc::channel(CHANNEL);
-    tokio::spawn(ticks_and_input(tx.clone()));
+    tokio::spawn(ticks_and_input(tx.clone(), stop));
     let mut capture = None;
     let mut app = match start {
         Start::Url(url) => {
@@ -197,8 +204,9 @@ pub fn text(app: &App, size: Size) -> String {
     out
 }
 
-/// Sends a tick every frame, and each terminal input as it comes.
-async fn ticks_and_input(tx: mpsc::Sender<Event>) {
+/// Sends a tick every frame, each terminal input as it comes, and a quit
+/// when the process is asked to stop.
+async fn ticks_and_input(tx: mpsc::Sender<Event>, mut stop: Stop) {
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(FRAME);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -210,11 +218,58 @@ async fn ticks_and_input(tx: mpsc::Sender<Event>) {
                 // The terminal is gone: nothing more can be shown.
                 Some(Err(_)) | None => ctrl_c(),
             },
-            // SIGINT from outside; in raw mode Ctrl-C is a key instead.
-            _ = tokio::signal::ctrl_c() => ctrl_c(),
+            () = stop.recv() => ctrl_c(),
         };
         if tx.send(event).await.is_err() {
             return;
+        }
+    }
+}
+
+/// Signals that ask the process to stop: SIGINT (in raw mode Ctrl-C is a
+/// key, so this one comes from `kill`), SIGTERM and SIGHUP (the terminal
+/// closed). Each becomes a quit, so the terminal is restored.
+///
+/// The listeners are made once: a listener made anew on each pass of a
+/// `select!` loop can be dropped after the signal woke it, and the signal
+/// is lost, with the default action already replaced.
+#[derive(Debug)]
+struct Stop {
+    #[cfg(unix)]
+    signals: [tokio::signal::unix::Signal; 3],
+}
+
+impl Stop {
+    fn listen() -> io::Result<Stop> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Stop {
+                signals: [
+                    signal(SignalKind::interrupt())?,
+                    signal(SignalKind::terminate())?,
+                    signal(SignalKind::hangup())?,
+                ],
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Stop {})
+    }
+
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        {
+            let [int, term, hup] = &mut self.signals;
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+                _ = hup.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            // Made once per call, which is once: the loop quits after it.
+            let _ = tokio::signal::ctrl_c().await;
         }
     }
 }

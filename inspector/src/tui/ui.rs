@@ -329,7 +329,8 @@ fn lessons(app: &App, area: Rect, buf: &mut Buffer) {
 fn chunks(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
     let t = &app.options.theme;
     let page = u64::from(area.height.saturating_sub(3).max(1));
-    let start = window(app.selected, app.scroll, page).max(x.rows.kept().start);
+    let start = window(app.selected, app.scroll, page, x.rows.total())
+        .max(x.rows.kept().start);
     let preview_width = usize::from(area.width.saturating_sub(60)).max(8);
     let rows: Vec<TableRow> = x
         .rows
@@ -827,8 +828,9 @@ fn summary(x: &Exchange) -> Vec<String> {
 fn reads(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
     let t = &app.options.theme;
     let page = u64::from(area.height.saturating_sub(3).max(1));
-    let start = window(app.selected_read, app.read_scroll, page)
-        .max(x.reads.kept().start);
+    let start =
+        window(app.selected_read, app.read_scroll, page, x.reads.total())
+            .max(x.reads.kept().start);
     let rows: Vec<TableRow> = x
         .reads
         .range(start..start + page)
