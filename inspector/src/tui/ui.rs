@@ -767,14 +767,22 @@ fn by_column(
     (wire, arrivals)
 }
 
-/// What the timeline says in words: burst or stream, and the longest wait.
-/// It counts what carries data, as the status bar does: chunks, or reads
-/// of a body that is not chunked. The last-chunk only ends the body.
-fn summary(x: &Exchange) -> Vec<String> {
-    let mut out = Vec::new();
-    // The pieces are the kept rows but for those that can only come last,
-    // at most two: the last-chunk, then an error row. Found from the end,
-    // rather than by filtering every row on every frame.
+/// The pieces of the body among the kept rows: what carries data, as the
+/// status bar counts it (chunks, or reads of a body that is not chunked).
+/// The last-chunk only ends the body.
+#[derive(Debug, PartialEq, Eq)]
+struct Pieces<'a> {
+    first: &'a Row,
+    last: &'a Row,
+    count: u64,
+    longest_wait: Option<Micros>,
+}
+
+/// The pieces, found without a pass over every row on every frame: they
+/// are the kept rows but for those that can only come last, at most two
+/// (the last-chunk, then an error row), and the exchange keeps the
+/// longest wait as rows arrive.
+fn pieces(x: &Exchange) -> Option<Pieces<'_>> {
     let kept = x.rows.kept();
     let mut end = kept.end;
     while end > kept.start
@@ -784,20 +792,24 @@ fn summary(x: &Exchange) -> Vec<String> {
     {
         end -= 1;
     }
-    let pieces = end - kept.start;
-    let (Some(first), Some(last)) = (
-        x.rows.get(kept.start).filter(|_| pieces > 0),
-        end.checked_sub(1)
-            .and_then(|n| x.rows.get(n))
-            .filter(|_| pieces > 0),
-    ) else {
-        out.push("No body bytes yet.".into());
-        return out;
+    let count = end.checked_sub(kept.start).filter(|&n| n > 0)?;
+    Some(Pieces {
+        first: x.rows.get(kept.start)?,
+        last: x.rows.get(end - 1)?,
+        count,
+        longest_wait: x.longest_wait(),
+    })
+}
+
+/// What the timeline says in words: burst or stream, and the longest wait.
+fn summary(x: &Exchange) -> Vec<String> {
+    let Some(p) = pieces(x) else {
+        return vec!["No body bytes yet.".into()];
     };
     let mut when = format!(
         "first body byte at {}, last at {}",
-        ms(first.t_first),
-        ms(last.t)
+        ms(p.first.t_first),
+        ms(p.last.t)
     );
     if let Some(head) = &x.head {
         when = format!("head at {}, {when}", ms(head.t));
@@ -805,19 +817,19 @@ fn summary(x: &Exchange) -> Vec<String> {
     if let Some(end) = x.rows.last().filter(|r| r.kind == Kind::Last) {
         when += &format!(", last-chunk at {}", ms(end.t));
     }
-    out.push(when);
-    let noun = if first.kind == Kind::Data {
+    let noun = if p.first.kind == Kind::Data {
         "reads"
     } else {
         "chunks"
     };
-    let spread = last.t.saturating_sub(first.t_first);
-    out.push(if pieces < 2 || spread < 5_000 {
-        format!("A burst: {pieces} {noun} within {}.", ms(spread))
+    let spread = p.last.t.saturating_sub(p.first.t_first);
+    let mut out = vec![when];
+    out.push(if p.count < 2 || spread < 5_000 {
+        format!("A burst: {} {noun} within {}.", p.count, ms(spread))
     } else {
-        format!("A stream: {pieces} {noun} over {}.", ms(spread))
+        format!("A stream: {} {noun} over {}.", p.count, ms(spread))
     });
-    if let Some(gap) = x.longest_wait() {
+    if let Some(gap) = p.longest_wait {
         out.push(format!("Longest wait between {noun}: {}.", ms(gap)));
     }
     out
@@ -1130,50 +1142,23 @@ mod tests {
         (wire, arrivals)
     }
 
-    /// The summary from every kept row, as it was written before
-    /// `Exchange::longest_wait`: what `summary` must agree with.
-    fn summary_slowly(x: &Exchange) -> Vec<String> {
-        let mut out = Vec::new();
+    /// The pieces from a pass over every kept row: what `pieces` must
+    /// agree with.
+    fn pieces_slowly(x: &Exchange) -> Option<Pieces<'_>> {
         let pieces: Vec<&Row> = x
             .rows
             .iter()
             .filter(|r| matches!(r.kind, Kind::Chunk | Kind::Data))
             .collect();
-        let (Some(first), Some(last)) = (pieces.first(), pieces.last()) else {
-            out.push("No body bytes yet.".into());
-            return out;
-        };
-        let mut when = format!(
-            "first body byte at {}, last at {}",
-            ms(first.t_first),
-            ms(last.t)
-        );
-        if let Some(head) = &x.head {
-            when = format!("head at {}, {when}", ms(head.t));
-        }
-        if let Some(end) = x.rows.last().filter(|r| r.kind == Kind::Last) {
-            when += &format!(", last-chunk at {}", ms(end.t));
-        }
-        out.push(when);
-        let noun = if first.kind == Kind::Data {
-            "reads"
-        } else {
-            "chunks"
-        };
-        let spread = last.t.saturating_sub(first.t_first);
-        out.push(if pieces.len() < 2 || spread < 5_000 {
-            format!("A burst: {} {noun} within {}.", pieces.len(), ms(spread))
-        } else {
-            format!("A stream: {} {noun} over {}.", pieces.len(), ms(spread))
-        });
-        let gap = pieces
-            .windows(2)
-            .map(|w| w[1].t.saturating_sub(w[0].t))
-            .max();
-        if let Some(gap) = gap {
-            out.push(format!("Longest wait between {noun}: {}.", ms(gap)));
-        }
-        out
+        Some(Pieces {
+            first: pieces.first()?,
+            last: pieces.last()?,
+            count: pieces.len() as u64,
+            longest_wait: pieces
+                .windows(2)
+                .map(|w| w[1].t.saturating_sub(w[0].t))
+                .max(),
+        })
     }
 
     /// A response of every shape the inspector meets, to be read in
@@ -1264,7 +1249,7 @@ mod tests {
                     x.rows.iter().collect::<Vec<_>>()
                 );
             }
-            assert_eq!(summary(&x), summary_slowly(&x), "case {case}");
+            assert_eq!(pieces(&x), pieces_slowly(&x), "case {case}");
             let kinds: Vec<Kind> = x.rows.iter().map(|r| r.kind).collect();
             evicted += usize::from(x.rows.evicted() > 0);
             broken_after_last +=
