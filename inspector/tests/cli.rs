@@ -350,3 +350,33 @@ fn screen_after_takes_the_screen_of_a_stream_that_goes_on() {
     assert!(screen.contains("● streaming"), "{screen}");
     assert!(screen.contains("chunks 1 "), "{screen}");
 }
+
+#[test]
+fn a_flood_of_small_chunks_loses_none_on_the_way_to_the_screen() {
+    // 200,000 chunks as fast as loopback takes them: the capture thread,
+    // the event channel and the app, as the live TUI runs them.
+    const CHUNKS: usize = 200_000;
+    let body: Vec<u8> = (0..CHUNKS)
+        .flat_map(|i| {
+            let data = format!("chunk {i}");
+            format!("{:x}\r\n{data}\r\n", data.len()).into_bytes()
+        })
+        .collect();
+    let data_bytes: usize =
+        (0..CHUNKS).map(|i| format!("chunk {i}").len()).sum();
+    let pieces = vec![[HEAD, &body, b"0\r\n\r\n"].concat()];
+    let addr = server(pieces, Duration::ZERO);
+    let out = inspector(&["--screen", "120x20", &format!("http://{addr}/")]);
+    assert!(out.status.success(), "{out:?}");
+    let screen = String::from_utf8(out.stdout).unwrap();
+    assert!(screen.contains("● complete"), "{screen}");
+    assert!(screen.contains(&format!("chunks {CHUNKS} ")), "{screen}");
+    // Every row is kept: the chunks and the last-chunk.
+    assert!(
+        screen
+            .contains(&format!("Chunks: {} · #{CHUNKS} selected", CHUNKS + 1)),
+        "{screen}"
+    );
+    let body = inspector::tui::ui::bytes(data_bytes as u64);
+    assert!(screen.contains(&format!("body {body} ")), "{screen}");
+}
