@@ -1,0 +1,21 @@
+//! Lesson 04: parsing requests with httparse, and framing them by the
+//! rules that keep request smuggling out.
+//!
+//! Lessons 01-03 read only the request line. A server that keeps
+//! connections alive must know exactly where each request ends, and two
+//! parsers that disagree on that (a proxy and this server, say) can be
+//! made to see two different requests in the same bytes: request
+//! smuggling. RFC 9112 §6 gives the rules that leave no room for
+//! disagreement; this lesson applies them strictly.
+//!
+//! Work in progress: the head reader and the framing rules are here; the
+//! keep-alive server that uses them is the next step.
+//!
+//! # Layout
+//! - [`head`]: the request head from a growing buffer, found in one pass
+//!   over the new bytes and parsed by httparse once, with its limits.
+//! - [`framing`]: where a request's body ends, from its header fields,
+//!   or why the request must be refused.
+
+pub mod framing;
+pub mod head;
