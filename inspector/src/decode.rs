@@ -179,6 +179,16 @@ impl Decoder {
         }
     }
 
+    /// A decoder for a chunked body alone, such as a request's, whose head
+    /// was read elsewhere: it starts at the first size line, and offsets
+    /// count from there. The same rules and limits apply.
+    pub fn chunked_body() -> Self {
+        Decoder {
+            state: State::ChunkSize,
+            ..Decoder::new("GET")
+        }
+    }
+
     /// The offset of the next byte to be fed.
     pub fn offset(&self) -> u64 {
         self.pos

@@ -67,7 +67,10 @@ fn record(recs: &mut Vec<Rec>, event: Event<'_>) {
 // ANCHOR: decode
 /// Feeds `pieces` in order, then reports the end of the connection.
 fn decode(method: &str, pieces: &[&[u8]]) -> (Vec<Rec>, Outcome) {
-    let mut decoder = Decoder::new(method);
+    decode_with(Decoder::new(method), pieces)
+}
+
+fn decode_with(mut decoder: Decoder, pieces: &[&[u8]]) -> (Vec<Rec>, Outcome) {
     let mut recs = Vec::new();
     let mut fed = 0;
     for piece in pieces {
@@ -592,4 +595,54 @@ fn a_2xx_to_connect_has_no_body() {
     let (recs, outcome) = decode_every_way("CONNECT", input.as_bytes());
     assert_eq!(recs[0], Rec::Head(200, Framing::None));
     assert_eq!(outcome, Ok(head.len() as u64));
+}
+
+#[test]
+fn a_chunked_body_alone_decodes_as_it_does_after_a_head() {
+    let bodies = [
+        "5\r\nhello\r\n0\r\n\r\n",
+        "1;a=\"b\"\r\nx\r\n0\r\nT: 1\r\n\r\nnext",
+        "5\r\nhel",
+        "5\nhello\r\n0\r\n\r\n",
+    ];
+    for body in bodies {
+        let (mut after_head, outcome) = decode_every_way("GET", &chunked(body));
+        after_head.retain(|r| !matches!(r, Rec::Head(..)));
+        let shifted = after_head
+            .into_iter()
+            .map(|r| shift(r, H))
+            .collect::<Vec<_>>();
+        let outcome =
+            outcome.map(|n| n - H).map_err(|(kind, at)| (kind, at - H));
+        let bytes = body.as_bytes();
+        let whole = decode_with(Decoder::chunked_body(), &[bytes]);
+        assert_eq!(whole, (shifted, outcome), "{body:?}");
+        for at in 0..=bytes.len() {
+            let (a, b) = bytes.split_at(at);
+            let split = decode_with(Decoder::chunked_body(), &[a, b]);
+            assert_eq!(split, whole, "{body:?} split at {at}");
+        }
+    }
+}
+
+/// The same record, `by` bytes earlier in the stream.
+fn shift(rec: Rec, by: u64) -> Rec {
+    match rec {
+        Rec::Chunk {
+            offset,
+            line,
+            size,
+            data,
+            end,
+        } => Rec::Chunk {
+            offset: offset - by,
+            line,
+            size,
+            data,
+            end: end.map(|e| e - by),
+        },
+        Rec::Last(offset, line) => Rec::Last(offset - by, line),
+        Rec::End(offset, chunks, bytes) => Rec::End(offset - by, chunks, bytes),
+        rec => rec,
+    }
 }
