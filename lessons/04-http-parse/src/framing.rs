@@ -13,6 +13,8 @@
 //! guess, it refuses instead, and closes the connection, since after a
 //! framing error nothing on it can be trusted to start a request.
 
+use std::borrow::Cow;
+
 use lesson_01_raw_tcp::request::Version;
 use lesson_01_raw_tcp::response::Status;
 
@@ -27,19 +29,21 @@ pub enum Body {
     Chunked,
 }
 
-/// Why a request cannot be framed: the status, a one-line reason, and
+/// Why a request cannot be served: the status, a one-line reason, and
 /// whether the connection must close after the answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     pub status: Status,
-    pub reason: &'static str,
+    pub reason: Cow<'static, str>,
     pub close: bool,
 }
 
-const fn bad(reason: &'static str) -> Refusal {
+/// A 400 that closes the connection: after a framing error nothing more
+/// on it can be trusted to start a request.
+pub fn bad(reason: impl Into<Cow<'static, str>>) -> Refusal {
     Refusal {
         status: Status::BadRequest,
-        reason,
+        reason: reason.into(),
         close: true,
     }
 }
@@ -124,7 +128,7 @@ fn transfer_codings<'a>(
     if let Some(_unknown) = before.first() {
         return Err(Refusal {
             status: Status::NotImplemented,
-            reason: "only the chunked transfer coding is implemented",
+            reason: "only the chunked transfer coding is implemented".into(),
             close: true,
         });
     }
@@ -149,7 +153,7 @@ fn content_length<'a>(
         .try_fold(0u64, |n, &d| {
             n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
         })
-        .ok_or(bad("Content-Length is too large"))
+        .ok_or_else(|| bad("Content-Length is too large"))
 }
 
 /// Without optional whitespace (SP and HTAB) around it.

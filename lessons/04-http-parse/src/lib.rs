@@ -16,6 +16,9 @@
 //!   over the new bytes and parsed by httparse once, with its limits.
 //! - [`framing`]: where a request's body ends, from its header fields,
 //!   or why the request must be refused.
+//! - [`body`]: the body itself, read exactly to its end, chunked ones by
+//!   the inspector's decoder.
 
+pub mod body;
 pub mod framing;
 pub mod head;
