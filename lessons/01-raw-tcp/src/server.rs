@@ -42,14 +42,26 @@ pub fn bind(addr: SocketAddr) -> Result<TcpListener, String> {
     })
 }
 
-/// Accepts connections forever, each on its own thread.
+/// Accepts connections forever, each on its own thread, where `handler`
+/// answers one request.
 pub fn serve(listener: TcpListener, handler: impl Handler) {
-    let handler = Arc::new(handler);
+    serve_connections(listener, move |stream| {
+        handle_connection(stream, &handler);
+    });
+}
+
+/// Accepts connections forever, each on its own thread, and gives each to
+/// `connection`. Lesson 04 serves many requests per connection this way.
+pub fn serve_connections(
+    listener: TcpListener,
+    connection: impl Fn(TcpStream) + Send + Sync + 'static,
+) {
+    let connection = Arc::new(connection);
     for stream in listener.incoming() {
         match stream {
             Ok(stream) => {
-                let handler = Arc::clone(&handler);
-                thread::spawn(move || handle_connection(stream, &*handler));
+                let connection = Arc::clone(&connection);
+                thread::spawn(move || connection(stream));
             }
             // Accept fails for reasons such as running out of file
             // descriptors. Say so and carry on: the clients already
@@ -68,6 +80,16 @@ pub fn spawn(handler: impl Handler) -> io::Result<SocketAddr> {
     let listener = TcpListener::bind(("127.0.0.1", 0))?;
     let addr = listener.local_addr()?;
     thread::spawn(move || serve(listener, handler));
+    Ok(addr)
+}
+
+/// [`spawn`], for a server that takes whole connections.
+pub fn spawn_connections(
+    connection: impl Fn(TcpStream) + Send + Sync + 'static,
+) -> io::Result<SocketAddr> {
+    let listener = TcpListener::bind(("127.0.0.1", 0))?;
+    let addr = listener.local_addr()?;
+    thread::spawn(move || serve_connections(listener, connection));
     Ok(addr)
 }
 
@@ -112,7 +134,8 @@ fn refuse(stream: &mut impl Write, e: request::Error) -> io::Result<()> {
     response::write_error(stream, status, &e.to_string())
 }
 
-fn is_timeout(e: &io::Error) -> bool {
+/// Whether a read failed because its timeout passed.
+pub fn is_timeout(e: &io::Error) -> bool {
     matches!(
         e.kind(),
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
@@ -126,7 +149,7 @@ fn is_timeout(e: &io::Error) -> bool {
 /// reads it. So: send our FIN first, then read and discard what the client
 /// still sends, for a moment: the close in stages of RFC 9112 §9.6, often
 /// called a "lingering close".
-fn close(mut stream: TcpStream) {
+pub fn close(mut stream: TcpStream) {
     let _ = stream.shutdown(Shutdown::Write);
     let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
     let mut sink = [0; 4096];

@@ -8,8 +8,8 @@
 //! smuggling. RFC 9112 §6 gives the rules that leave no room for
 //! disagreement; this lesson applies them strictly.
 //!
-//! Work in progress: the head reader and the framing rules are here; the
-//! keep-alive server that uses them is the next step.
+//! Work in progress: the server runs, with keep-alive; its binary, the
+//! chapter and the exercise are the next step.
 //!
 //! # Layout
 //! - [`head`]: the request head from a growing buffer, found in one pass
@@ -18,7 +18,10 @@
 //!   or why the request must be refused.
 //! - [`body`]: the body itself, read exactly to its end, chunked ones by
 //!   the inspector's decoder.
+//! - [`server`]: one connection, many requests: keep-alive, pipelining,
+//!   `Connection: close`, HTTP/1.0, HEAD, 404 and 405.
 
 pub mod body;
 pub mod framing;
 pub mod head;
+pub mod server;

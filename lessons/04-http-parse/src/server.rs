@@ -1,0 +1,253 @@
+//! One connection, many requests: read a head, frame and read its body,
+//! answer, and go round again until either side says close.
+//!
+//! A thread per connection, as in lessons 01-03: a kept-alive connection
+//! holds its thread while idle, which is fine for a lesson and is what
+//! lesson 05's tokio tasks fix. Idle connections are closed after
+//! [`HEAD_TIMEOUT`] without a request, so they can't pile up for ever.
+
+use std::io::{self, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use lesson_01_raw_tcp::page;
+use lesson_01_raw_tcp::request::Version;
+use lesson_01_raw_tcp::response::{self, Status};
+use lesson_01_raw_tcp::server::{HEAD_TIMEOUT, close, is_timeout};
+use lesson_03_flusher::writer::{ChunkedWriter, Head as ResponseHead};
+
+use crate::body;
+use crate::framing::{self, Refusal};
+use crate::head::{self, Head, Scanner};
+
+/// Serves requests on `stream` until one side closes: what
+/// `server::serve_connections` runs for each connection.
+pub fn connection(mut stream: TcpStream, pause: Duration) {
+    // A chunk must leave when it is flushed (lesson 02).
+    let _ = stream.set_nodelay(true);
+    // Slowloris: a head, or the next request on an idle connection, must
+    // come within this.
+    let _ = stream.set_read_timeout(Some(HEAD_TIMEOUT));
+    // Bytes read but not yet used: a pipelined request sits here.
+    let mut buf = Vec::new();
+    while let Ok(Next::KeepAlive) = exchange(&mut stream, &mut buf, pause) {}
+    close(stream);
+}
+
+/// What happens after a response.
+#[derive(Debug, PartialEq, Eq)]
+enum Next {
+    KeepAlive,
+    Close,
+}
+
+/// One request and its answer.
+fn exchange(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+    pause: Duration,
+) -> io::Result<Next> {
+    let head = match read_head(stream, buf)? {
+        Ok(Some(head)) => head,
+        // The client closed, or went quiet, between requests.
+        Ok(None) => return Ok(Next::Close),
+        Err(refusal) => return refuse(stream, &refusal),
+    };
+    // Where the body ends decides where the next request starts.
+    let framing = match framing::body(head.version, &head.field_pairs()) {
+        Ok(framing) => framing,
+        Err(refusal) => return refuse(stream, &refusal),
+    };
+    // This server's routes take no body, but it must still be read, or
+    // its bytes would be taken for the next request.
+    if let Err(refusal) = body::read(framing, buf, stream)? {
+        return refuse(stream, &refusal);
+    }
+    let close = wants_close(&head);
+    respond(stream, &head, close, pause)?;
+    Ok(if close { Next::Close } else { Next::KeepAlive })
+}
+
+/// Reads until a whole head is in `buf`, and takes it out. `None` if the
+/// client closed or timed out before starting one.
+fn read_head(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+) -> io::Result<Result<Option<Head>, Refusal>> {
+    let mut scanner = Scanner::default();
+    let len = loop {
+        match scanner.scan(buf) {
+            Ok(Some(len)) => break len,
+            Ok(None) => {}
+            Err(e) => return Ok(Err(refusal(e))),
+        }
+        match body::fill(buf, stream) {
+            Ok(0) => return Ok(Ok(None)),
+            Ok(_) => {}
+            // Idle between requests: close quietly. Halfway through a
+            // head: say why.
+            Err(e) if is_timeout(&e) && buf.is_empty() => return Ok(Ok(None)),
+            Err(e) if is_timeout(&e) => {
+                return Ok(Err(Refusal {
+                    status: Status::RequestTimeout,
+                    reason: format!(
+                        "the request head did not arrive within {} s",
+                        HEAD_TIMEOUT.as_secs()
+                    )
+                    .into(),
+                    close: true,
+                }));
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    let parsed = head::parse(&buf[..len]);
+    buf.drain(..len);
+    Ok(parsed.map(Some).map_err(refusal))
+}
+
+fn refusal(e: head::Error) -> Refusal {
+    Refusal {
+        status: e.status(),
+        reason: e.reason().into(),
+        close: true,
+    }
+}
+
+/// Whether the connection ends after this exchange. HTTP/1.1 keeps it
+/// unless the client says `Connection: close` (RFC 9112 §9.3); this server
+/// closes every HTTP/1.0 connection, since 1.0 keep-alive is an old
+/// extension it doesn't offer.
+fn wants_close(head: &Head) -> bool {
+    head.version == Version::Http10
+        || head
+            .fields
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("connection"))
+            .flat_map(|(_, value)| value.split(|&b| b == b','))
+            .any(|option| option.trim_ascii().eq_ignore_ascii_case(b"close"))
+}
+
+/// The routes: `GET` and `HEAD` of `/`.
+fn respond(
+    stream: &mut TcpStream,
+    head: &Head,
+    close: bool,
+    pause: Duration,
+) -> io::Result<()> {
+    let target = head.target.split('?').next().unwrap_or_default();
+    match (head.method.as_str(), target) {
+        ("GET", "/") if head.version == Version::Http10 => {
+            // No chunks for HTTP/1.0 (RFC 9112 §6.1): the whole page, with
+            // Content-Length, and a close.
+            response::write_page(stream, pause)
+        }
+        ("GET", "/") => write_page(stream, pause, close),
+        ("HEAD", "/") => write_page_head(stream, head.version, close),
+        (_, "/") => answer(
+            stream,
+            Status::MethodNotAllowed,
+            &[("Allow", "GET, HEAD")],
+            &format!(
+                "{} is not allowed here: / takes GET and HEAD",
+                head.method
+            ),
+            close,
+        ),
+        _ => answer(
+            stream,
+            Status::NotFound,
+            &[],
+            &format!("nothing at {target}: try /"),
+            close,
+        ),
+    }
+}
+
+fn page_head(close: bool) -> ResponseHead {
+    let head = ResponseHead::new(Status::Ok)
+        .field("Content-Type", "text/html; charset=utf-8");
+    if close {
+        head.field("Connection", "close")
+    } else {
+        head
+    }
+}
+
+/// The page, a chunk per part, ended by the last-chunk: that zero chunk is
+/// what tells the client the response is over while the connection stays
+/// open for the next one.
+fn write_page(
+    stream: &mut TcpStream,
+    pause: Duration,
+    close: bool,
+) -> io::Result<()> {
+    let mut w = ChunkedWriter::new(stream, page_head(close));
+    page::render(pause, |part| {
+        w.write_all(part.as_bytes())?;
+        // Flush on purpose: each part goes out as soon as it is ready.
+        w.flush()
+    })?;
+    w.finish()?;
+    Ok(())
+}
+
+/// What GET would send, without the body (RFC 9110 §9.3.2). For HTTP/1.1
+/// that says `Transfer-Encoding: chunked`, and no chunk follows: a client
+/// that asked with HEAD knows there is no body.
+fn write_page_head(
+    stream: &mut TcpStream,
+    version: Version,
+    close: bool,
+) -> io::Result<()> {
+    let framing = match version {
+        Version::Http11 => "Transfer-Encoding: chunked".to_owned(),
+        Version::Http10 => format!("Content-Length: {}", page::html().len()),
+    };
+    let connection = if close { "Connection: close\r\n" } else { "" };
+    let head = format!(
+        "{line}Date: {date}\r\nContent-Type: text/html; charset=utf-8\r\n\
+         {framing}\r\n{connection}\r\n",
+        line = Status::Ok.line(),
+        date = response::date(),
+    );
+    stream.write_all(head.as_bytes())
+}
+
+/// A plain-text answer with a one-line reason, keeping the connection
+/// unless `close`.
+fn answer(
+    stream: &mut impl Write,
+    status: Status,
+    fields: &[(&str, &str)],
+    why: &str,
+    close: bool,
+) -> io::Result<()> {
+    let body = format!("{why}\n");
+    let mut head = format!(
+        "{line}Date: {date}\r\nContent-Type: text/plain; charset=utf-8\r\n\
+         Content-Length: {len}\r\n",
+        line = status.line(),
+        date = response::date(),
+        len = body.len(),
+    );
+    for (name, value) in fields {
+        head += &format!("{name}: {value}\r\n");
+    }
+    if close {
+        head += "Connection: close\r\n";
+    }
+    head += "\r\n";
+    stream.write_all(&[head.as_bytes(), body.as_bytes()].concat())
+}
+
+/// Answers a request that can't be served, and closes: after a framing
+/// error, nothing more on this connection can be trusted.
+fn refuse(stream: &mut impl Write, refusal: &Refusal) -> io::Result<Next> {
+    answer(stream, refusal.status, &[], &refusal.reason, refusal.close)?;
+    Ok(if refusal.close {
+        Next::Close
+    } else {
+        Next::KeepAlive
+    })
+}

@@ -1,0 +1,210 @@
+//! Lesson 04's server on real sockets: keep-alive, pipelining, and every
+//! framing rule, byte for byte.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use inspector::{Decoder, Status as Decoded};
+use lesson_01_raw_tcp::server;
+use lesson_04_http_parse::server::connection;
+
+fn start() -> SocketAddr {
+    server::spawn_connections(|stream| connection(stream, Duration::ZERO))
+        .unwrap()
+}
+
+fn connect(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream
+}
+
+/// Reads responses to `methods`, one after another on `stream`, and
+/// returns each one's bytes. Decoding with the inspector is what says
+/// where one ends and the next begins.
+fn responses(stream: &mut TcpStream, methods: &[&str]) -> Vec<Vec<u8>> {
+    let mut buf = Vec::new();
+    let mut out = Vec::new();
+    for method in methods {
+        let mut decoder = Decoder::new(method);
+        let mut fed = 0;
+        let len = loop {
+            if fed < buf.len() {
+                match decoder.feed(&buf[fed..], &mut |_| {}).unwrap() {
+                    Decoded::Complete(n) => break fed + n,
+                    Decoded::Partial => fed = buf.len(),
+                }
+            }
+            let mut chunk = [0; 4096];
+            let n = stream.read(&mut chunk).unwrap();
+            assert!(n > 0, "closed after {} responses", out.len());
+            buf.extend_from_slice(&chunk[..n]);
+        };
+        out.push(buf.drain(..len).collect());
+    }
+    out
+}
+
+/// Everything until the server closes.
+fn until_close(stream: &mut TcpStream) -> String {
+    let mut all = Vec::new();
+    stream.read_to_end(&mut all).expect("the server closes");
+    String::from_utf8_lossy(&all).into_owned()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn pipelined_requests_share_one_connection() {
+    let addr = start();
+    let mut stream = connect(addr);
+    // Three requests in one write: the server answers them in order.
+    let get = "GET / HTTP/1.1\r\nHost: t\r\n\r\n";
+    stream.write_all(get.repeat(3).as_bytes()).unwrap();
+    for response in responses(&mut stream, &["GET", "GET", "GET"]) {
+        let response = text(&response);
+        assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
+        assert!(response.contains("Transfer-Encoding: chunked\r\n"));
+        assert!(!response.contains("Connection: close"));
+        // The last-chunk is what ends each response; the connection stays.
+        assert!(response.ends_with("</html>\n\r\n0\r\n\r\n"), "{response}");
+    }
+    // The same connection still serves, and closes when asked to.
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let last = until_close(&mut stream);
+    assert!(last.contains("Connection: close\r\n"), "{last}");
+    assert!(last.ends_with("0\r\n\r\n"));
+}
+
+#[test]
+fn a_body_is_read_to_its_end_and_the_next_request_follows() {
+    let addr = start();
+    let mut stream = connect(addr);
+    let requests = "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n\
+                    5\r\nGET /\r\n0\r\n\r\n\
+                    POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 7\r\n\r\nGET /x\n\
+                    GET /nope HTTP/1.1\r\nHost: t\r\n\r\n\
+                    HEAD / HTTP/1.1\r\nHost: t\r\n\r\n\
+                    GET / HTTP/1.1\r\nHost: t\r\n\r\n";
+    stream.write_all(requests.as_bytes()).unwrap();
+    let got = responses(&mut stream, &["POST", "POST", "GET", "HEAD", "GET"]);
+    let lines: Vec<String> = got
+        .iter()
+        .map(|r| text(r).lines().next().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "HTTP/1.1 405 Method Not Allowed",
+            "HTTP/1.1 405 Method Not Allowed",
+            "HTTP/1.1 404 Not Found",
+            "HTTP/1.1 200 OK",
+            "HTTP/1.1 200 OK",
+        ]
+    );
+    assert!(text(&got[0]).contains("Allow: GET, HEAD\r\n"));
+    // HEAD: GET's head, no body.
+    let head = text(&got[3]);
+    assert!(head.contains("Transfer-Encoding: chunked\r\n"));
+    assert!(head.ends_with("\r\n\r\n"), "{head}");
+    assert!(text(&got[4]).ends_with("0\r\n\r\n"));
+}
+
+#[test]
+fn http_10_gets_content_length_and_a_close() {
+    let addr = start();
+    let mut stream = connect(addr);
+    stream.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+    let response = until_close(&mut stream);
+    assert!(response.contains("Content-Length: "), "{response}");
+    assert!(!response.contains("chunked"));
+    assert!(response.ends_with("</html>\n"));
+}
+
+/// Bad requests: the status, and that the server closes after it. A new
+/// connection must still be served.
+#[test]
+fn bad_requests_are_refused_and_the_server_goes_on() {
+    let many: String = (0..65).map(|i| format!("X-{i}: y\r\n")).collect();
+    let huge = format!("X: {}\r\n", "y".repeat(9000));
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "CL.TE",
+            "Content-Length: 6\r\nTransfer-Encoding: chunked\r\n".into(),
+            "400",
+        ),
+        (
+            "TE.CL",
+            "Transfer-Encoding: chunked\r\nContent-Length: 6\r\n".into(),
+            "400",
+        ),
+        (
+            "TE.TE",
+            "Transfer-Encoding: chunked\r\nTransfer-Encoding: x\r\n".into(),
+            "400",
+        ),
+        (
+            "chunked twice",
+            "Transfer-Encoding: chunked, chunked\r\n".into(),
+            "400",
+        ),
+        (
+            "chunked;param",
+            "Transfer-Encoding: chunked;a=b\r\n".into(),
+            "400",
+        ),
+        (
+            "unknown coding",
+            "Transfer-Encoding: gzip, chunked\r\n".into(),
+            "501",
+        ),
+        (
+            "two lengths",
+            "Content-Length: 1\r\nContent-Length: 1\r\n".into(),
+            "400",
+        ),
+        ("bad length", "Content-Length: -1\r\n".into(), "400"),
+        ("obs-fold", "X: a\r\n b\r\n".into(), "400"),
+        ("space before colon", "X : a\r\n".into(), "400"),
+        ("bare LF", "X: a\n".into(), "400"),
+        ("too many fields", many, "431"),
+        ("huge head", huge, "431"),
+    ];
+    let addr = start();
+    for (name, fields, status) in cases {
+        let mut stream = connect(addr);
+        let request =
+            format!("POST / HTTP/1.1\r\nHost: t\r\n{fields}\r\n0\r\n\r\n");
+        stream.write_all(request.as_bytes()).unwrap();
+        let response = until_close(&mut stream);
+        let line = response.lines().next().unwrap_or_default();
+        assert!(
+            line.starts_with(&format!("HTTP/1.1 {status} ")),
+            "{name}: {response}"
+        );
+        assert!(response.contains("Connection: close\r\n"), "{name}");
+        // One line of reason, for people.
+        let reason = response.split("\r\n\r\n").nth(1).unwrap_or_default();
+        assert_eq!(reason.lines().count(), 1, "{name}: {reason:?}");
+        // Others are still served.
+        let mut next = connect(addr);
+        next.write_all(
+            b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        )
+        .unwrap();
+        assert!(
+            until_close(&mut next).starts_with("HTTP/1.1 200 OK"),
+            "after {name}"
+        );
+    }
+    let mut stream = connect(addr);
+    stream.write_all(b"GET / HTTP/2.0\r\n\r\n").unwrap();
+    assert!(until_close(&mut stream).starts_with("HTTP/1.1 505 "));
+}
