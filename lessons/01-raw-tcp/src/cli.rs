@@ -1,6 +1,6 @@
 //! What every lesson binary shares: its flags, its banner, and its `main`.
 
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -116,14 +116,34 @@ pub fn main<H: Handler>(
     lesson: &Lesson,
     handler: impl FnOnce(&ServerArgs) -> H,
 ) -> ExitCode {
-    // One set of flags for every lesson; only the name and help differ.
+    let args = parse(lesson);
+    run(lesson, args.addr, handler(&args))
+}
+
+/// [`main`] for a server that takes whole connections, such as lesson
+/// 04's, which serves many requests on each.
+pub fn main_connections<C>(
+    lesson: &Lesson,
+    connection: impl FnOnce(&ServerArgs) -> C,
+) -> ExitCode
+where
+    C: Fn(TcpStream) + Send + Sync + 'static,
+{
+    let args = parse(lesson);
+    let connection = connection(&args);
+    listen(lesson, args.addr, |listener| {
+        server::serve_connections(listener, connection);
+    })
+}
+
+/// The flags: one set for every lesson; only the name and help differ.
+fn parse(lesson: &Lesson) -> ServerArgs {
     let command = ServerArgs::command()
         .name(lesson.package)
         .bin_name(lesson.package)
         .about(format!("{}: {}", lesson.title, lesson.idea));
-    let args = ServerArgs::from_arg_matches(&command.get_matches())
-        .unwrap_or_else(|e| e.exit());
-    run(lesson, args.addr, handler(&args))
+    ServerArgs::from_arg_matches(&command.get_matches())
+        .unwrap_or_else(|e| e.exit())
 }
 
 /// Binds, prints the banner, and serves forever. A port that is taken ends
@@ -132,6 +152,14 @@ pub fn run(
     lesson: &Lesson,
     addr: SocketAddr,
     handler: impl Handler,
+) -> ExitCode {
+    listen(lesson, addr, |listener| server::serve(listener, handler))
+}
+
+fn listen(
+    lesson: &Lesson,
+    addr: SocketAddr,
+    serve: impl FnOnce(TcpListener),
 ) -> ExitCode {
     let listener = match server::bind(addr) {
         Ok(listener) => listener,
@@ -143,6 +171,6 @@ pub fn run(
     // With `--addr 127.0.0.1:0`, the port is only known now.
     let addr = listener.local_addr().unwrap_or(addr);
     print!("{}", banner(lesson, addr));
-    server::serve(listener, handler);
+    serve(listener);
     ExitCode::SUCCESS
 }

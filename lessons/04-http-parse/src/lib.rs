@@ -8,8 +8,8 @@
 //! smuggling. RFC 9112 §6 gives the rules that leave no room for
 //! disagreement; this lesson applies them strictly.
 //!
-//! Work in progress: the server runs, with keep-alive; its binary, the
-//! chapter and the exercise are the next step.
+//! Work in progress: the server and its binary run, with keep-alive; the
+//! chapter, the exercise and the tour's entry are the next step.
 //!
 //! # Layout
 //! - [`head`]: the request head from a growing buffer, found in one pass
@@ -25,3 +25,19 @@ pub mod body;
 pub mod framing;
 pub mod head;
 pub mod server;
+
+use lesson_01_raw_tcp::cli::{self, Lesson, Watch};
+
+pub const LESSON: Lesson = Lesson {
+    package: "lesson-04-http-parse",
+    title: "lesson 04: parsing requests",
+    idea: "httparse and RFC 9112's framing: many requests on one connection, and no smuggling",
+    watch: &[
+        Watch {
+            what: "two requests on one connection: the zero chunk ends each",
+            command: "curl -sS --raw {url} {url}",
+            path: "",
+        },
+        cli::INSPECTOR,
+    ],
+};

@@ -208,3 +208,21 @@ fn bad_requests_are_refused_and_the_server_goes_on() {
     stream.write_all(b"GET / HTTP/2.0\r\n\r\n").unwrap();
     assert!(until_close(&mut stream).starts_with("HTTP/1.1 505 "));
 }
+
+#[test]
+fn curl_reuses_the_connection_for_a_second_url() {
+    if !lesson_01_raw_tcp::testing::require("curl") {
+        return;
+    }
+    let url = format!("http://{}/", start());
+    let out = std::process::Command::new("curl")
+        .args(["-sS", "-v", "--raw", &url, &url])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let log = text(&out.stderr);
+    assert_eq!(log.matches("Connected to").count(), 1, "{log}");
+    assert!(log.contains("Re-using existing connection"), "{log}");
+    // Both bodies, each ended by its own last-chunk.
+    assert_eq!(text(&out.stdout).matches("\r\n0\r\n\r\n").count(), 2);
+}
