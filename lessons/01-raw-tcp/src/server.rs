@@ -8,7 +8,7 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::request::{self, Request};
 use crate::response::{self, Status};
@@ -151,10 +151,16 @@ pub fn is_timeout(e: &io::Error) -> bool {
 /// called a "lingering close".
 pub fn close(mut stream: TcpStream) {
     let _ = stream.shutdown(Shutdown::Write);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+    // One deadline for the whole drain, not one per read: a client that
+    // trickles a byte at a time would otherwise keep it going for ever.
+    let deadline = Instant::now() + Duration::from_secs(1);
     let mut sink = [0; 4096];
     let mut drained = 0;
     while drained < 64 * 1024 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+            break;
+        }
         match stream.read(&mut sink) {
             Ok(0) | Err(_) => break,
             Ok(n) => drained += n,

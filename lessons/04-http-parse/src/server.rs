@@ -8,7 +8,7 @@
 
 use std::io::{self, Write};
 use std::net::TcpStream;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use lesson_01_raw_tcp::page;
 use lesson_01_raw_tcp::request::Version;
@@ -22,15 +22,24 @@ use crate::head::{self, Head, Scanner};
 
 /// Serves requests on `stream` until one side closes: what
 /// `server::serve_connections` runs for each connection.
-pub fn connection(mut stream: TcpStream, pause: Duration) {
+pub fn connection(stream: TcpStream, pause: Duration) {
+    connection_with_timeout(stream, pause, HEAD_TIMEOUT);
+}
+
+/// [`connection`], where each head (or the next request on an idle
+/// connection) must arrive whole within `head_timeout`.
+pub fn connection_with_timeout(
+    mut stream: TcpStream,
+    pause: Duration,
+    head_timeout: Duration,
+) {
     // A chunk must leave when it is flushed (lesson 02).
     let _ = stream.set_nodelay(true);
-    // Slowloris: a head, or the next request on an idle connection, must
-    // come within this.
-    let _ = stream.set_read_timeout(Some(HEAD_TIMEOUT));
     // Bytes read but not yet used: a pipelined request sits here.
     let mut buf = Vec::new();
-    while let Ok(Next::KeepAlive) = exchange(&mut stream, &mut buf, pause) {}
+    while let Ok(Next::KeepAlive) =
+        exchange(&mut stream, &mut buf, pause, head_timeout)
+    {}
     close(stream);
 }
 
@@ -46,8 +55,9 @@ fn exchange(
     stream: &mut TcpStream,
     buf: &mut Vec<u8>,
     pause: Duration,
+    head_timeout: Duration,
 ) -> io::Result<Next> {
-    let head = match read_head(stream, buf)? {
+    let head = match read_head(stream, buf, head_timeout)? {
         Ok(Some(head)) => head,
         // The client closed, or went quiet, between requests.
         Ok(None) => return Ok(Next::Close),
@@ -59,7 +69,9 @@ fn exchange(
         Err(refusal) => return refuse(stream, &refusal),
     };
     // This server's routes take no body, but it must still be read, or
-    // its bytes would be taken for the next request.
+    // its bytes would be taken for the next request. Each read of it may
+    // take as long as a whole head.
+    stream.set_read_timeout(Some(head_timeout))?;
     if let Err(refusal) = body::read(framing, buf, stream)? {
         return refuse(stream, &refusal);
     }
@@ -73,7 +85,11 @@ fn exchange(
 fn read_head(
     stream: &mut TcpStream,
     buf: &mut Vec<u8>,
+    timeout: Duration,
 ) -> io::Result<Result<Option<Head>, Refusal>> {
+    // Slowloris sends a byte just before each read would time out, so a
+    // timeout per read never fires: the whole head has one deadline.
+    let deadline = Instant::now() + timeout;
     let mut scanner = Scanner::default();
     let len = loop {
         match scanner.scan(buf) {
@@ -81,6 +97,9 @@ fn read_head(
             Ok(None) => {}
             Err(e) => return Ok(Err(refusal(e))),
         }
+        let left = deadline.saturating_duration_since(Instant::now());
+        // A zero timeout means none at all to the socket: never pass it.
+        stream.set_read_timeout(Some(left.max(Duration::from_micros(1))))?;
         match body::fill(buf, stream) {
             Ok(0) => return Ok(Ok(None)),
             Ok(_) => {}
@@ -91,8 +110,8 @@ fn read_head(
                 return Ok(Err(Refusal {
                     status: Status::RequestTimeout,
                     reason: format!(
-                        "the request head did not arrive within {} s",
-                        HEAD_TIMEOUT.as_secs()
+                        "the request head did not arrive within {} ms",
+                        timeout.as_millis()
                     )
                     .into(),
                     close: true,

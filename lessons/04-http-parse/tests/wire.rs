@@ -226,3 +226,46 @@ fn curl_reuses_the_connection_for_a_second_url() {
     // Both bodies, each ended by its own last-chunk.
     assert_eq!(text(&out.stdout).matches("\r\n0\r\n\r\n").count(), 2);
 }
+
+#[test]
+fn a_slowloris_client_is_cut_off_while_others_are_served() {
+    use lesson_04_http_parse::server::connection_with_timeout;
+    use std::time::Instant;
+    let timeout = Duration::from_millis(300);
+    let addr = server::spawn_connections(move |stream| {
+        connection_with_timeout(stream, Duration::ZERO, timeout)
+    })
+    .unwrap();
+    let mut slow = connect(addr);
+    let started = Instant::now();
+    let slowloris = std::thread::spawn(move || {
+        // A byte every 50 ms: each read gets something long before a
+        // per-read timeout, but the head never ends.
+        for b in b"GET / HTTP/1.1\r\nX-Slow: ".iter().cycle() {
+            if slow.write_all(&[*b]).is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        slow
+    });
+    // Meanwhile others are served.
+    let mut other = connect(addr);
+    other
+        .write_all(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    assert!(until_close(&mut other).starts_with("HTTP/1.1 200 OK"));
+    // The slow one is answered 408 and closed, at the deadline, not
+    // never: its writes start failing once the server has gone.
+    let mut slow = slowloris.join().unwrap();
+    let took = started.elapsed();
+    assert!(took >= timeout, "{took:?}");
+    assert!(took < timeout * 10, "{took:?}");
+    let mut answer = Vec::new();
+    let _ = slow.read_to_end(&mut answer);
+    let answer = text(&answer);
+    assert!(
+        answer.starts_with("HTTP/1.1 408 Request Timeout"),
+        "{answer}"
+    );
+}
