@@ -6,7 +6,7 @@
 //! buffer. Times are measured from the moment the request was written.
 
 use std::io::{self, Read as _, Write as _};
-use std::net::{SocketAddr, TcpStream};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs as _};
 use std::time::{Duration, Instant};
 
 /// The size of the buffer each read fills.
@@ -98,6 +98,17 @@ impl Live {
         // never help: disable it.
         stream.set_nodelay(true)?;
         Live::start(stream, request)
+    }
+
+    /// Resolves `authority` (`host:port`) and connects to its first
+    /// address, as [`Live::connect`] does; an error says which address.
+    pub fn open(authority: &str, request: &[u8]) -> io::Result<Live> {
+        let addr = authority.to_socket_addrs()?.next().ok_or_else(|| {
+            io::Error::other(format!("{authority}: no address"))
+        })?;
+        Live::connect(addr, request).map_err(|e| {
+            io::Error::new(e.kind(), format!("cannot connect to {addr}: {e}"))
+        })
     }
 
     /// Writes `request` on a connected stream. Times count from here.

@@ -8,7 +8,6 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal as _, Read};
-use std::net::ToSocketAddrs;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -197,15 +196,8 @@ fn headless(args: &Args) -> ExitCode {
 fn watch(args: &Args, out: &mut dyn Output) -> io::Result<bool> {
     let url = args.url.as_deref().unwrap_or_default();
     let target: Target = url.parse().map_err(io::Error::other)?;
-    let addr = target
-        .authority()
-        .to_socket_addrs()?
-        .next()
-        .ok_or_else(|| io::Error::other(format!("{url}: no address")))?;
     let request = target.request(&args.method, &args.headers);
-    let mut live = Live::connect(addr, &request).map_err(|e| {
-        io::Error::new(e.kind(), format!("cannot connect to {addr}: {e}"))
-    })?;
+    let mut live = Live::open(&target.authority(), &request)?;
     let mut session = Session::new(&args.method, args.max_data);
     let mut printer = Printer::new(out);
     loop {

@@ -23,7 +23,7 @@ pub mod theme;
 pub mod ui;
 
 use std::io::{self, Stdout};
-use std::net::{TcpStream, ToSocketAddrs as _};
+use std::net::TcpStream;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use std::{panic, thread};
@@ -359,13 +359,7 @@ fn connect(
     request: &[u8],
     socket: &Mutex<(bool, Option<TcpStream>)>,
 ) -> io::Result<Option<Live>> {
-    let addr = authority
-        .to_socket_addrs()?
-        .next()
-        .ok_or_else(|| io::Error::other(format!("{authority}: no address")))?;
-    let live = Live::connect(addr, request).map_err(|e| {
-        io::Error::new(e.kind(), format!("cannot connect to {addr}: {e}"))
-    })?;
+    let live = Live::open(authority, request)?;
     let mut socket = socket.lock().unwrap_or_else(PoisonError::into_inner);
     if socket.0 {
         return Ok(None);
