@@ -105,18 +105,36 @@ pub fn write_error(
     status: Status,
     why: &str,
 ) -> io::Result<()> {
+    write_plain(stream, status, &[], why, true)
+}
+
+/// A plain-text answer: `status`, extra `fields` (such as `Allow`), and a
+/// one-line reason. With `close`, it says `Connection: close`; without,
+/// Content-Length lets the connection carry the next request (lesson 04).
+pub fn write_plain(
+    stream: &mut impl Write,
+    status: Status,
+    fields: &[(&str, &str)],
+    why: &str,
+    close: bool,
+) -> io::Result<()> {
     let body = format!("{why}\n");
-    let head = format!(
+    let mut head = format!(
         "{line}\
          Date: {date}\r\n\
          Content-Type: text/plain; charset=utf-8\r\n\
-         Content-Length: {len}\r\n\
-         Connection: close\r\n\
-         \r\n",
+         Content-Length: {len}\r\n",
         line = status.line(),
         date = date(),
         len = body.len(),
     );
+    for (name, value) in fields {
+        head += &format!("{name}: {value}\r\n");
+    }
+    if close {
+        head += "Connection: close\r\n";
+    }
+    head += "\r\n";
     stream.write_all(&[head.as_bytes(), body.as_bytes()].concat())
 }
 

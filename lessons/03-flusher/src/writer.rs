@@ -33,7 +33,8 @@ impl Head {
         self
     }
 
-    fn encode(&self, framing: Framing) -> Vec<u8> {
+    /// The head as bytes, ending in its blank line, framed by `framing`.
+    pub fn encode(&self, framing: Framing) -> Vec<u8> {
         let mut out = self.status.line();
         out += &format!("Date: {}\r\n", response::date());
         for (name, value) in &self.fields {
@@ -50,7 +51,7 @@ impl Head {
 
 /// How the body's end is marked. Decided when the head is written.
 #[derive(Debug, Clone, Copy)]
-enum Framing {
+pub enum Framing {
     Chunked,
     Length(usize),
 }

@@ -14,7 +14,7 @@ use lesson_01_raw_tcp::page;
 use lesson_01_raw_tcp::request::Version;
 use lesson_01_raw_tcp::response::{self, Status};
 use lesson_01_raw_tcp::server::{HEAD_TIMEOUT, close, is_timeout};
-use lesson_03_flusher::writer::{ChunkedWriter, Head as ResponseHead};
+use lesson_03_flusher::writer::{ChunkedWriter, Framing, Head as ResponseHead};
 
 use crate::body;
 use crate::framing::{self, Refusal};
@@ -163,7 +163,7 @@ fn respond(
         }
         ("GET", "/") => write_page(stream, pause, close),
         ("HEAD", "/") => write_page_head(stream, head.version, close),
-        (_, "/") => answer(
+        (_, "/") => response::write_plain(
             stream,
             Status::MethodNotAllowed,
             &[("Allow", "GET, HEAD")],
@@ -173,7 +173,7 @@ fn respond(
             ),
             close,
         ),
-        _ => answer(
+        _ => response::write_plain(
             stream,
             Status::NotFound,
             &[],
@@ -220,50 +220,22 @@ fn write_page_head(
     close: bool,
 ) -> io::Result<()> {
     let framing = match version {
-        Version::Http11 => "Transfer-Encoding: chunked".to_owned(),
-        Version::Http10 => format!("Content-Length: {}", page::html().len()),
+        Version::Http11 => Framing::Chunked,
+        Version::Http10 => Framing::Length(page::html().len()),
     };
-    let connection = if close { "Connection: close\r\n" } else { "" };
-    let head = format!(
-        "{line}Date: {date}\r\nContent-Type: text/html; charset=utf-8\r\n\
-         {framing}\r\n{connection}\r\n",
-        line = Status::Ok.line(),
-        date = response::date(),
-    );
-    stream.write_all(head.as_bytes())
-}
-
-/// A plain-text answer with a one-line reason, keeping the connection
-/// unless `close`.
-fn answer(
-    stream: &mut impl Write,
-    status: Status,
-    fields: &[(&str, &str)],
-    why: &str,
-    close: bool,
-) -> io::Result<()> {
-    let body = format!("{why}\n");
-    let mut head = format!(
-        "{line}Date: {date}\r\nContent-Type: text/plain; charset=utf-8\r\n\
-         Content-Length: {len}\r\n",
-        line = status.line(),
-        date = response::date(),
-        len = body.len(),
-    );
-    for (name, value) in fields {
-        head += &format!("{name}: {value}\r\n");
-    }
-    if close {
-        head += "Connection: close\r\n";
-    }
-    head += "\r\n";
-    stream.write_all(&[head.as_bytes(), body.as_bytes()].concat())
+    stream.write_all(&page_head(close).encode(framing))
 }
 
 /// Answers a request that can't be served, and closes: after a framing
 /// error, nothing more on this connection can be trusted.
 fn refuse(stream: &mut impl Write, refusal: &Refusal) -> io::Result<Next> {
-    answer(stream, refusal.status, &[], &refusal.reason, refusal.close)?;
+    response::write_plain(
+        stream,
+        refusal.status,
+        &[],
+        &refusal.reason,
+        refusal.close,
+    )?;
     Ok(if refusal.close {
         Next::Close
     } else {
