@@ -32,6 +32,10 @@ fn main() -> ExitCode {
             lesson_03_flusher::LESSON,
             server::spawn(lesson_03_flusher::handler(pause)),
         ),
+        (
+            lesson_04_http_parse::LESSON,
+            lesson_04_http_parse::spawn(pause),
+        ),
     ];
     let mut lessons = Vec::new();
     for (lesson, addr) in started {

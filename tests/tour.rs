@@ -9,11 +9,13 @@ use inspector::capture;
 
 #[test]
 fn the_tour_serves_every_lesson_it_lists() {
-    let mut tour = Command::new(env!("CARGO_BIN_EXE_flusher"))
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let lines = BufReader::new(tour.stdout.take().unwrap()).lines();
+    let mut tour = Tour(
+        Command::new(env!("CARGO_BIN_EXE_flusher"))
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let lines = BufReader::new(tour.0.stdout.take().unwrap()).lines();
     let mut titles = Vec::new();
     let mut addrs = Vec::new();
     for line in lines.map(Result::unwrap) {
@@ -26,16 +28,28 @@ fn the_tour_serves_every_lesson_it_lists() {
             break;
         }
     }
-    assert_eq!(titles, ["lesson 01", "lesson 02", "lesson 03"]);
+    assert_eq!(titles, ["lesson 01", "lesson 02", "lesson 03", "lesson 04"]);
     for addr in addrs {
-        let got =
-            capture::fetch(addr, b"GET / HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+        let got = capture::fetch(addr, REQUEST).unwrap();
         assert!(got.bytes.starts_with(b"HTTP/1.1 200 OK\r\n"), "{addr}");
         assert!(
             got.bytes.ends_with(b"</html>\n")
                 || got.bytes.ends_with(b"0\r\n\r\n")
         );
     }
-    tour.kill().unwrap();
-    tour.wait().unwrap();
+}
+
+/// Lesson 04 on keeps connections alive: ask it to close after one.
+const REQUEST: &[u8] =
+    b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+
+/// The tour, stopped when the test ends, passed or failed: left running,
+/// it would hold the test's output open.
+struct Tour(std::process::Child);
+
+impl Drop for Tour {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

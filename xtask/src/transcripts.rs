@@ -102,6 +102,13 @@ pub fn run(root: &Path) -> Result {
                 ("bufwriter", "timeline", "screen-bufwriter-timeline.txt"),
             ],
         },
+        Subject {
+            dir: "04-http-parse",
+            lesson: lesson_04_http_parse::LESSON,
+            addr: lesson_04_http_parse::spawn(pause)?,
+            captures: &[("/", "reads.txt")],
+            screens: &[],
+        },
     ];
     let out = root.join("book/src/generated");
     let shown_url = cli::url(SHOWN.parse()?);
@@ -295,7 +302,10 @@ fn shell(real: &str, shown: &str) -> Result<String> {
 }
 
 fn get(addr: SocketAddr, path: &str) -> Result<Capture> {
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {SHOWN}\r\n\r\n");
+    // Lesson 04 on would keep the connection open for the next request.
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {SHOWN}\r\nConnection: close\r\n\r\n"
+    );
     Ok(capture::fetch(addr, request.as_bytes())?)
 }
 

@@ -4,6 +4,10 @@
 //! body, so reading exactly to its end is what keeps the two apart. A
 //! chunked body goes through the workspace's one decoder (the inspector's
 //! `Decoder::chunked_body`), which stops exactly after the final CRLF.
+//!
+//! [`Reader`] does no I/O: it is fed bytes as they arrive, as httparse
+//! is. [`read`] drives it from a blocking socket here; lesson 05 drives
+//! the same `Reader` from a tokio one.
 
 use std::io::{self, Read};
 
@@ -30,72 +34,124 @@ pub fn read(
     buf: &mut Vec<u8>,
     stream: &mut impl Read,
 ) -> io::Result<Result<Vec<u8>, Refusal>> {
-    match body {
-        Body::None => Ok(Ok(Vec::new())),
-        Body::Length(n) if n > MAX_BODY => Ok(Err(too_large())),
-        Body::Length(n) => {
-            let n = usize::try_from(n).unwrap_or(usize::MAX);
-            while buf.len() < n {
-                if fill(buf, stream)? == 0 {
-                    return Ok(Err(bad(
-                        "the body ended before Content-Length",
-                    )));
-                }
-            }
-            Ok(Ok(buf.drain(..n).collect()))
+    let mut reader = match Reader::new(body) {
+        Ok(reader) => reader,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    loop {
+        match reader.feed(buf) {
+            Ok(Some(body)) => return Ok(Ok(body)),
+            Ok(None) => {}
+            Err(refusal) => return Ok(Err(refusal)),
         }
-        Body::Chunked => chunked(buf, stream),
+        if fill(buf, stream)? == 0 {
+            return Ok(Err(reader.eof()));
+        }
     }
 }
 
-fn chunked(
-    buf: &mut Vec<u8>,
-    stream: &mut impl Read,
-) -> io::Result<Result<Vec<u8>, Refusal>> {
-    let mut decoder = Decoder::chunked_body();
-    let mut data = Vec::new();
-    let mut lines = 0;
-    let mut over = false;
-    loop {
-        let mut on = |event: Event<'_>| match event {
-            // A chunk too big is refused at its size line, before its data.
-            Event::ChunkStart {
-                size, size_line, ..
-            } => {
-                lines += size_line.len();
-                over |= data.len() as u64 + size > MAX_BODY;
-            }
-            Event::LastChunk { size_line, .. } => lines += size_line.len(),
-            Event::Data { bytes, .. } if !over => {
-                data.extend_from_slice(bytes);
-            }
-            _ => {}
+/// A body on its way in: fed the bytes as they arrive, until it ends.
+#[derive(Debug)]
+pub struct Reader {
+    framing: Framing,
+    data: Vec<u8>,
+}
+
+#[derive(Debug)]
+enum Framing {
+    /// This many bytes in all.
+    Length(usize),
+    /// Chunks, until the last-chunk and trailers; `lines` counts the
+    /// size-line bytes so far.
+    Chunked { decoder: Decoder, lines: usize },
+}
+
+impl Reader {
+    /// A reader for a body framed by `body`, or the refusal of a
+    /// Content-Length too large to take.
+    pub fn new(body: Body) -> Result<Reader, Refusal> {
+        let framing = match body {
+            Body::None => Framing::Length(0),
+            Body::Length(n) if n > MAX_BODY => return Err(too_large()),
+            // Within MAX_BODY, so it fits.
+            Body::Length(n) => Framing::Length(usize::try_from(n).unwrap_or(0)),
+            Body::Chunked => Framing::Chunked {
+                decoder: Decoder::chunked_body(),
+                lines: 0,
+            },
         };
-        let decoded = if buf.is_empty() {
-            Ok(Decoded::Partial)
-        } else {
-            decoder.feed(buf, &mut on)
-        };
-        if over {
-            return Ok(Err(too_large()));
-        }
-        if lines > MAX_SIZE_LINES {
-            return Ok(Err(bad("chunk size lines over 16 KiB in one body")));
-        }
-        match decoded {
-            Ok(Decoded::Complete(n)) => {
-                buf.drain(..n);
-                return Ok(Ok(data));
-            }
-            // Every byte was used: read more.
-            Ok(Decoded::Partial) => {
-                buf.clear();
-                if fill(buf, stream)? == 0 {
-                    let e = decoder.finish(&mut |_| {}).unwrap_err();
-                    return Ok(Err(bad(e.kind.to_string())));
+        Ok(Reader {
+            framing,
+            data: Vec::new(),
+        })
+    }
+
+    /// Takes what it can of the body from the front of `buf`. Returns the
+    /// body once it is whole; what follows it stays in `buf`.
+    pub fn feed(
+        &mut self,
+        buf: &mut Vec<u8>,
+    ) -> Result<Option<Vec<u8>>, Refusal> {
+        match &mut self.framing {
+            Framing::Length(n) if buf.len() < *n => Ok(None),
+            Framing::Length(n) => Ok(Some(buf.drain(..*n).collect())),
+            Framing::Chunked { decoder, lines } => {
+                if buf.is_empty() {
+                    return Ok(None);
+                }
+                let data = &mut self.data;
+                let mut over = false;
+                let decoded = decoder.feed(buf, &mut |event| match event {
+                    // A chunk too big is refused at its size line, before
+                    // its data.
+                    Event::ChunkStart {
+                        size, size_line, ..
+                    } => {
+                        *lines += size_line.len();
+                        over |= data.len() as u64 + size > MAX_BODY;
+                    }
+                    Event::LastChunk { size_line, .. } => {
+                        *lines += size_line.len();
+                    }
+                    Event::Data { bytes, .. } if !over => {
+                        data.extend_from_slice(bytes);
+                    }
+                    _ => {}
+                });
+                if over {
+                    return Err(too_large());
+                }
+                if *lines > MAX_SIZE_LINES {
+                    return Err(bad(
+                        "chunk size lines over 16 KiB in one body",
+                    ));
+                }
+                match decoded {
+                    Ok(Decoded::Complete(n)) => {
+                        buf.drain(..n);
+                        Ok(Some(std::mem::take(data)))
+                    }
+                    // The decoder used every byte: it wants more.
+                    Ok(Decoded::Partial) => {
+                        buf.clear();
+                        Ok(None)
+                    }
+                    Err(e) => Err(bad(e.kind.to_string())),
                 }
             }
-            Err(e) => return Ok(Err(bad(e.kind.to_string()))),
+        }
+    }
+
+    /// The refusal when the client closes before the body ends.
+    pub fn eof(self) -> Refusal {
+        match self.framing {
+            Framing::Length(_) => bad("the body ended before Content-Length"),
+            Framing::Chunked { mut decoder, .. } => {
+                match decoder.finish(&mut |_| {}) {
+                    Err(e) => bad(e.kind.to_string()),
+                    Ok(_) => bad("the body ended early"),
+                }
+            }
         }
     }
 }

@@ -12,6 +12,8 @@
 use lesson_01_raw_tcp::request::Version;
 use lesson_01_raw_tcp::response::Status;
 
+use crate::framing::Refusal;
+
 /// The most head bytes read before answering 431, as in lesson 01.
 pub use lesson_01_raw_tcp::request::MAX_HEAD;
 
@@ -105,6 +107,34 @@ impl Head {
             .iter()
             .map(|(n, v)| (n.as_str(), v.as_slice()))
             .collect()
+    }
+
+    /// Whether the connection ends after this exchange. HTTP/1.1 keeps it
+    /// unless the client says `Connection: close` (RFC 9112 §9.3); these
+    /// servers close every HTTP/1.0 connection, since 1.0 keep-alive is an
+    /// old extension they don't offer.
+    pub fn wants_close(&self) -> bool {
+        self.version == Version::Http10
+            || self
+                .fields
+                .iter()
+                .filter(|(name, _)| name.eq_ignore_ascii_case("connection"))
+                .flat_map(|(_, value)| value.split(|&b| b == b','))
+                .any(|option| {
+                    option.trim_ascii().eq_ignore_ascii_case(b"close")
+                })
+    }
+}
+
+/// Every refused head gets its status and reason, and a close: after a
+/// head that can't be read, nothing more on the connection can be trusted.
+impl From<Error> for Refusal {
+    fn from(e: Error) -> Refusal {
+        Refusal {
+            status: e.status(),
+            reason: e.reason().into(),
+            close: true,
+        }
     }
 }
 

@@ -8,9 +8,6 @@
 //! smuggling. RFC 9112 §6 gives the rules that leave no room for
 //! disagreement; this lesson applies them strictly.
 //!
-//! Work in progress: the server and its binary run, with keep-alive; the
-//! chapter, the exercise and the tour's entry are the next step.
-//!
 //! # Layout
 //! - [`head`]: the request head from a growing buffer, found in one pass
 //!   over the new bytes and parsed by httparse once, with its limits.
@@ -26,6 +23,10 @@ pub mod framing;
 pub mod head;
 pub mod server;
 
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
 use lesson_01_raw_tcp::cli::{self, Lesson, Watch};
 
 pub const LESSON: Lesson = Lesson {
@@ -35,9 +36,17 @@ pub const LESSON: Lesson = Lesson {
     watch: &[
         Watch {
             what: "two requests on one connection: the zero chunk ends each",
-            command: "curl -sS --raw {url} {url}",
+            command: "curl -sS --raw -w '[new connections: %{num_connects}]\\n' {url} {url}",
             path: "",
         },
         cli::INSPECTOR,
     ],
 };
+
+/// Serves lesson 04 on `127.0.0.1:0` in the background, for tests and the
+/// tour.
+pub fn spawn(pause: Duration) -> io::Result<SocketAddr> {
+    lesson_01_raw_tcp::server::spawn_connections(move |stream| {
+        server::connection(stream, pause)
+    })
+}

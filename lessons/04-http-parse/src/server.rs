@@ -75,7 +75,7 @@ fn exchange(
     if let Err(refusal) = body::read(framing, buf, stream)? {
         return refuse(stream, &refusal);
     }
-    let close = wants_close(&head);
+    let close = head.wants_close();
     respond(stream, &head, close, pause)?;
     Ok(if close { Next::Close } else { Next::KeepAlive })
 }
@@ -95,7 +95,7 @@ fn read_head(
         match scanner.scan(buf) {
             Ok(Some(len)) => break len,
             Ok(None) => {}
-            Err(e) => return Ok(Err(refusal(e))),
+            Err(e) => return Ok(Err(e.into())),
         }
         let left = deadline.saturating_duration_since(Instant::now());
         // A zero timeout means none at all to the socket: never pass it.
@@ -122,29 +122,7 @@ fn read_head(
     };
     let parsed = head::parse(&buf[..len]);
     buf.drain(..len);
-    Ok(parsed.map(Some).map_err(refusal))
-}
-
-fn refusal(e: head::Error) -> Refusal {
-    Refusal {
-        status: e.status(),
-        reason: e.reason().into(),
-        close: true,
-    }
-}
-
-/// Whether the connection ends after this exchange. HTTP/1.1 keeps it
-/// unless the client says `Connection: close` (RFC 9112 §9.3); this server
-/// closes every HTTP/1.0 connection, since 1.0 keep-alive is an old
-/// extension it doesn't offer.
-fn wants_close(head: &Head) -> bool {
-    head.version == Version::Http10
-        || head
-            .fields
-            .iter()
-            .filter(|(name, _)| name.eq_ignore_ascii_case("connection"))
-            .flat_map(|(_, value)| value.split(|&b| b == b','))
-            .any(|option| option.trim_ascii().eq_ignore_ascii_case(b"close"))
+    Ok(parsed.map(Some).map_err(Refusal::from))
 }
 
 /// The routes: `GET` and `HEAD` of `/`.
