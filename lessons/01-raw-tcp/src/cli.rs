@@ -137,7 +137,7 @@ where
 }
 
 /// The flags: one set for every lesson; only the name and help differ.
-fn parse(lesson: &Lesson) -> ServerArgs {
+pub fn parse(lesson: &Lesson) -> ServerArgs {
     let command = ServerArgs::command()
         .name(lesson.package)
         .bin_name(lesson.package)
@@ -156,7 +156,9 @@ pub fn run(
     listen(lesson, addr, |listener| server::serve(listener, handler))
 }
 
-fn listen(
+/// Binds `addr`, prints the banner, and hands the listener to `serve`.
+/// Lesson 05 serves it on tokio this way.
+pub fn listen(
     lesson: &Lesson,
     addr: SocketAddr,
     serve: impl FnOnce(TcpListener),

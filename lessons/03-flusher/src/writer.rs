@@ -43,6 +43,7 @@ impl Head {
         out += &match framing {
             Framing::Chunked => "Transfer-Encoding: chunked\r\n".to_owned(),
             Framing::Length(len) => format!("Content-Length: {len}\r\n"),
+            Framing::Close => String::new(),
         };
         out += "\r\n";
         out.into_bytes()
@@ -54,6 +55,10 @@ impl Head {
 pub enum Framing {
     Chunked,
     Length(usize),
+    /// No framing field: the body ends when the server closes. Only for
+    /// HTTP/1.0 clients, which can't read chunks (lesson 05 streams to
+    /// them this way); the caller says `Connection: close`.
+    Close,
 }
 
 // ANCHOR: struct

@@ -1,0 +1,60 @@
+//! `cargo run -p lesson-05-tokio [-- --addr HOST:PORT --pause-ms N]`
+
+use std::process::ExitCode;
+
+use lesson_01_raw_tcp::cli;
+use lesson_05_tokio::{Config, LESSON, Server};
+
+fn main() -> ExitCode {
+    let args = cli::parse(&LESSON);
+    let config = Config::new(args.pause());
+    cli::listen(&LESSON, args.addr, |listener| {
+        if let Err(e) = serve(listener, config) {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    })
+}
+
+#[tokio::main]
+async fn serve(
+    listener: std::net::TcpListener,
+    config: Config,
+) -> std::io::Result<()> {
+    listener.set_nonblocking(true)?;
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    let grace = config.grace;
+    let server = Server::new(listener, config);
+    let stats = server.stats();
+    let cut = server
+        .run(async {
+            stop_signal().await;
+            eprintln!(
+                "\nstopping: no new connections; {} open, given {} s to finish",
+                stats.connections(),
+                grace.as_secs()
+            );
+        })
+        .await;
+    match cut {
+        0 => eprintln!("stopped: every response finished"),
+        n => eprintln!("stopped: {n} connections cut mid-stream"),
+    }
+    Ok(())
+}
+
+/// Ctrl-C, or SIGTERM from a process manager.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term =
+            signal(SignalKind::terminate()).expect("SIGTERM can be watched");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
