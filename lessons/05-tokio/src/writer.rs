@@ -152,7 +152,8 @@ mod tests {
             _: &mut std::task::Context<'_>,
             bufs: &[IoSlice<'_>],
         ) -> std::task::Poll<io::Result<usize>> {
-            let all: Vec<u8> = bufs.iter().flat_map(|b| b.iter().copied()).collect();
+            let all: Vec<u8> =
+                bufs.iter().flat_map(|b| b.iter().copied()).collect();
             let n = all.len();
             self.get_mut().0.push(all);
             std::task::Poll::Ready(Ok(n))
