@@ -36,6 +36,10 @@ fn main() -> ExitCode {
             lesson_04_http_parse::LESSON,
             lesson_04_http_parse::spawn(pause),
         ),
+        (
+            lesson_05_tokio::LESSON,
+            lesson_05_tokio::spawn(lesson_05_tokio::Config::new(pause)),
+        ),
     ];
     let mut lessons = Vec::new();
     for (lesson, addr) in started {

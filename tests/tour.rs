@@ -28,7 +28,16 @@ fn the_tour_serves_every_lesson_it_lists() {
             break;
         }
     }
-    assert_eq!(titles, ["lesson 01", "lesson 02", "lesson 03", "lesson 04"]);
+    assert_eq!(
+        titles,
+        [
+            "lesson 01",
+            "lesson 02",
+            "lesson 03",
+            "lesson 04",
+            "lesson 05"
+        ]
+    );
     for addr in addrs {
         let got = capture::fetch(addr, REQUEST).unwrap();
         assert!(got.bytes.starts_with(b"HTTP/1.1 200 OK\r\n"), "{addr}");

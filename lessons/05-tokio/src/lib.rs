@@ -32,12 +32,13 @@ pub const LESSON: Lesson = Lesson {
     watch: &[
         Watch {
             what: "twenty chunks, a tenth of a second apart, made by a task",
-            command: "curl -sS --raw -N {url}",
+            // Quoted: the shell would take each `&` for "run in the background".
+            command: "curl -sS --raw -N '{url}'",
             path: "stream?n=20&size=32&every=100",
         },
         Watch {
             what: "the stream stops when curl does: its producer is stopped at once",
-            command: "curl -sS -N --max-time 1 {url} | wc -c",
+            command: "curl -sS -N --max-time 1 '{url}' | wc -c",
             path: "stream?n=100&size=16&every=250",
         },
         cli::INSPECTOR,
