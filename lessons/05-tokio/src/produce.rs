@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use lesson_01_raw_tcp::page::PARTS;
-use tokio::sync::mpsc;
+use tokio::sync::mpsc::{self, error::TryRecvError};
 use tokio::task::JoinHandle;
 
 /// How many chunks a producer may run ahead of the socket.
@@ -117,6 +117,12 @@ impl Producer {
     /// The next chunk, when it is ready; `None` at the end.
     pub async fn next(&mut self) -> Option<Bytes> {
         self.chunks.recv().await
+    }
+
+    /// The next chunk if it is ready now, without waiting: `Empty` if it
+    /// isn't, `Disconnected` at the end.
+    pub fn try_next(&mut self) -> Result<Bytes, TryRecvError> {
+        self.chunks.try_recv()
     }
 }
 

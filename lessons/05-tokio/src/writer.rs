@@ -39,6 +39,8 @@ pub struct ChunkedWriter<W> {
     /// The encoded head, until it has been sent.
     head: Option<Vec<u8>>,
     body: Body,
+    /// Whether the end of the body has been sent.
+    ended: bool,
 }
 // ANCHOR_END: struct
 
@@ -52,6 +54,7 @@ impl<W: AsyncWrite + Unpin> ChunkedWriter<W> {
             io,
             head: Some(head.encode(framing)),
             body,
+            ended: false,
         }
     }
 
@@ -62,24 +65,39 @@ impl<W: AsyncWrite + Unpin> ChunkedWriter<W> {
     /// The future waits while the socket's send buffer is full: that
     /// wait is the backpressure that reaches the producer.
     pub async fn send(&mut self, data: &[u8]) -> io::Result<()> {
+        self.send_all(&[data], false).await
+    }
+
+    /// Sends each of `chunks` as a chunk, and the last-chunk after them
+    /// if `end`, all in one vectored write: what is ready leaves together,
+    /// and nothing waits for what is not.
+    pub async fn send_all(
+        &mut self,
+        chunks: &[impl AsRef<[u8]>],
+        end: bool,
+    ) -> io::Result<()> {
+        debug_assert!(!self.ended, "a chunk after the end of the body");
+        self.ended = end;
         let head = self.head.take().unwrap_or_default();
-        let size_line = SizeLine::new(data.len());
-        let framed = self.body == Body::Chunked && !data.is_empty();
-        let (size_line, crlf): (&[u8], &[u8]) = if framed {
-            (size_line.as_bytes(), b"\r\n")
-        } else {
-            (b"", b"")
-        };
-        write_all_vectored(
-            &mut self.io,
-            &mut [
-                IoSlice::new(&head),
-                IoSlice::new(size_line),
-                IoSlice::new(data),
-                IoSlice::new(crlf),
-            ],
-        )
-        .await
+        let chunked = self.body == Body::Chunked;
+        let chunks = chunks.iter().map(AsRef::as_ref).filter(|c| !c.is_empty());
+        let size_lines: Vec<SizeLine> =
+            chunks.clone().map(|c| SizeLine::new(c.len())).collect();
+        let mut slices = Vec::with_capacity(3 * size_lines.len() + 2);
+        slices.push(IoSlice::new(&head));
+        for (data, size_line) in chunks.zip(&size_lines) {
+            if chunked {
+                slices.push(IoSlice::new(size_line.as_bytes()));
+            }
+            slices.push(IoSlice::new(data));
+            if chunked {
+                slices.push(IoSlice::new(b"\r\n"));
+            }
+        }
+        if end && chunked {
+            slices.push(IoSlice::new(LAST_CHUNK));
+        }
+        write_all_vectored(&mut self.io, &mut slices).await
     }
     // ANCHOR_END: send
 
@@ -93,16 +111,9 @@ impl<W: AsyncWrite + Unpin> ChunkedWriter<W> {
     /// Ends the body: the last-chunk (with the head, if nothing was sent),
     /// and returns the writer underneath for the next response.
     pub async fn finish(mut self) -> io::Result<W> {
-        let head = self.head.take().unwrap_or_default();
-        let last: &[u8] = match self.body {
-            Body::Chunked => LAST_CHUNK,
-            Body::UntilClose => b"",
-        };
-        write_all_vectored(
-            &mut self.io,
-            &mut [IoSlice::new(&head), IoSlice::new(last)],
-        )
-        .await?;
+        if !self.ended {
+            self.send_all(&[b""], true).await?;
+        }
         Ok(self.io)
     }
 }
@@ -200,6 +211,18 @@ mod tests {
         );
         assert_eq!(writes[1], b"d\r\n, world!!!!!!\r\n");
         assert_eq!(writes[2], b"0\r\n\r\n");
+    }
+
+    #[tokio::test]
+    async fn chunks_that_are_ready_together_leave_in_one_write() {
+        let head = Head::new(Status::Ok);
+        let mut w = ChunkedWriter::new(Writes::default(), &head, Body::Chunked);
+        w.send(b"first").await.unwrap();
+        w.send_all(&[&b"ab"[..], b"", b"cde"], true).await.unwrap();
+        let writes = w.finish().await.unwrap().0;
+        // The end went with the chunks: `finish` has nothing left to send.
+        assert_eq!(writes.len(), 2);
+        assert_eq!(writes[1], b"2\r\nab\r\n3\r\ncde\r\n0\r\n\r\n");
     }
 
     #[tokio::test]

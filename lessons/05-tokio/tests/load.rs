@@ -12,9 +12,10 @@ mod common;
 use common::expected;
 
 const CLIENTS: usize = 2000;
-/// Each stream: 20 chunks of 64 bytes, 100 ms apart. Two seconds long,
-/// so that every one of them is open at the same time.
-const TARGET: &str = "/stream?n=20&size=64&every=100";
+/// Each stream: 20 chunks of 64 bytes, 250 ms apart. Almost five seconds
+/// long, so that every one of them is open at the same time, even on a
+/// busy machine.
+const TARGET: &str = "/stream?n=20&size=64&every=250";
 
 /// This process's resident memory, in bytes (Linux).
 fn rss() -> usize {
