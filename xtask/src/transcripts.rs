@@ -18,7 +18,8 @@
 
 use std::fmt::Write as _;
 use std::fs;
-use std::net::SocketAddr;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::Command;
 use std::thread;
@@ -176,6 +177,10 @@ pub fn run(root: &Path) -> Result {
         );
         jobs.push(scope.spawn(|| {
             Ok(("02-chunked-by-hand/nagle.txt".into(), nagle(root)?))
+        }));
+        jobs.push(scope.spawn(|| {
+            let text = hostile(subjects[3].addr)?;
+            Ok(("04-http-parse/hostile.txt".into(), text))
         }));
         jobs.into_iter()
             .map(|job| job.join().expect("a transcript job panicked"))
@@ -397,6 +402,86 @@ fn timeline(subjects: &[Subject]) -> Result<String> {
     Ok(out)
 }
 
+/// What lesson 04 at `addr` answers to each request of its `hostile`
+/// table: the request, the status line and reason it sent, and whether it
+/// closed. An answer the table does not expect is an error.
+fn hostile(addr: SocketAddr) -> Result<String> {
+    let mut out = String::from(
+        "Each request is sent alone, on a new connection, to lesson 04.\n\
+         \\r and \\n are the bytes CR and LF.\n",
+    );
+    for case in lesson_04_http_parse::hostile::cases() {
+        let (answer, closed) = answer(addr, &case.request)?;
+        let answer = String::from_utf8_lossy(&answer);
+        let (head, reason) = answer.split_once("\r\n\r\n").unwrap_or_default();
+        let line = head.lines().next().unwrap_or_default();
+        let expected = format!("HTTP/1.1 {} ", case.status.code());
+        if !line.starts_with(&expected) || closed != case.close {
+            return Err(format!(
+                "{}: expected {expected}(close: {}), got {line:?} \
+                 (closed: {closed})",
+                case.name, case.close
+            )
+            .into());
+        }
+        let _ = writeln!(out, "\n{}", case.name);
+        for (i, row) in escaped_rows(&case.request).iter().enumerate() {
+            let label = if i == 0 { "sent" } else { "" };
+            let _ = writeln!(out, "  {label:<7} {row}");
+        }
+        let _ = writeln!(out, "  {:<7} {line}", "answer");
+        let _ = writeln!(out, "  {:<7} {}", "", reason.trim_end());
+        let then = if closed {
+            "yes"
+        } else {
+            "no: still open 2 s after the answer"
+        };
+        let _ = writeln!(out, "  {:<7} {then}", "closed");
+    }
+    Ok(out)
+}
+
+/// Sends `request` on a new connection. Returns what came back, and
+/// whether the server closed the connection, rather than going quiet.
+fn answer(addr: SocketAddr, request: &[u8]) -> Result<(Vec<u8>, bool)> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+    stream.write_all(request)?;
+    let mut got = Vec::new();
+    let mut buf = [0; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return Ok((got, true)),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if server::is_timeout(&e) => return Ok((got, false)),
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// `bytes` as rows of at most about 70 characters, broken after an LF,
+/// with CR and LF written `\r` and `\n`. A long request ends in a count.
+fn escaped_rows(bytes: &[u8]) -> Vec<String> {
+    const WIDTH: usize = 70;
+    const ROWS: usize = 4;
+    let mut rows = vec![String::new()];
+    for line in bytes.split_inclusive(|&b| b == b'\n') {
+        let line = preview(line, WIDTH);
+        let row = rows.last_mut().expect("one row at least");
+        if !row.is_empty() && row.chars().count() + line.chars().count() > WIDTH
+        {
+            rows.push(line);
+        } else {
+            row.push_str(&line);
+        }
+    }
+    if rows.len() > ROWS {
+        rows.truncate(ROWS - 1);
+        rows.push(format!("… {} bytes in all", bytes.len()));
+    }
+    rows
+}
+
 /// Runs the Nagle test the chapter shows, and keeps what it measured.
 fn nagle(root: &Path) -> Result<String> {
     const SHOWN: &str = "cargo test -p lesson-02-chunked-by-hand --test wire nagle -- --nocapture";
@@ -439,6 +524,19 @@ mod tests {
         ] {
             assert!(!opens_tui(headless), "{headless}");
         }
+    }
+
+    #[test]
+    fn a_request_is_shown_in_rows_that_break_after_an_lf() {
+        assert_eq!(
+            escaped_rows(b"GET / HTTP/1.1\r\nX: a\n\r\n"),
+            ["GET / HTTP/1.1\\r\\nX: a\\n\\r\\n"]
+        );
+        let long = "X: y\r\n".repeat(100);
+        let rows = escaped_rows(long.as_bytes());
+        assert_eq!(rows.len(), 4);
+        assert!(rows[0].ends_with("\\n"), "{rows:?}");
+        assert_eq!(rows[3], "… 600 bytes in all");
     }
 
     #[test]

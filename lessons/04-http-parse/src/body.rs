@@ -16,6 +16,7 @@ use lesson_01_raw_tcp::response::Status;
 
 use crate::framing::{Body, Refusal, bad};
 
+// ANCHOR: limits
 /// The largest body this server takes. It serves pages, not uploads.
 pub const MAX_BODY: u64 = 1024 * 1024;
 
@@ -23,6 +24,7 @@ pub const MAX_BODY: u64 = 1024 * 1024;
 /// line; a server also needs a total, or a client could send endless
 /// chunk extensions with one byte of data each (Go and hyper cap it too).
 pub const MAX_SIZE_LINES: usize = 16 * 1024;
+// ANCHOR_END: limits
 
 /// Reads the body framed by `body`: first from `buf` (bytes already read
 /// from `stream`), then from `stream`. What follows the body stays in
@@ -86,6 +88,7 @@ impl Reader {
         })
     }
 
+    // ANCHOR: feed
     /// Takes what it can of the body from the front of `buf`. Returns the
     /// body once it is whole; what follows it stays in `buf`.
     pub fn feed(
@@ -141,6 +144,7 @@ impl Reader {
             }
         }
     }
+    // ANCHOR_END: feed
 
     /// The refusal when the client closes before the body ends.
     pub fn eof(self) -> Refusal {

@@ -48,6 +48,7 @@ pub fn bad(reason: impl Into<Cow<'static, str>>) -> Refusal {
     }
 }
 
+// ANCHOR: body
 /// The body's framing, from the request's `fields` (name, value), or why
 /// there is none to be trusted.
 pub fn body(
@@ -86,7 +87,9 @@ pub fn body(
     }
     Ok(Body::None)
 }
+// ANCHOR_END: body
 
+// ANCHOR: transfer_codings
 /// `Transfer-Encoding = #transfer-coding`, across every field line.
 fn transfer_codings<'a>(
     values: impl Iterator<Item = &'a [u8]>,
@@ -134,7 +137,9 @@ fn transfer_codings<'a>(
     }
     Ok(Body::Chunked)
 }
+// ANCHOR_END: transfer_codings
 
+// ANCHOR: content_length
 /// `Content-Length = 1*DIGIT`, exactly once. RFC 9110 §8.6 lets a
 /// recipient accept a list of identical values; a second opinion on the
 /// length is how CL.CL smuggling starts, so this server refuses any.
@@ -155,6 +160,7 @@ fn content_length<'a>(
         })
         .ok_or_else(|| bad("Content-Length is too large"))
 }
+// ANCHOR_END: content_length
 
 /// Without optional whitespace (SP and HTAB) around it.
 fn ows(s: &str) -> &str {

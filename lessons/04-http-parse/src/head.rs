@@ -57,6 +57,7 @@ impl Error {
     }
 }
 
+// ANCHOR: scanner
 /// Finds the end of a head in a buffer that grows between calls.
 #[derive(Debug, Default)]
 pub struct Scanner {
@@ -89,6 +90,7 @@ impl Scanner {
         Ok(None)
     }
 }
+// ANCHOR_END: scanner
 
 /// A parsed request head.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,6 +111,7 @@ impl Head {
             .collect()
     }
 
+    // ANCHOR: wants_close
     /// Whether the connection ends after this exchange. HTTP/1.1 keeps it
     /// unless the client says `Connection: close` (RFC 9112 §9.3); these
     /// servers close every HTTP/1.0 connection, since 1.0 keep-alive is an
@@ -124,6 +127,7 @@ impl Head {
                     option.trim_ascii().eq_ignore_ascii_case(b"close")
                 })
     }
+    // ANCHOR_END: wants_close
 }
 
 /// Every refused head gets its status and reason, and a close: after a
@@ -138,6 +142,7 @@ impl From<Error> for Refusal {
     }
 }
 
+// ANCHOR: parse
 /// Parses a complete head (what [`Scanner::scan`] measured).
 pub fn parse(head: &[u8]) -> Result<Head, Error> {
     let mut fields = [httparse::EMPTY_HEADER; MAX_FIELDS];
@@ -171,6 +176,7 @@ pub fn parse(head: &[u8]) -> Result<Head, Error> {
             .collect(),
     })
 }
+// ANCHOR_END: parse
 
 /// httparse's refusals, as a reason a client can act on.
 fn reason(e: httparse::Error) -> &'static str {

@@ -17,10 +17,13 @@
 //!   the inspector's decoder.
 //! - [`server`]: one connection, many requests: keep-alive, pipelining,
 //!   `Connection: close`, HTTP/1.0, HEAD, 404 and 405.
+//! - [`hostile`]: requests built to break those rules, and the answer
+//!   each must get: the table the tests check and the book prints.
 
 pub mod body;
 pub mod framing;
 pub mod head;
+pub mod hostile;
 pub mod server;
 
 use std::io;

@@ -6,7 +6,7 @@
 //! lesson 05's tokio tasks fix. Idle connections are closed after
 //! [`HEAD_TIMEOUT`] without a request, so they can't pile up for ever.
 
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
@@ -26,6 +26,7 @@ pub fn connection(stream: TcpStream, pause: Duration) {
     connection_with_timeout(stream, pause, HEAD_TIMEOUT);
 }
 
+// ANCHOR: connection
 /// [`connection`], where each head (or the next request on an idle
 /// connection) must arrive whole within `head_timeout`.
 pub fn connection_with_timeout(
@@ -42,6 +43,7 @@ pub fn connection_with_timeout(
     {}
     close(stream);
 }
+// ANCHOR_END: connection
 
 /// What happens after a response.
 #[derive(Debug, PartialEq, Eq)]
@@ -50,6 +52,7 @@ enum Next {
     Close,
 }
 
+// ANCHOR: exchange
 /// One request and its answer.
 fn exchange(
     stream: &mut TcpStream,
@@ -69,17 +72,19 @@ fn exchange(
         Err(refusal) => return refuse(stream, &refusal),
     };
     // This server's routes take no body, but it must still be read, or
-    // its bytes would be taken for the next request. Each read of it may
-    // take as long as a whole head.
-    stream.set_read_timeout(Some(head_timeout))?;
-    if let Err(refusal) = body::read(framing, buf, stream)? {
+    // its bytes would be taken for the next request. The whole body gets
+    // as long as a head: a client that trickles it is cut off too.
+    let mut body_stream = Deadline::after(head_timeout, stream);
+    if let Err(refusal) = body::read(framing, buf, &mut body_stream)? {
         return refuse(stream, &refusal);
     }
     let close = head.wants_close();
     respond(stream, &head, close, pause)?;
     Ok(if close { Next::Close } else { Next::KeepAlive })
 }
+// ANCHOR_END: exchange
 
+// ANCHOR: read_head
 /// Reads until a whole head is in `buf`, and takes it out. `None` if the
 /// client closed or timed out before starting one.
 fn read_head(
@@ -89,7 +94,7 @@ fn read_head(
 ) -> io::Result<Result<Option<Head>, Refusal>> {
     // Slowloris sends a byte just before each read would time out, so a
     // timeout per read never fires: the whole head has one deadline.
-    let deadline = Instant::now() + timeout;
+    let mut stream = Deadline::after(timeout, stream);
     let mut scanner = Scanner::default();
     let len = loop {
         match scanner.scan(buf) {
@@ -97,10 +102,7 @@ fn read_head(
             Ok(None) => {}
             Err(e) => return Ok(Err(e.into())),
         }
-        let left = deadline.saturating_duration_since(Instant::now());
-        // A zero timeout means none at all to the socket: never pass it.
-        stream.set_read_timeout(Some(left.max(Duration::from_micros(1))))?;
-        match body::fill(buf, stream) {
+        match body::fill(buf, &mut stream) {
             Ok(0) => return Ok(Ok(None)),
             Ok(_) => {}
             // Idle between requests: close quietly. Halfway through a
@@ -124,7 +126,9 @@ fn read_head(
     buf.drain(..len);
     Ok(parsed.map(Some).map_err(Refusal::from))
 }
+// ANCHOR_END: read_head
 
+// ANCHOR: respond
 /// The routes: `GET` and `HEAD` of `/`.
 fn respond(
     stream: &mut TcpStream,
@@ -160,6 +164,7 @@ fn respond(
         ),
     }
 }
+// ANCHOR_END: respond
 
 fn page_head(close: bool) -> ResponseHead {
     let head = ResponseHead::new(Status::Ok)
@@ -189,6 +194,7 @@ fn write_page(
     Ok(())
 }
 
+// ANCHOR: write_page_head
 /// What GET would send, without the body (RFC 9110 §9.3.2). For HTTP/1.1
 /// that says `Transfer-Encoding: chunked`, and no chunk follows: a client
 /// that asked with HEAD knows there is no body.
@@ -203,6 +209,7 @@ fn write_page_head(
     };
     stream.write_all(&page_head(close).encode(framing))
 }
+// ANCHOR_END: write_page_head
 
 /// Answers a request that can't be served, and closes: after a framing
 /// error, nothing more on this connection can be trusted.
@@ -219,4 +226,32 @@ fn refuse(stream: &mut impl Write, refusal: &Refusal) -> io::Result<Next> {
     } else {
         Next::KeepAlive
     })
+}
+
+/// A socket whose reads share one deadline: each read may wait only for
+/// what is left of it, so no number of small reads can stretch it.
+struct Deadline<'a> {
+    stream: &'a mut TcpStream,
+    at: Instant,
+}
+
+impl<'a> Deadline<'a> {
+    fn after(timeout: Duration, stream: &'a mut TcpStream) -> Self {
+        Deadline {
+            stream,
+            at: Instant::now() + timeout,
+        }
+    }
+}
+
+impl Read for Deadline<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let left = self.at.saturating_duration_since(Instant::now());
+        // A zero timeout means none at all to the socket: never pass it.
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        self.stream.set_read_timeout(Some(left))?;
+        self.stream.read(out)
+    }
 }

@@ -341,3 +341,28 @@ async fn shutdown_cuts_streams_that_outlast_the_grace_period() {
     assert_eq!(server.stats.producers(), 0);
 }
 // ANCHOR_END: shutdown
+
+/// Lesson 04's table of hostile requests gets the same answers here: the
+/// framing rules are the same code, only the I/O around them changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_requests_are_refused_and_the_server_goes_on() {
+    let server = Running::start(config()).await;
+    for case in lesson_04_http_parse::hostile::cases() {
+        let name = case.name;
+        let mut client = TcpStream::connect(server.addr).await.unwrap();
+        client.write_all(&case.request).await.unwrap();
+        let answer =
+            String::from_utf8(read_to_close(&mut client).await).unwrap();
+        let status = format!("HTTP/1.1 {} ", case.status.code());
+        assert!(answer.starts_with(&status), "{name}: {answer}");
+        assert!(answer.contains("Connection: close\r\n"), "{name}");
+        let reason = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+        assert_eq!(reason.lines().count(), 1, "{name}: {reason:?}");
+        let mut next = request(server.addr, "/stream?n=1&size=4", true).await;
+        assert_eq!(
+            mask_date(&read_to_close(&mut next).await),
+            expected(1, 4, true),
+            "{name}"
+        );
+    }
+}
