@@ -6,8 +6,10 @@
 //!   build the book with mdBook.
 //! - `exercises`: every exercise fails as shipped; every solution passes.
 //! - `bench-capture`: `inspector --json` against curl on a 1 GiB stream.
+//! - `bench-tokio`: lesson 05 against hyper, under wrk, on loopback.
 
 mod bench;
+mod bench_tokio;
 mod book;
 mod transcripts;
 
@@ -40,6 +42,16 @@ enum Task {
         #[arg(long, default_value_t = 3)]
         runs: usize,
     },
+    /// Serve the same chunked streams from lesson 05 and from hyper, and
+    /// measure both with wrk, taking turns.
+    BenchTokio {
+        /// How many rounds: each server runs each workload once a round.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// How long each wrk run lasts, in seconds.
+        #[arg(long, default_value_t = 5)]
+        secs: u64,
+    },
 }
 
 type Result<T = ()> =
@@ -51,6 +63,9 @@ fn main() -> ExitCode {
         Task::Transcripts => transcripts::run(&root),
         Task::Book => book::run(&root),
         Task::BenchCapture { gib, runs } => bench::capture(&root, gib, runs),
+        Task::BenchTokio { rounds, secs } => {
+            bench_tokio::run(&root, rounds, secs)
+        }
         Task::Exercises => {
             exercises::check(&root, &mut std::io::stdout()).map_err(Into::into)
         }
