@@ -1,6 +1,6 @@
 //! The ordered list of exercises, from `exercises/info.toml`.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
@@ -51,6 +51,10 @@ pub struct Exercise {
     pub chapter: String,
     /// Where to look and what to think about, not the answer.
     pub hint: String,
+    /// The crates it uses, by their names in the workspace's
+    /// `[workspace.dependencies]`; most exercises use none.
+    #[serde(default)]
+    pub dependencies: Vec<String>,
 }
 
 impl Exercise {
@@ -98,6 +102,16 @@ impl Course {
                 name: name.to_owned(),
                 known: self.exercises.iter().map(|e| e.name.clone()).collect(),
             })
+    }
+
+    /// The crates that any exercise uses, each once, in order of name: the
+    /// generated projects depend on all of them.
+    pub fn dependencies(&self) -> BTreeSet<&str> {
+        self.exercises
+            .iter()
+            .flat_map(|e| &e.dependencies)
+            .map(String::as_str)
+            .collect()
     }
 
     /// The absolute path of an exercise's (or its solution's) file.
@@ -232,6 +246,7 @@ hint = "Read the chapter."
                 lesson: "01".into(),
                 chapter: "book/src/01-raw-tcp.md".into(),
                 hint: "Read the chapter.".into(),
+                dependencies: Vec::new(),
             }]
         );
         assert_eq!(
@@ -249,6 +264,29 @@ hint = "Read the chapter."
         let names: Vec<_> =
             parse(&two).unwrap().into_iter().map(|e| e.name).collect();
         assert_eq!(names, ["content_length", "zz_last"]);
+    }
+
+    #[test]
+    fn dependencies_are_optional_and_listed_once() {
+        let async_one = format!(
+            "{}dependencies = [\"tokio\", \"bytes\"]\n",
+            ONE.replace("content_length", "zz_async")
+                .replace("01", "02")
+        );
+        let course = Course {
+            workspace: PathBuf::from("/w"),
+            exercises: parse(&format!(
+                "{ONE}{async_one}{}",
+                async_one.replace("zz_async", "zz_more")
+            ))
+            .unwrap(),
+        };
+        assert_eq!(course.exercises()[0].dependencies, Vec::<String>::new());
+        assert_eq!(course.exercises()[1].dependencies, ["tokio", "bytes"]);
+        assert_eq!(
+            course.dependencies().into_iter().collect::<Vec<_>>(),
+            ["bytes", "tokio"]
+        );
     }
 
     #[test]

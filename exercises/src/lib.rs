@@ -1,7 +1,7 @@
 //! # Flusher's exercises: the list, the builds, and the check
 //!
-//! The exercises are small, std-only Rust files that compile as shipped but
-//! fail their tests. A learner edits each one until its tests pass. This
+//! The exercises are small Rust files, most of them std-only, that compile
+//! as shipped but fail their tests. A learner edits each one until its tests pass. This
 //! crate finds the exercises, builds them, runs their tests, and proves in CI
 //! that every exercise fails as shipped and every solution passes.
 //!

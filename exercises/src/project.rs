@@ -11,6 +11,12 @@
 //! Each exercise is a `[[bin]]` whose `path` points back at the file in
 //! `exercises/`, so the learner edits the real file and cargo rebuilds only
 //! what changed.
+//!
+//! An exercise that needs a crate names it in `info.toml`. The project
+//! depends on it as the workspace does, with the version and features of
+//! `[workspace.dependencies]`, and gets the workspace's `Cargo.lock`: the
+//! exercises build with the very versions the lessons use, and nothing new
+//! is resolved.
 
 use std::collections::BTreeMap;
 use std::env;
@@ -71,7 +77,7 @@ pub struct Project {
 impl Project {
     /// Writes the project's manifest for `kind` (only when it changed, so
     /// cargo sees nothing new), and copies the workspace's Cargo.lock beside
-    /// it the first time.
+    /// it.
     pub fn generate(course: &Course, kind: Kind) -> Result<Project, Error> {
         let workspace = course.workspace();
         let generated = workspace.join(GENERATED_DIR);
@@ -90,12 +96,24 @@ impl Project {
             .iter()
             .map(|e| (e.name.clone(), course.path(e, kind)))
             .partition(|(_, path)| path.is_file());
-        let manifest = manifest(kind, &bins, workspace_lints(&root));
+        let names: Vec<&str> = course.dependencies().into_iter().collect();
+        let dependencies =
+            workspace_dependencies(&root, &names).map_err(|message| {
+                Error::Info {
+                    path: root_manifest.clone(),
+                    message,
+                }
+            })?;
+        let manifest =
+            manifest(kind, &bins, workspace_lints(&root), dependencies);
         write_if_changed(&dir.join("Cargo.toml"), &manifest)?;
 
+        // Every time, not only the first: cargo drops from the copy what
+        // the project does not use, and the workspace's versions may have
+        // moved on since.
         let lock = dir.join("Cargo.lock");
         let workspace_lock = workspace.join("Cargo.lock");
-        if !lock.exists() && workspace_lock.exists() {
+        if workspace_lock.exists() {
             fs::copy(&workspace_lock, &lock)
                 .map_err(Error::io(format!("copying {}", lock.display())))?;
         }
@@ -447,6 +465,10 @@ struct Manifest<'a> {
     /// workspace it sits in.
     workspace: toml::Table,
     lints: toml::Table,
+    /// Left out when empty, so that a project without crates keeps the
+    /// manifest it always had.
+    #[serde(skip_serializing_if = "toml::Table::is_empty")]
+    dependencies: toml::Table,
     bin: Vec<Bin<'a>>,
 }
 
@@ -465,11 +487,13 @@ struct Bin<'a> {
 }
 
 /// The text of a generated `Cargo.toml`: one `[[bin]]` per `(name, path)`.
-/// `lints` are the workspace's `[workspace.lints]`.
+/// `lints` are the workspace's `[workspace.lints]`, and `dependencies` come
+/// from [`workspace_dependencies`].
 pub fn manifest(
     kind: Kind,
     bins: &[(String, PathBuf)],
     mut lints: toml::Table,
+    dependencies: toml::Table,
 ) -> String {
     // An exercise's functions are called only from its tests, while `main`
     // is left for experiments: in the plain binary they are all dead code.
@@ -490,6 +514,7 @@ pub fn manifest(
         },
         workspace: toml::Table::new(),
         lints,
+        dependencies,
         bin: bins.iter().map(|(name, path)| Bin { name, path }).collect(),
     };
     let body = toml::to_string(&manifest)
@@ -503,19 +528,51 @@ pub fn manifest(
 /// The `[workspace.lints]` table of the workspace's Cargo.toml, or an empty
 /// table if it has none (or does not parse: cargo will say why).
 pub fn workspace_lints(root_manifest: &str) -> toml::Table {
-    root_manifest
-        .parse::<toml::Table>()
-        .ok()
-        .and_then(|mut root| root.remove("workspace"))
-        .and_then(|workspace| match workspace {
-            toml::Value::Table(mut workspace) => workspace.remove("lints"),
+    workspace_table(root_manifest, "lints").unwrap_or_default()
+}
+
+/// The entries of the workspace's `[workspace.dependencies]` for `names`,
+/// as they stand there: the same version, the same features. An error says
+/// which name is missing, or is a path: an exercise stands alone, and
+/// builds against crates from the registry only.
+pub fn workspace_dependencies(
+    root_manifest: &str,
+    names: &[&str],
+) -> Result<toml::Table, String> {
+    if names.is_empty() {
+        return Ok(toml::Table::new());
+    }
+    let declared =
+        workspace_table(root_manifest, "dependencies").unwrap_or_default();
+    let mut dependencies = toml::Table::new();
+    for &name in names {
+        let Some(entry) = declared.get(name) else {
+            return Err(format!(
+                "an exercise uses `{name}`, which [workspace.dependencies] \
+                 does not declare"
+            ));
+        };
+        if entry.get("path").is_some() {
+            return Err(format!(
+                "an exercise uses `{name}`, a path dependency: exercises use \
+                 crates from the registry only"
+            ));
+        }
+        dependencies.insert(name.to_owned(), entry.clone());
+    }
+    Ok(dependencies)
+}
+
+/// `[workspace.<key>]` of the workspace's Cargo.toml, if it is a table.
+fn workspace_table(root_manifest: &str, key: &str) -> Option<toml::Table> {
+    let mut root = root_manifest.parse::<toml::Table>().ok()?;
+    match root.remove("workspace")? {
+        toml::Value::Table(mut workspace) => match workspace.remove(key)? {
+            toml::Value::Table(table) => Some(table),
             _ => None,
-        })
-        .and_then(|lints| match lints {
-            toml::Value::Table(lints) => Some(lints),
-            _ => None,
-        })
-        .unwrap_or_default()
+        },
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -532,10 +589,24 @@ unsafe_code = "forbid"
 [workspace.lints.clippy]
 dbg_macro = "warn"
 pedantic = { level = "warn", priority = -1 }
+
+[workspace.dependencies]
+tokio = { version = "1.47", features = ["full"] }
+bytes = "1"
+lesson = { path = "lessons/lesson" }
 "#;
 
+    fn no_dependencies() -> toml::Table {
+        toml::Table::new()
+    }
+
     fn generated(bins: &[(String, PathBuf)]) -> toml::Table {
-        let text = manifest(Kind::Solution, bins, workspace_lints(ROOT));
+        let text = manifest(
+            Kind::Solution,
+            bins,
+            workspace_lints(ROOT),
+            no_dependencies(),
+        );
         assert!(text.starts_with("# Generated"), "{text}");
         text.parse().expect("the manifest is valid TOML")
     }
@@ -580,8 +651,12 @@ pedantic = { level = "warn", priority = -1 }
 
     #[test]
     fn a_root_without_lints_gives_just_dead_code() {
-        let text =
-            manifest(Kind::Exercise, &[], workspace_lints("[workspace]"));
+        let text = manifest(
+            Kind::Exercise,
+            &[],
+            workspace_lints("[workspace]"),
+            no_dependencies(),
+        );
         let manifest: toml::Table = text.parse().unwrap();
         let lints = manifest["lints"].as_table().unwrap();
         assert_eq!(lints.len(), 1);
@@ -593,10 +668,93 @@ pedantic = { level = "warn", priority = -1 }
     fn the_manifest_is_stable() {
         // Rewriting the same text must not make cargo see a change.
         let bins = [("a".to_owned(), PathBuf::from("/w/a.rs"))];
+        let text = || {
+            let deps = workspace_dependencies(ROOT, &["tokio"]).unwrap();
+            manifest(Kind::Exercise, &bins, workspace_lints(ROOT), deps)
+        };
+        assert_eq!(text(), text());
+    }
+
+    #[test]
+    fn dependencies_take_the_workspace_versions_and_features() {
+        let deps = workspace_dependencies(ROOT, &["bytes", "tokio"]).unwrap();
+        let text = manifest(Kind::Exercise, &[], workspace_lints(ROOT), deps);
+        let manifest: toml::Table = text.parse().unwrap();
+        let deps = manifest["dependencies"].as_table().unwrap();
+        assert_eq!(deps.len(), 2);
+        assert_eq!(deps["bytes"].as_str(), Some("1"));
+        assert_eq!(deps["tokio"]["version"].as_str(), Some("1.47"));
+        let features = deps["tokio"]["features"].as_array().unwrap();
+        assert_eq!(features[0].as_str(), Some("full"));
+    }
+
+    #[test]
+    fn without_dependencies_the_manifest_has_no_table_for_them() {
+        assert!(!generated(&[]).contains_key("dependencies"));
         assert_eq!(
-            manifest(Kind::Exercise, &bins, workspace_lints(ROOT)),
-            manifest(Kind::Exercise, &bins, workspace_lints(ROOT))
+            workspace_dependencies("not toml [", &[]),
+            Ok(no_dependencies())
         );
+    }
+
+    #[test]
+    fn a_crate_the_workspace_does_not_declare_is_an_error() {
+        let err = workspace_dependencies(ROOT, &["serde"]).unwrap_err();
+        assert!(err.contains("`serde`"), "{err}");
+        assert!(err.contains("does not declare"), "{err}");
+        let err = workspace_dependencies(ROOT, &["lesson"]).unwrap_err();
+        assert!(err.contains("path dependency"), "{err}");
+        let err =
+            workspace_dependencies("[workspace]", &["tokio"]).unwrap_err();
+        assert!(err.contains("`tokio`"), "{err}");
+    }
+
+    #[test]
+    fn a_generated_project_gets_the_crates_and_the_workspace_lock() {
+        let workspace = env::temp_dir()
+            .join(format!("flusher-exercises-{}", std::process::id()));
+        let write = |path: &str, text: &str| {
+            let path = workspace.join(path);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, text).unwrap();
+        };
+        write("Cargo.toml", ROOT);
+        write("Cargo.lock", "# the workspace's lock, first version\n");
+        write(
+            crate::course::INFO_FILE,
+            r#"
+[[exercises]]
+name = "async_one"
+path = "05_tokio/async_one.rs"
+lesson = "05"
+chapter = "book/src/05-tokio.md"
+hint = "Read the chapter."
+dependencies = ["tokio"]
+"#,
+        );
+        let generated = workspace.join(GENERATED_DIR).join("exercises");
+        let read = |file: &str| fs::read_to_string(generated.join(file));
+
+        let course = Course::load(&workspace).unwrap();
+        Project::generate(&course, Kind::Exercise).unwrap();
+        let manifest: toml::Table =
+            read("Cargo.toml").unwrap().parse().unwrap();
+        assert_eq!(
+            manifest["dependencies"]["tokio"]["version"].as_str(),
+            Some("1.47")
+        );
+        assert_eq!(
+            read("Cargo.lock").unwrap(),
+            "# the workspace's lock, first version\n"
+        );
+        // The workspace moves on, and so does the project's copy.
+        write("Cargo.lock", "# the workspace's lock, second version\n");
+        Project::generate(&course, Kind::Exercise).unwrap();
+        assert_eq!(
+            read("Cargo.lock").unwrap(),
+            "# the workspace's lock, second version\n"
+        );
+        fs::remove_dir_all(&workspace).unwrap();
     }
 
     /// Trimmed-down lines of real `cargo build --all-targets

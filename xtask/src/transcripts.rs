@@ -110,6 +110,20 @@ pub fn run(root: &Path) -> Result {
             captures: &[("/", "reads.txt")],
             screens: &[],
         },
+        Subject {
+            dir: "05-tokio",
+            lesson: lesson_05_tokio::LESSON,
+            addr: lesson_05_tokio::spawn(lesson_05_tokio::Config::new(pause))?,
+            captures: &[("/", "reads.txt")],
+            screens: &[
+                (
+                    "stream?n=20&size=32&every=100",
+                    "timeline",
+                    "screen-timeline.txt",
+                ),
+                ("stream?n=16&size=65536", "reads", "screen-reads.txt"),
+            ],
+        },
     ];
     let out = root.join("book/src/generated");
     let shown_url = cli::url(SHOWN.parse()?);
@@ -131,6 +145,11 @@ pub fn run(root: &Path) -> Result {
                     &format!("--view {view} {{url}}"),
                     1,
                 );
+            }
+            // The shell would take a query's `&` for "run in the
+            // background": quote the URL, as the lessons' commands do.
+            if path.contains('&') {
+                command = command.replace("{url}", "'{url}'");
             }
             commands.push((
                 format!("{}/{file}", s.dir),
@@ -176,16 +195,22 @@ pub fn run(root: &Path) -> Result {
             scope.spawn(|| Ok(("timeline.txt".into(), timeline(&subjects)?))),
         );
         jobs.push(scope.spawn(|| {
-            Ok(("02-chunked-by-hand/nagle.txt".into(), nagle(root)?))
-        }));
-        jobs.push(scope.spawn(|| {
             let text = hostile(subjects[3].addr)?;
             Ok(("04-http-parse/hostile.txt".into(), text))
+        }));
+        jobs.push(scope.spawn(|| {
+            Ok(("05-tokio/cut.txt".into(), cut_stream(&shown_url)?))
         }));
         jobs.into_iter()
             .map(|job| job.join().expect("a transcript job panicked"))
             .collect::<Result<_>>()
     })?;
+    // The tests run one after another, and after the streams above: the
+    // load test's 2,000 streams would disturb their timing, and the Nagle
+    // test's.
+    for &(name, command, kept) in TESTS {
+        files.push((name.into(), test_output(root, command, kept)?));
+    }
     files.extend(snapshots(root)?);
 
     for s in &subjects {
@@ -482,29 +507,119 @@ fn escaped_rows(bytes: &[u8]) -> Vec<String> {
     rows
 }
 
-/// Runs the Nagle test the chapter shows, and keeps what it measured.
-fn nagle(root: &Path) -> Result<String> {
-    const SHOWN: &str = "cargo test -p lesson-02-chunked-by-hand --test wire nagle -- --nocapture";
-    let out =
+/// Tests whose printed measurements a chapter shows: the file, the command,
+/// and how the lines the test prints begin.
+const TESTS: &[(&str, &str, &str)] = &[
+    (
+        "02-chunked-by-hand/nagle.txt",
+        "cargo test -p lesson-02-chunked-by-hand --test wire nagle -- --nocapture",
+        "first chunk",
+    ),
+    (
+        "05-tokio/load.txt",
+        "cargo test -p lesson-05-tokio --test load -- --nocapture",
+        "2000 streams",
+    ),
+    (
+        "05-tokio/disconnect.txt",
+        "cargo test -p lesson-05-tokio --test streams leaves_mid_stream -- --nocapture",
+        "the client left",
+    ),
+    (
+        "05-tokio/backpressure.txt",
+        "cargo test -p lesson-05-tokio --test streams slow_reader -- --nocapture",
+        "nobody reads",
+    ),
+];
+
+/// Runs `shown`, a `cargo test` command, and keeps libtest's lines and the
+/// test's own, which begin with `printed`: what it measured.
+fn test_output(root: &Path, shown: &str, printed: &str) -> Result<String> {
+    // One pipe for stdout and stderr, as a terminal shows them: libtest
+    // writes to one, a test's `eprintln!` to the other.
+    let (mut output, into) = std::io::pipe()?;
+    let mut test =
         Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(SHOWN.split(' ').skip(1))
+            .args(shown.split(' ').skip(1))
             .current_dir(root)
-            .output()?;
-    let text = String::from_utf8_lossy(&out.stdout)
-        + String::from_utf8_lossy(&out.stderr);
-    if !out.status.success() {
-        return Err(format!("the nagle test failed:\n{text}").into());
+            .stdout(into.try_clone()?)
+            .stderr(into)
+            .spawn()?;
+    let mut text = String::new();
+    output.read_to_string(&mut text)?;
+    if !test.wait()?.success() {
+        return Err(format!("`{shown}` failed:\n{text}").into());
     }
     // Keep the test's own lines, not cargo's build chatter.
     let kept: Vec<&str> = text
         .lines()
         .filter(|l| {
             l.starts_with("test ")
-                || l.starts_with("first chunk")
+                || l.starts_with(printed)
                 || l.starts_with("running")
         })
         .collect();
-    Ok(format!("$ {SHOWN}\n{}\n", kept.join("\n")))
+    // A test that skipped itself measured nothing.
+    if !kept.iter().any(|l| l.starts_with(printed)) {
+        return Err(
+            format!("`{shown}` printed no line `{printed}…`:\n{text}").into()
+        );
+    }
+    Ok(format!("$ {shown}\n{}\n", kept.join("\n")))
+}
+
+/// The stream that [`cut_stream`] reads, and when its server is stopped:
+/// after this many chunks, with this much grace.
+const CUT_PATH: &str = "stream?n=10&size=16&every=200";
+const CUT_AFTER: u64 = 3;
+const CUT_GRACE: Duration = Duration::from_millis(300);
+
+/// What a client sees of a stream that shutdown cuts: the inspector reads
+/// a slow stream from lesson 05, whose server is told to stop part way and
+/// whose grace runs out before the stream ends.
+fn cut_stream(shown_url: &str) -> Result<String> {
+    use lesson_05_tokio::{Config, Server};
+
+    let runtime = tokio::runtime::Runtime::new()?;
+    let config = Config {
+        grace: CUT_GRACE,
+        ..Config::new(DEFAULT_PAUSE)
+    };
+    let server = runtime.block_on(Server::bind_any(config))?;
+    let (url, stats) = (cli::url(server.local_addr()?), server.stats());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let run = runtime.spawn(server.run(async {
+        let _ = stopped.await;
+    }));
+
+    let command = "cargo run -q -p inspector -- --plain '{url}'; \
+                   echo \"exit status: $?\"";
+    let real = command.replace("{url}", &format!("{url}{CUT_PATH}"));
+    let shown = command.replace("{url}", &format!("{shown_url}{CUT_PATH}"));
+    let inspector = thread::spawn(move || shell(&real, &shown));
+    // Stop the server once the stream is under way. However long the
+    // inspector takes to start, the cut comes at the same place.
+    let started = std::time::Instant::now();
+    while stats.chunks() < CUT_AFTER
+        && started.elapsed() < Duration::from_secs(60)
+    {
+        thread::sleep(Duration::from_millis(1));
+    }
+    let _ = stop.send(());
+    let text = inspector.join().expect("the inspector's thread panicked")?;
+    let cut = runtime.block_on(run)?;
+    if cut != 1 {
+        return Err(format!(
+            "lesson 05 should have cut the one stream, but cut {cut}:\n{text}"
+        )
+        .into());
+    }
+    Ok(format!(
+        "# lesson 05 is told to stop after {CUT_AFTER} chunks; its grace is \
+         {} ms\n{}",
+        CUT_GRACE.as_millis(),
+        text.replace(&url, shown_url)
+    ))
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ fn main() -> ExitCode {
     })
 }
 
+// ANCHOR: serve
 #[tokio::main]
 async fn serve(
     listener: std::net::TcpListener,
@@ -30,14 +31,14 @@ async fn serve(
         .run(async {
             stop_signal().await;
             eprintln!(
-                "\nstopping: no new connections; {} open, given {} s to finish",
+                "\nstopping: no new connections; {} open, given {grace:?} to finish",
                 stats.connections(),
-                grace.as_secs()
             );
         })
         .await;
     match cut {
         0 => eprintln!("stopped: every response finished"),
+        1 => eprintln!("stopped: 1 connection cut mid-stream"),
         n => eprintln!("stopped: {n} connections cut mid-stream"),
     }
     Ok(())
@@ -58,3 +59,4 @@ async fn stop_signal() {
     #[cfg(not(unix))]
     let _ = tokio::signal::ctrl_c().await;
 }
+// ANCHOR_END: serve

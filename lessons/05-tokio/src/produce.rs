@@ -75,6 +75,7 @@ impl Source {
     }
 }
 
+// ANCHOR: send
 async fn send(tx: &mpsc::Sender<Bytes>, chunk: Bytes, stats: &Stats) -> bool {
     let len = chunk.len() as u64;
     // This waits while the channel is full: backpressure.
@@ -85,6 +86,7 @@ async fn send(tx: &mpsc::Sender<Bytes>, chunk: Bytes, stats: &Stats) -> bool {
     }
     sent
 }
+// ANCHOR_END: send
 
 /// `size` bytes of `0123456789abcdef…` then a newline, repeated: easy to
 /// check, and readable in the inspector.

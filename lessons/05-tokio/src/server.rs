@@ -33,6 +33,7 @@ use tokio_util::sync::CancellationToken;
 use crate::produce::{Live, MAX_CHUNKS, MAX_SIZE, Producer, Source, Stats};
 use crate::writer::{Body, ChunkedWriter};
 
+// ANCHOR: config
 /// How the server behaves; [`Config::new`] gives the defaults.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -61,6 +62,7 @@ impl Config {
         }
     }
 }
+// ANCHOR_END: config
 
 /// A bound listener, ready to [`run`](Server::run).
 #[derive(Debug)]
@@ -144,6 +146,8 @@ impl Server {
         if finished.await.is_ok() {
             return 0;
         }
+        // Those that ended as the grace ran out were not cut.
+        while connections.try_join_next().is_some() {}
         let cut = connections.len();
         // Aborting a connection drops its producer, which aborts too.
         connections.shutdown().await;
@@ -183,7 +187,13 @@ async fn connection(
         // the middle of one, it is answered and then closed.
         let head = tokio::select! {
             head = read_head(&mut rd, &mut buf, config.head_timeout) => head,
-            () = shutdown.cancelled(), if buf.is_empty() => break,
+            () = shutdown.cancelled(), if buf.is_empty() => {
+                // A request may have begun meanwhile: answer it, then close.
+                if buf.is_empty() {
+                    break;
+                }
+                read_head(&mut rd, &mut buf, config.head_timeout).await
+            }
         };
         let sent = match head {
             Ok(Some(head)) => {

@@ -87,7 +87,7 @@ async fn two_thousand_streams_at_once_in_bounded_memory() {
     }
     let per_stream = rss().saturating_sub(before) / CLIENTS;
     eprintln!(
-        "{CLIENTS} streams open after {:?}; memory per stream, both ends: {} KiB",
+        "{CLIENTS} streams open after {:.2?}; memory per stream, both ends: {} KiB",
         started.elapsed(),
         per_stream / 1024
     );

@@ -180,6 +180,10 @@ async fn a_client_that_leaves_mid_stream_stops_its_producer_within_50_ms() {
     drop(client);
     let took =
         wait_until(Duration::from_secs(1), || stats.producers() == 0).await;
+    eprintln!(
+        "the client left; its producer stopped {:.1} ms later",
+        took.as_secs_f64() * 1000.0
+    );
     assert!(took < Duration::from_millis(50), "took {took:?}");
     // The connection's task ends too: no task and no timer is left.
     wait_until(Duration::from_secs(2), || tasks() == before).await;
@@ -225,6 +229,10 @@ async fn a_slow_reader_slows_its_producer_and_memory_stays_bounded() {
     }
     sleep(Duration::from_millis(300)).await;
     let held = stats.chunks();
+    eprintln!(
+        "nobody reads: the producer made {held} chunks ({} KiB), and waits",
+        held * size / 1024
+    );
     assert_eq!(held, last, "nothing is produced while nobody reads");
     // What was produced is what the kernel's buffers and the channel hold:
     // a few MiB, not the 6 TiB this stream would be.
@@ -365,4 +373,20 @@ async fn hostile_requests_are_refused_and_the_server_goes_on() {
             "{name}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_that_has_begun_when_shutdown_comes_is_answered() {
+    let mut server = Running::start(config()).await;
+    let mut client = TcpStream::connect(server.addr).await.unwrap();
+    client
+        .write_all(b"GET /stream?n=1&size=4 HTTP/1.1\r\n")
+        .await
+        .unwrap();
+    sleep(Duration::from_millis(100)).await; // the server has read it
+    server.stop().await;
+    sleep(Duration::from_millis(100)).await;
+    client.write_all(b"Host: t\r\n\r\n").await.unwrap();
+    let answer = mask_date(&read_to_close(&mut client).await);
+    assert_eq!(answer, expected(1, 4, true), "answered, with a close");
 }
