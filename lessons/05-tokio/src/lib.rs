@@ -13,9 +13,12 @@
 //!   channel (backpressure), and stopped when dropped (cancellation).
 //! - [`server`]: lesson 04's connection loop as a task per connection,
 //!   noticing disconnects mid-stream, with a graceful shutdown.
+//! - [`site`]: what the server serves: a [`Site`] answers each request
+//!   with an [`Answer`]; lesson 05's routes are `site::Demo`.
 
 pub mod produce;
 pub mod server;
+pub mod site;
 pub mod writer;
 
 use std::io;
@@ -23,6 +26,7 @@ use std::net::SocketAddr;
 
 use lesson_01_raw_tcp::cli::{self, Lesson, Watch};
 pub use server::{Config, Server};
+pub use site::{Answer, Site};
 pub use writer::ChunkedWriter;
 
 pub const LESSON: Lesson = Lesson {

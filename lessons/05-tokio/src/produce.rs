@@ -12,6 +12,7 @@
 //!   it is waiting, timers and all. The connection drops it as soon as it
 //!   sees the client go, so no work is done for nobody.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -44,17 +45,15 @@ pub enum Source {
 
 impl Source {
     /// Makes the stream, sending each chunk as soon as it is ready. Stops
-    /// early if the receiver is gone.
-    async fn produce(self, tx: mpsc::Sender<Bytes>, stats: &Stats) {
+    /// early if the client is gone.
+    pub async fn produce(self, chunks: Chunks) {
         match self {
             Source::Page { pause } => {
                 for (i, part) in PARTS.iter().enumerate() {
                     if i > 0 {
                         tokio::time::sleep(pause).await;
                     }
-                    if !send(&tx, Bytes::from_static(part.as_bytes()), stats)
-                        .await
-                    {
+                    if !chunks.send(Bytes::from_static(part.as_bytes())).await {
                         return;
                     }
                 }
@@ -66,7 +65,7 @@ impl Source {
                     if i > 0 && !every.is_zero() {
                         tokio::time::sleep(every).await;
                     }
-                    if !send(&tx, data.clone(), stats).await {
+                    if !chunks.send(data.clone()).await {
                         return;
                     }
                 }
@@ -76,15 +75,25 @@ impl Source {
 }
 
 // ANCHOR: send
-async fn send(tx: &mpsc::Sender<Bytes>, chunk: Bytes, stats: &Stats) -> bool {
-    let len = chunk.len() as u64;
-    // This waits while the channel is full: backpressure.
-    let sent = tx.send(chunk).await.is_ok();
-    if sent {
-        stats.chunks.fetch_add(1, Ordering::Relaxed);
-        stats.bytes.fetch_add(len, Ordering::Relaxed);
+/// Where a producer sends its chunks: the sending end of its channel.
+#[derive(Debug, Clone)]
+pub struct Chunks {
+    tx: mpsc::Sender<Bytes>,
+    stats: Arc<Stats>,
+}
+
+impl Chunks {
+    /// Sends a chunk, waiting while the channel is full: backpressure.
+    /// `false` once nobody receives: the client is gone.
+    pub async fn send(&self, chunk: Bytes) -> bool {
+        let len = chunk.len() as u64;
+        let sent = self.tx.send(chunk).await.is_ok();
+        if sent {
+            self.stats.chunks.fetch_add(1, Ordering::Relaxed);
+            self.stats.bytes.fetch_add(len, Ordering::Relaxed);
+        }
+        sent
     }
-    sent
 }
 // ANCHOR_END: send
 
@@ -105,13 +114,22 @@ pub struct Producer {
 }
 
 impl Producer {
-    pub fn spawn(source: Source, stats: Arc<Stats>) -> Producer {
+    /// Runs `make` as a task of its own, handing it the sending end.
+    pub fn spawn<F>(
+        stats: Arc<Stats>,
+        make: impl FnOnce(Chunks) -> F,
+    ) -> Producer
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
         let (tx, chunks) = mpsc::channel(AHEAD);
+        let live = Arc::clone(&stats);
+        let made = make(Chunks { tx, stats });
         let task = tokio::spawn(async move {
             // Counted while the task lives, however it ends: finished,
             // or aborted part way (the guard is dropped either way).
-            let _live = Live::new(&stats.producers);
-            source.produce(tx, &stats).await;
+            let _live = Live::new(&live.producers);
+            made.await;
         });
         Producer { chunks, task }
     }
@@ -190,7 +208,8 @@ mod tests {
         let stats = Arc::new(Stats::default());
         let pause = Duration::from_millis(400);
         let start = tokio::time::Instant::now();
-        let mut producer = Producer::spawn(Source::Page { pause }, stats);
+        let source = Source::Page { pause };
+        let mut producer = Producer::spawn(stats, |c| source.produce(c));
         let mut at = Vec::new();
         let mut page = Vec::new();
         while let Some(part) = producer.next().await {
@@ -209,7 +228,8 @@ mod tests {
             size: 64,
             every: Duration::ZERO,
         };
-        let mut producer = Producer::spawn(source, Arc::clone(&stats));
+        let mut producer =
+            Producer::spawn(Arc::clone(&stats), |c| source.produce(c));
         tokio::time::sleep(Duration::from_secs(1)).await;
         // Nobody read: the producer made what the channel holds, and waits.
         assert_eq!(stats.chunks(), AHEAD as u64);
@@ -226,7 +246,8 @@ mod tests {
             size: 8,
             every: Duration::from_secs(3600),
         };
-        let mut producer = Producer::spawn(source, Arc::clone(&stats));
+        let mut producer =
+            Producer::spawn(Arc::clone(&stats), |c| source.produce(c));
         assert_eq!(producer.next().await.unwrap(), "01234567");
         assert_eq!(stats.producers(), 1);
         drop(producer);

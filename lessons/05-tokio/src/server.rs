@@ -15,6 +15,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use lesson_01_raw_tcp::request::Version;
 use lesson_01_raw_tcp::response::{self, Status};
 use lesson_01_raw_tcp::server::HEAD_TIMEOUT;
@@ -30,7 +31,8 @@ use tokio::task::JoinSet;
 use tokio::time::timeout;
 use tokio_util::sync::CancellationToken;
 
-use crate::produce::{Live, MAX_CHUNKS, MAX_SIZE, Producer, Source, Stats};
+use crate::produce::{Live, Producer, Stats};
+use crate::site::{Answer, Demo, Site};
 use crate::writer::{Body, ChunkedWriter};
 
 // ANCHOR: config
@@ -68,16 +70,48 @@ impl Config {
 #[derive(Debug)]
 pub struct Server {
     listener: TcpListener,
-    config: Arc<Config>,
+    shared: Arc<Shared>,
+}
+
+/// What every connection of a server shares.
+struct Shared {
+    config: Config,
     stats: Arc<Stats>,
+    site: Box<dyn Site>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Server {
+    /// Lesson 05's own routes ([`Demo`]), with the page's pause from
+    /// `config`.
     pub fn new(listener: TcpListener, config: Config) -> Server {
+        let demo = Demo {
+            pause: config.pause,
+        };
+        Server::with_site(listener, config, demo)
+    }
+
+    /// A server for `site`: how lessons 06 to 08 serve their pages.
+    pub fn with_site(
+        listener: TcpListener,
+        config: Config,
+        site: impl Site,
+    ) -> Server {
+        let shared = Shared {
+            config,
+            stats: Arc::default(),
+            site: Box::new(site),
+        };
         Server {
             listener,
-            config: Arc::new(config),
-            stats: Arc::default(),
+            shared: Arc::new(shared),
         }
     }
 
@@ -93,7 +127,7 @@ impl Server {
 
     /// The live counters, which stay readable while the server runs.
     pub fn stats(&self) -> Arc<Stats> {
-        Arc::clone(&self.stats)
+        Arc::clone(&self.shared.stats)
     }
 
     // ANCHOR: run
@@ -102,7 +136,8 @@ impl Server {
     /// cuts whatever is left. Returns how many were cut.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> usize {
         let token = CancellationToken::new();
-        let permits = Arc::new(Semaphore::new(self.config.max_connections));
+        let permits =
+            Arc::new(Semaphore::new(self.shared.config.max_connections));
         let mut connections = JoinSet::new();
         tokio::pin!(shutdown);
         loop {
@@ -129,17 +164,17 @@ impl Server {
                 Some(_) = connections.join_next() => continue,
                 () = &mut shutdown => break,
             };
-            let (config, stats) = (self.config.clone(), self.stats.clone());
+            let shared = Arc::clone(&self.shared);
             let token = token.clone();
             connections.spawn(async move {
-                let _live = Live::new(&stats.connections);
-                connection(stream, &config, &stats, &token).await;
+                let _live = Live::new(&shared.stats.connections);
+                connection(stream, &shared, &token).await;
                 drop(permit);
             });
         }
         drop(self.listener); // new clients are refused from now on
         token.cancel();
-        let grace = self.config.grace;
+        let grace = self.shared.config.grace;
         let finished = timeout(grace, async {
             while connections.join_next().await.is_some() {}
         });
@@ -173,10 +208,10 @@ enum Sent {
 /// Serves requests on one connection until a side closes, or shutdown.
 async fn connection(
     mut stream: TcpStream,
-    config: &Config,
-    stats: &Arc<Stats>,
+    shared: &Shared,
     shutdown: &CancellationToken,
 ) {
+    let config = &shared.config;
     // A chunk must leave when it is sent (lesson 02).
     let _ = stream.set_nodelay(true);
     let (mut rd, mut wr) = stream.split();
@@ -198,10 +233,7 @@ async fn connection(
         let sent = match head {
             Ok(Some(head)) => {
                 let close = head.wants_close() || shutdown.is_cancelled();
-                exchange(
-                    &mut rd, &mut wr, &mut buf, &head, close, config, stats,
-                )
-                .await
+                exchange(&mut rd, &mut wr, &mut buf, &head, close, shared).await
             }
             Ok(None) => break,
             Err(refusal) => refuse(&mut wr, &refusal).await,
@@ -263,8 +295,7 @@ async fn exchange(
     buf: &mut Vec<u8>,
     head: &Head,
     close: bool,
-    config: &Config,
-    stats: &Arc<Stats>,
+    shared: &Shared,
 ) -> Sent {
     // Framing first: where this body ends is where the next request
     // starts (lesson 04).
@@ -280,139 +311,91 @@ async fn exchange(
             }
         }
     };
-    match timeout(config.head_timeout, read).await {
+    match timeout(shared.config.head_timeout, read).await {
         Ok(Ok(_body)) => {}
         Ok(Err(refusal)) => return refuse(wr, &refusal).await,
         Err(_) => return Sent::Cut,
     }
-    let route = Route::of(head, config);
-    respond(rd, wr, buf, head, route, close, config, stats).await
+    respond(rd, wr, buf, head, close, shared).await
 }
 
-/// What a request asks for.
-#[derive(Debug, PartialEq, Eq)]
-enum Route {
-    Stream(Source),
-    NotAllowed,
-    NotFound(String),
-    BadQuery(String),
-}
-
-impl Route {
-    fn of(head: &Head, config: &Config) -> Route {
-        let (path, query) =
-            head.target.split_once('?').unwrap_or((&head.target, ""));
-        let source = match path {
-            "/" => Ok(Source::Page {
-                pause: config.pause,
-            }),
-            "/stream" => chunks(query),
-            _ => {
-                return Route::NotFound(format!(
-                    "nothing at {path}: try / or /stream"
-                ));
-            }
-        };
-        match (head.method.as_str(), source) {
-            ("GET" | "HEAD", Ok(source)) => Route::Stream(source),
-            ("GET" | "HEAD", Err(why)) => Route::BadQuery(why),
-            _ => Route::NotAllowed,
-        }
-    }
-}
-
-/// `/stream?n=10&size=64&every=0`: `n` chunks of `size` bytes, `every`
-/// milliseconds apart. Each is optional.
-fn chunks(query: &str) -> Result<Source, String> {
-    let (mut n, mut size, mut every) = (10, 64, 0);
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let number = || {
-            value
-                .parse::<u64>()
-                .map_err(|_| format!("{key}={value}: a whole number, please"))
-        };
-        match key {
-            "n" => n = number()?,
-            "size" => size = number()?,
-            "every" => every = number()?,
-            _ => return Err(format!("{key}: /stream takes n, size and every")),
-        }
-    }
-    if n > MAX_CHUNKS || size == 0 || size > MAX_SIZE as u64 {
-        return Err(format!(
-            "n goes up to {MAX_CHUNKS}, size from 1 to {MAX_SIZE}"
-        ));
-    }
-    Ok(Source::Chunks {
-        n,
-        size: usize::try_from(size).unwrap_or(MAX_SIZE),
-        every: Duration::from_millis(every),
-    })
-}
-
-#[allow(clippy::too_many_arguments)] // the connection's parts, passed down once
+// ANCHOR: respond
+/// Sends the site's answer, with the HTTP around it: the framing for the
+/// client's version, `Connection: close` when the connection ends after
+/// it, and no body for HEAD.
 async fn respond(
     rd: &mut (impl AsyncRead + Unpin),
     wr: &mut (impl AsyncWrite + Unpin),
     buf: &mut Vec<u8>,
     head: &Head,
-    route: Route,
     close: bool,
-    config: &Config,
-    stats: &Arc<Stats>,
+    shared: &Shared,
 ) -> Sent {
-    let (status, fields, why) = match route {
-        Route::Stream(source) => {
-            let http10 = head.version == Version::Http10;
-            let mut response = ResponseHead::new(Status::Ok).field(
-                "Content-Type",
-                match source {
-                    Source::Page { .. } => "text/html; charset=utf-8",
-                    Source::Chunks { .. } => "text/plain; charset=utf-8",
-                },
+    let (content_type, make, whole) = match shared.site.answer(head) {
+        Answer::Stream { content_type, make } => (content_type, make, false),
+        Answer::Whole { content_type, make } => (content_type, make, true),
+        Answer::Plain {
+            status,
+            fields,
+            why,
+        } => {
+            let mut answer = Vec::new();
+            let _ = response::write_plain(
+                &mut answer,
+                status,
+                &fields,
+                &why,
+                close,
             );
-            if close || http10 {
-                response = response.field("Connection", "close");
-            }
-            let body = if http10 {
-                Body::UntilClose
-            } else {
-                Body::Chunked
-            };
-            let writer = ChunkedWriter::new(wr, &response, body);
-            if head.method == "HEAD" {
-                // The head GET would get, and no body (RFC 9110 §9.3.2).
-                return match writer.head_only().await {
-                    Ok(()) => Sent::Whole {
-                        close: close || http10,
-                    },
-                    Err(_) => Sent::Cut,
-                };
-            }
-            let producer = Producer::spawn(source, Arc::clone(stats));
-            return match stream(rd, buf, writer, producer, config).await {
-                Sent::Whole { .. } => Sent::Whole {
-                    close: close || http10,
-                },
-                Sent::Cut => Sent::Cut,
+            return match wr.write_all(&answer).await {
+                Ok(()) => Sent::Whole { close },
+                Err(_) => Sent::Cut,
             };
         }
-        Route::NotAllowed => (
-            Status::MethodNotAllowed,
-            &[("Allow", "GET, HEAD")][..],
-            format!("{} is not allowed here: GET or HEAD", head.method),
-        ),
-        Route::NotFound(why) => (Status::NotFound, &[][..], why),
-        Route::BadQuery(why) => (Status::BadRequest, &[][..], why),
     };
-    let mut answer = Vec::new();
-    let _ = response::write_plain(&mut answer, status, fields, &why, close);
-    match wr.write_all(&answer).await {
-        Ok(()) => Sent::Whole { close },
-        Err(_) => Sent::Cut,
+    // HTTP/1.0 has no chunks: a stream to it ends with the close.
+    let http10 = head.version == Version::Http10;
+    let close = close || (http10 && !whole);
+    let mut response =
+        ResponseHead::new(Status::Ok).field("Content-Type", content_type);
+    if close {
+        response = response.field("Connection", "close");
+    }
+    let body = if whole || http10 {
+        Body::UntilClose
+    } else {
+        Body::Chunked
+    };
+    if head.method == "HEAD" {
+        // The head GET would get, and no body (RFC 9110 §9.3.2). A whole
+        // body's length is not known without making it: a HEAD answer
+        // may leave Content-Length out (RFC 9110 §8.6).
+        let writer = ChunkedWriter::new(wr, &response, body);
+        return match writer.head_only().await {
+            Ok(()) => Sent::Whole { close },
+            Err(_) => Sent::Cut,
+        };
+    }
+    let mut producer = Producer::spawn(Arc::clone(&shared.stats), make);
+    let sent = if whole {
+        // Nothing is sent until the body is whole: its length goes first.
+        let body = tokio::select! {
+            body = producer.next() => body.unwrap_or_default(),
+            () = client_gone(rd, buf) => return Sent::Cut,
+        };
+        let mut writer =
+            ChunkedWriter::new(wr, &response, Body::Length(body.len()));
+        send(rd, buf, &mut writer, &[body], true, &shared.config).await
+    } else {
+        let writer = ChunkedWriter::new(wr, &response, body);
+        stream(rd, buf, writer, producer, &shared.config).await
+    };
+    match sent {
+        Sent::Whole { .. } => Sent::Whole { close },
+        Sent::Cut => Sent::Cut,
     }
 }
+// ANCHOR_END: respond
 
 // ANCHOR: stream
 /// Writes the producer's chunks as they come, while watching the client.
@@ -445,18 +428,34 @@ async fn stream<W: AsyncWrite + Unpin>(
                 Err(TryRecvError::Disconnected) => more = false,
             }
         }
-        // The send waits while the client's socket is full: backpressure.
-        let send = timeout(config.send_timeout, writer.send_all(&ready, !more));
-        tokio::select! {
-            sent = send => match sent {
-                Ok(Ok(())) => ready.clear(),
-                // Gone (reset, broken pipe) or stuck: stop either way.
-                Ok(Err(_)) | Err(_) => return Sent::Cut,
-            },
-            () = client_gone(rd, buf) => return Sent::Cut,
+        if send(rd, buf, &mut writer, &ready, !more, config).await == Sent::Cut
+        {
+            return Sent::Cut;
         }
+        ready.clear();
     }
     Sent::Whole { close: false }
+}
+
+/// Sends `ready` (and the end, if `end`), watching the client meanwhile.
+/// The send waits while the client's socket is full: backpressure.
+async fn send<W: AsyncWrite + Unpin>(
+    rd: &mut (impl AsyncRead + Unpin),
+    buf: &mut Vec<u8>,
+    writer: &mut ChunkedWriter<W>,
+    ready: &[Bytes],
+    end: bool,
+    config: &Config,
+) -> Sent {
+    let send = timeout(config.send_timeout, writer.send_all(ready, end));
+    tokio::select! {
+        sent = send => match sent {
+            Ok(Ok(())) => Sent::Whole { close: false },
+            // Gone (reset, broken pipe) or stuck: stop either way.
+            Ok(Err(_)) | Err(_) => Sent::Cut,
+        },
+        () = client_gone(rd, buf) => Sent::Cut,
+    }
 }
 
 /// Completes when the client has closed its side or reset the

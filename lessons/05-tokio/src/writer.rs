@@ -21,6 +21,8 @@ pub enum Body {
     /// (RFC 9112 §6.3, rule 8). Still streamed, but the connection is
     /// spent.
     UntilClose,
+    /// A body whose length is known before it is sent.
+    Length(usize),
 }
 
 // ANCHOR: struct
@@ -49,6 +51,7 @@ impl<W: AsyncWrite + Unpin> ChunkedWriter<W> {
         let framing = match body {
             Body::Chunked => Framing::Chunked,
             Body::UntilClose => Framing::Close,
+            Body::Length(n) => Framing::Length(n),
         };
         ChunkedWriter {
             io,
