@@ -52,11 +52,77 @@ pub const LESSON: Lesson = Lesson {
 /// Serves lesson 05 on `127.0.0.1:0` on a runtime of its own, in the
 /// background: for tests and the tour.
 pub fn spawn(config: Config) -> io::Result<SocketAddr> {
+    let demo = site::Demo {
+        pause: config.pause,
+    };
+    spawn_site(config, demo)
+}
+
+/// [`spawn`], for any site: lessons 06 to 08 start this way.
+pub fn spawn_site(config: Config, site: impl Site) -> io::Result<SocketAddr> {
     let runtime = tokio::runtime::Runtime::new()?;
-    let server = runtime.block_on(Server::bind_any(config))?;
+    let listener =
+        runtime.block_on(tokio::net::TcpListener::bind(("127.0.0.1", 0)))?;
+    let server = Server::with_site(listener, config, site);
     let addr = server.local_addr()?;
     std::thread::spawn(move || {
         runtime.block_on(server.run(std::future::pending()));
     });
     Ok(addr)
 }
+
+// ANCHOR: serve
+/// Serves `site` on `listener` until Ctrl-C or SIGTERM, then shuts down
+/// gracefully, saying on stderr what it finished and what it cut. What
+/// the lesson binaries run, after `cli::listen` has printed the banner.
+pub fn serve(listener: std::net::TcpListener, config: Config, site: impl Site) {
+    if let Err(e) = serve_until_stopped(listener, config, site) {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+#[tokio::main]
+async fn serve_until_stopped(
+    listener: std::net::TcpListener,
+    config: Config,
+    site: impl Site,
+) -> io::Result<()> {
+    listener.set_nonblocking(true)?;
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    let grace = config.grace;
+    let server = Server::with_site(listener, config, site);
+    let stats = server.stats();
+    let cut = server
+        .run(async {
+            stop_signal().await;
+            eprintln!(
+                "\nstopping: no new connections; {} open, given {grace:?} to finish",
+                stats.connections(),
+            );
+        })
+        .await;
+    match cut {
+        0 => eprintln!("stopped: every response finished"),
+        1 => eprintln!("stopped: 1 connection cut mid-stream"),
+        n => eprintln!("stopped: {n} connections cut mid-stream"),
+    }
+    Ok(())
+}
+
+/// Ctrl-C, or SIGTERM from a process manager.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term =
+            signal(SignalKind::terminate()).expect("SIGTERM can be watched");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+// ANCHOR_END: serve
