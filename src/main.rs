@@ -40,6 +40,10 @@ fn main() -> ExitCode {
             lesson_05_tokio::LESSON,
             lesson_05_tokio::spawn(lesson_05_tokio::Config::new(pause)),
         ),
+        (
+            lesson_06_ssr_blocking::LESSON,
+            lesson_06_ssr_blocking::spawn(Default::default()),
+        ),
     ];
     let mut lessons = Vec::new();
     for (lesson, addr) in started {

@@ -35,7 +35,8 @@ fn the_tour_serves_every_lesson_it_lists() {
             "lesson 02",
             "lesson 03",
             "lesson 04",
-            "lesson 05"
+            "lesson 05",
+            "lesson 06"
         ]
     );
     for addr in addrs {

@@ -124,6 +124,13 @@ pub fn run(root: &Path) -> Result {
                 ("stream?n=16&size=65536", "reads", "screen-reads.txt"),
             ],
         },
+        Subject {
+            dir: "06-ssr-blocking",
+            lesson: lesson_06_ssr_blocking::LESSON,
+            addr: lesson_06_ssr_blocking::spawn(Default::default())?,
+            captures: &[("/", "reads.txt")],
+            screens: &[("", "timeline", "screen-timeline.txt")],
+        },
     ];
     let out = root.join("book/src/generated");
     let shown_url = cli::url(SHOWN.parse()?);

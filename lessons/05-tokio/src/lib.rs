@@ -58,15 +58,21 @@ pub fn spawn(config: Config) -> io::Result<SocketAddr> {
     spawn_site(config, demo)
 }
 
-/// [`spawn`], for any site: lessons 06 to 08 start this way.
+/// [`spawn`], for any site: lessons 06 to 08 start this way. It may be
+/// called from inside a runtime too (a `#[tokio::test]`): the server's
+/// runtime is its own, on its own thread.
 pub fn spawn_site(config: Config, site: impl Site) -> io::Result<SocketAddr> {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
     let runtime = tokio::runtime::Runtime::new()?;
-    let listener =
-        runtime.block_on(tokio::net::TcpListener::bind(("127.0.0.1", 0)))?;
-    let server = Server::with_site(listener, config, site);
-    let addr = server.local_addr()?;
     std::thread::spawn(move || {
-        runtime.block_on(server.run(std::future::pending()));
+        runtime.block_on(async {
+            let listener = tokio::net::TcpListener::from_std(listener)
+                .expect("a bound, non-blocking listener");
+            let server = Server::with_site(listener, config, site);
+            server.run(std::future::pending()).await;
+        });
     });
     Ok(addr)
 }

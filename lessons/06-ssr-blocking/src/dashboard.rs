@@ -1,0 +1,275 @@
+//! The demo page of lessons 06 to 08: a dashboard whose modules each wait
+//! for a data source of their own.
+//!
+//! The header and nav need no data: they are part of the shell. Each
+//! module below them has a source with its own latency, and one source
+//! fails. The three lessons render the same modules into the same page;
+//! only *when* each part is sent differs.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use tokio::task::JoinSet;
+
+/// A part of the page that needs data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Module {
+    /// Its element's id, and its name in the query string.
+    pub id: &'static str,
+    pub title: &'static str,
+    /// Whether its data source fails, as one always does somewhere.
+    pub fails: bool,
+}
+
+// ANCHOR: modules
+/// The modules, in document order.
+pub const MODULES: [Module; 5] = [
+    Module {
+        id: "profile",
+        title: "Profile",
+        fails: false,
+    },
+    Module {
+        id: "feed",
+        title: "Feed",
+        fails: false,
+    },
+    Module {
+        id: "recommendations",
+        title: "Recommended for you",
+        fails: false,
+    },
+    Module {
+        id: "comments",
+        title: "Comments",
+        fails: false,
+    },
+    Module {
+        id: "weather",
+        title: "Weather",
+        fails: true,
+    },
+];
+
+/// Each module's latency, in milliseconds, unless `--delays-ms` or the
+/// query string says otherwise. The slowest is not the last: in order,
+/// the feed holds back what comes after it.
+pub const DEFAULT_DELAYS_MS: [u64; 5] = [50, 300, 800, 150, 200];
+// ANCHOR_END: modules
+
+/// The latency of each module's source, in module order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delays(pub [Duration; MODULES.len()]);
+
+impl Default for Delays {
+    fn default() -> Self {
+        Delays(DEFAULT_DELAYS_MS.map(Duration::from_millis))
+    }
+}
+
+/// As `--delays-ms` takes them: `50,300,800,150,200`.
+impl std::fmt::Display for Delays {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ms: Vec<String> =
+            self.0.iter().map(|d| d.as_millis().to_string()).collect();
+        f.write_str(&ms.join(","))
+    }
+}
+
+impl Delays {
+    /// `50,300,800`: milliseconds, in module order. The first value is
+    /// the first module's; modules without a value keep their default.
+    pub fn parse(list: &str) -> Result<Delays, String> {
+        let mut delays = Delays::default();
+        let values = list.split(',').filter(|v| !v.trim().is_empty());
+        for (i, value) in values.enumerate() {
+            let slot = delays.0.get_mut(i).ok_or_else(|| {
+                format!("{} delays at most, one per module", MODULES.len())
+            })?;
+            let ms: u64 = value.trim().parse().map_err(|_| {
+                format!("{value:?}: a delay is a whole number of milliseconds")
+            })?;
+            *slot = Duration::from_millis(ms);
+        }
+        Ok(delays)
+    }
+
+    /// These delays, or those of a `delays=…` in `query`.
+    pub fn from_query(self, query: &str) -> Result<Delays, String> {
+        match query.split('&').find_map(|p| p.strip_prefix("delays=")) {
+            Some(list) => Delays::parse(&list.replace("%2C", ",")),
+            None => Ok(self),
+        }
+    }
+
+    /// The slowest source: what a page that waits for all of them waits.
+    pub fn slowest(&self) -> Duration {
+        self.0.iter().copied().max().unwrap_or_default()
+    }
+}
+
+/// What a module's source returned: its content, or why it has none.
+pub type Data = Result<String, String>;
+
+// ANCHOR: fetch
+/// Asks `module`'s source for its data, which takes `delay`. A stand-in
+/// for a database or a service: the content is made up, the wait is real.
+pub async fn fetch(module: Module, delay: Duration) -> Data {
+    tokio::time::sleep(delay).await;
+    if module.fails {
+        return Err(format!("the {} service did not answer", module.id));
+    }
+    Ok(match module.id {
+        "profile" => "<p><b>Ada</b>, member since 1843.</p>".to_owned(),
+        "feed" => list(&[
+            "Chunked coding turns 28",
+            "Why TTFB matters",
+            "Flushing, explained",
+        ]),
+        "recommendations" => list(&[
+            "The Rust Book",
+            "RFC 9112",
+            "High Performance Browser Networking",
+        ]),
+        "comments" => list(&[
+            "“Finally, streaming that I understand.”",
+            "“Where is my first byte?”",
+        ]),
+        _ => "<p>Nothing here.</p>".to_owned(),
+    })
+}
+// ANCHOR_END: fetch
+
+fn list(items: &[&str]) -> String {
+    let mut out = String::from("<ul>");
+    for item in items {
+        let _ = write!(out, "<li>{item}</li>");
+    }
+    out + "</ul>"
+}
+
+// ANCHOR: fetch_all
+/// Every module's data, fetched at once: the whole takes as long as the
+/// slowest source, not the sum. The fetches are tasks of a `JoinSet`, so
+/// dropping this future (the client left) aborts those still waiting.
+pub async fn fetch_all(delays: Delays) -> Vec<Data> {
+    let mut fetches = JoinSet::new();
+    for (i, (module, delay)) in MODULES.into_iter().zip(delays.0).enumerate() {
+        fetches.spawn(async move { (i, fetch(module, delay).await) });
+    }
+    let mut data: Vec<Data> = vec![Err(String::new()); MODULES.len()];
+    while let Some(done) = fetches.join_next().await {
+        match done {
+            Ok((i, got)) => data[i] = got,
+            // A fetch that panicked is a module without data, not a
+            // page without an answer.
+            Err(e) => eprintln!("a data fetch failed: {e}"),
+        }
+    }
+    data
+}
+// ANCHOR_END: fetch_all
+
+// ANCHOR: shell
+/// Everything before the modules: what lessons 07 and 08 send first. The
+/// charset is declared in the first 1024 bytes, where a browser looks for
+/// it (WHATWG HTML, "prescan"), and the styles are in the head, which
+/// can't change once it is sent.
+pub const SHELL: &str = "<!doctype html>
+<html lang=\"en\">
+<head>
+<meta charset=\"utf-8\">
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">
+<title>Dashboard</title>
+<style>
+body{font:16px/1.5 system-ui;margin:0;background:#f4f4f6}
+header{background:#223;color:#fff;padding:.5em 1em}
+header nav a{color:#cde;margin-right:1em}
+main{display:grid;grid-template-columns:repeat(auto-fill,minmax(16em,1fr));gap:1em;padding:1em}
+.module{background:#fff;border-radius:6px;padding:.5em 1em;min-height:6em}
+.module.error{background:#fee}
+.skeleton{background:linear-gradient(90deg,#eee,#f8f8f8,#eee);border-radius:4px;height:4em}
+</style>
+</head>
+<body>
+<header><h1>Dashboard</h1><nav><a href=\"/\">Home</a><a href=\"/\">Settings</a></nav></header>
+<main>
+";
+
+/// Everything after the modules.
+pub const END: &str = "</main>
+</body>
+</html>
+";
+// ANCHOR_END: shell
+
+// ANCHOR: render
+/// One module, with its data or, if its source failed, a fallback that
+/// says so: one failing source costs one module, not the page.
+pub fn render(module: Module, data: &Data) -> String {
+    let (class, body) = match data {
+        Ok(content) => ("module", content.clone()),
+        Err(_) => (
+            "module error",
+            format!("<p>{} is not available right now.</p>", module.title),
+        ),
+    };
+    format!(
+        "<section class=\"{class}\" id=\"{id}\"><h2>{title}</h2>{body}</section>\n",
+        id = module.id,
+        title = module.title,
+    )
+}
+
+/// The whole page, every module rendered: lesson 06's answer, and what
+/// lessons 07 and 08 must end up showing.
+pub fn page(data: &[Data]) -> String {
+    let mut out = String::from(SHELL);
+    for (module, data) in MODULES.iter().zip(data) {
+        out += &render(*module, data);
+    }
+    out + END
+}
+// ANCHOR_END: render
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_apply_in_module_order_and_keep_their_defaults() {
+        let d = Delays::parse("10, 20").unwrap();
+        assert_eq!(d.0[0], Duration::from_millis(10));
+        assert_eq!(d.0[1], Duration::from_millis(20));
+        assert_eq!(d.0[2], Duration::from_millis(DEFAULT_DELAYS_MS[2]));
+        assert!(Delays::parse("1,2,3,4,5,6").is_err());
+        assert!(Delays::parse("fast").is_err());
+        let q = Delays::default().from_query("x=1&delays=0%2C0").unwrap();
+        assert_eq!(q.0[1], Duration::ZERO);
+        assert_eq!(Delays::default().slowest(), Duration::from_millis(800));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_data_takes_as_long_as_the_slowest_source() {
+        let start = tokio::time::Instant::now();
+        let data = fetch_all(Delays::default()).await;
+        assert_eq!(start.elapsed(), Duration::from_millis(800));
+        assert!(data[..4].iter().all(Result::is_ok));
+        assert_eq!(data[4], Err("the weather service did not answer".into()));
+    }
+
+    #[test]
+    fn the_charset_is_declared_in_the_first_1024_bytes() {
+        assert!(SHELL.find("<meta charset=\"utf-8\">").unwrap() < 1024);
+    }
+
+    #[test]
+    fn a_failed_module_says_so_and_the_rest_render() {
+        let html = render(MODULES[4], &Err("down".into()));
+        assert_eq!(
+            html,
+            "<section class=\"module error\" id=\"weather\"><h2>Weather</h2>\
+             <p>Weather is not available right now.</p></section>\n"
+        );
+    }
+}
