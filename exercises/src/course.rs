@@ -52,7 +52,8 @@ pub struct Exercise {
     /// Where to look and what to think about, not the answer.
     pub hint: String,
     /// The crates it uses, by their names in the workspace's
-    /// `[workspace.dependencies]`; most exercises use none.
+    /// `[workspace.dependencies]`; most exercises use none. `crate/feature`
+    /// adds a feature to the crate's entry.
     #[serde(default)]
     pub dependencies: Vec<String>,
 }

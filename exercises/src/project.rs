@@ -14,7 +14,8 @@
 //!
 //! An exercise that needs a crate names it in `info.toml`. The project
 //! depends on it as the workspace does, with the version and features of
-//! `[workspace.dependencies]`, and gets the workspace's `Cargo.lock`: the
+//! `[workspace.dependencies]` (plus any feature named as `crate/feature`,
+//! as a dev-dependency would add it), and gets the workspace's `Cargo.lock`: the
 //! exercises build with the very versions the lessons use, and nothing new
 //! is resolved.
 
@@ -532,8 +533,10 @@ pub fn workspace_lints(root_manifest: &str) -> toml::Table {
 }
 
 /// The entries of the workspace's `[workspace.dependencies]` for `names`,
-/// as they stand there: the same version, the same features. An error says
-/// which name is missing, or is a path: an exercise stands alone, and
+/// as they stand there: the same version, the same features. A name may
+/// add a feature as cargo writes it, `crate/feature` (`tokio/test-util`,
+/// for tokio's paused clock): the entry gets that feature too. An error
+/// says which name is missing, or is a path: an exercise stands alone, and
 /// builds against crates from the registry only.
 pub fn workspace_dependencies(
     root_manifest: &str,
@@ -546,6 +549,10 @@ pub fn workspace_dependencies(
         workspace_table(root_manifest, "dependencies").unwrap_or_default();
     let mut dependencies = toml::Table::new();
     for &name in names {
+        let (name, feature) = match name.split_once('/') {
+            Some((name, feature)) => (name, Some(feature)),
+            None => (name, None),
+        };
         let Some(entry) = declared.get(name) else {
             return Err(format!(
                 "an exercise uses `{name}`, which [workspace.dependencies] \
@@ -558,9 +565,35 @@ pub fn workspace_dependencies(
                  crates from the registry only"
             ));
         }
-        dependencies.insert(name.to_owned(), entry.clone());
+        let entry = dependencies
+            .entry(name.to_owned())
+            .or_insert_with(|| entry.clone());
+        if let Some(feature) = feature {
+            add_feature(entry, feature);
+        }
     }
     Ok(dependencies)
+}
+
+/// Adds `feature` to a dependency's entry, once: `"1"` becomes
+/// `{ version = "1", features = [feature] }`.
+fn add_feature(entry: &mut toml::Value, feature: &str) {
+    if let toml::Value::String(version) = entry {
+        let mut table = toml::Table::new();
+        table.insert("version".into(), version.clone().into());
+        *entry = table.into();
+    }
+    let Some(table) = entry.as_table_mut() else {
+        return;
+    };
+    let features = table
+        .entry("features")
+        .or_insert_with(|| toml::Value::Array(Vec::new()));
+    if let Some(features) = features.as_array_mut()
+        && !features.iter().any(|f| f.as_str() == Some(feature))
+    {
+        features.push(feature.into());
+    }
 }
 
 /// `[workspace.<key>]` of the workspace's Cargo.toml, if it is a table.
@@ -686,6 +719,28 @@ lesson = { path = "lessons/lesson" }
         assert_eq!(deps["tokio"]["version"].as_str(), Some("1.47"));
         let features = deps["tokio"]["features"].as_array().unwrap();
         assert_eq!(features[0].as_str(), Some("full"));
+    }
+
+    #[test]
+    fn a_dependency_can_add_a_feature() {
+        let deps = workspace_dependencies(
+            ROOT,
+            &["bytes/serde", "tokio", "tokio/test-util", "tokio/full"],
+        )
+        .unwrap();
+        let features = |name: &str| -> Vec<String> {
+            deps[name]["features"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f.as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(features("tokio"), ["full", "test-util"]);
+        assert_eq!(deps["tokio"]["version"].as_str(), Some("1.47"));
+        assert_eq!(features("bytes"), ["serde"]);
+        assert_eq!(deps["bytes"]["version"].as_str(), Some("1"));
+        assert!(workspace_dependencies(ROOT, &["lesson/x"]).is_err());
     }
 
     #[test]
