@@ -9,6 +9,8 @@
 //! whole head is in does [`parse`] hand it to httparse, once: nothing is
 //! parsed again from the start on each read.
 
+use std::time::Duration;
+
 use lesson_01_raw_tcp::request::Version;
 use lesson_01_raw_tcp::response::Status;
 
@@ -128,6 +130,22 @@ impl Head {
                 })
     }
     // ANCHOR_END: wants_close
+}
+
+impl Refusal {
+    /// 408: a head that did not arrive whole within `limit`. Said only
+    /// when part of it came; an idle connection is closed quietly.
+    pub fn too_slow(limit: Duration) -> Refusal {
+        Refusal {
+            status: Status::RequestTimeout,
+            reason: format!(
+                "the request head did not arrive within {} ms",
+                limit.as_millis()
+            )
+            .into(),
+            close: true,
+        }
+    }
 }
 
 /// Every refused head gets its status and reason, and a close: after a

@@ -109,15 +109,7 @@ fn read_head(
             // head: say why.
             Err(e) if is_timeout(&e) && buf.is_empty() => return Ok(Ok(None)),
             Err(e) if is_timeout(&e) => {
-                return Ok(Err(Refusal {
-                    status: Status::RequestTimeout,
-                    reason: format!(
-                        "the request head did not arrive within {} ms",
-                        timeout.as_millis()
-                    )
-                    .into(),
-                    close: true,
-                }));
+                return Ok(Err(Refusal::too_slow(timeout)));
             }
             Err(e) => return Err(e),
         }

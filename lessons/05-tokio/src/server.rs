@@ -272,15 +272,7 @@ async fn read_head(
         Ok(Err(e)) => return Err(Refusal::from(e)),
         Err(_) if buf.is_empty() => return Ok(None),
         Err(_) => {
-            return Err(Refusal {
-                status: Status::RequestTimeout,
-                reason: format!(
-                    "the request head did not arrive within {} ms",
-                    limit.as_millis()
-                )
-                .into(),
-                close: true,
-            });
+            return Err(Refusal::too_slow(limit));
         }
     };
     let head = head::parse(&buf[..len]);
@@ -338,20 +330,7 @@ async fn respond(
             status,
             fields,
             why,
-        } => {
-            let mut answer = Vec::new();
-            let _ = response::write_plain(
-                &mut answer,
-                status,
-                &fields,
-                &why,
-                close,
-            );
-            return match wr.write_all(&answer).await {
-                Ok(()) => Sent::Whole { close },
-                Err(_) => Sent::Cut,
-            };
-        }
+        } => return plain(wr, status, &fields, &why, close).await,
     };
     // HTTP/1.0 has no chunks: a stream to it ends with the close.
     let http10 = head.version == Version::Http10;
@@ -478,17 +457,22 @@ async fn client_gone(rd: &mut (impl AsyncRead + Unpin), buf: &mut Vec<u8>) {
 
 /// Answers a request that can't be served, and says whether to go on.
 async fn refuse(wr: &mut (impl AsyncWrite + Unpin), refusal: &Refusal) -> Sent {
+    plain(wr, refusal.status, &[], &refusal.reason, refusal.close).await
+}
+
+/// A plain-text answer (lesson 01's `write_plain`), on an async socket.
+async fn plain(
+    wr: &mut (impl AsyncWrite + Unpin),
+    status: Status,
+    fields: &[(&str, &str)],
+    why: &str,
+    close: bool,
+) -> Sent {
     let mut answer = Vec::new();
-    let _ = response::write_plain(
-        &mut answer,
-        refusal.status,
-        &[],
-        &refusal.reason,
-        refusal.close,
-    );
+    let _ = response::write_plain(&mut answer, status, fields, why, close);
     match wr.write_all(&answer).await {
-        Ok(()) if !refusal.close => Sent::Whole { close: false },
-        _ => Sent::Cut,
+        Ok(()) => Sent::Whole { close },
+        Err(_) => Sent::Cut,
     }
 }
 

@@ -54,7 +54,7 @@ impl Answer {
     {
         Answer::Stream {
             content_type,
-            make: Box::new(|chunks| Box::pin(make(chunks))),
+            make: boxed(make),
         }
     }
 
@@ -67,7 +67,7 @@ impl Answer {
     {
         Answer::Whole {
             content_type,
-            make: Box::new(|chunks| Box::pin(make(chunks))),
+            make: boxed(make),
         }
     }
 
@@ -87,6 +87,14 @@ impl Answer {
             why: format!("{} is not allowed here: GET or HEAD", request.method),
         }
     }
+}
+
+/// A producer's body, as [`Answer`] keeps it until it is started.
+fn boxed<F>(make: impl FnOnce(Chunks) -> F + Send + 'static) -> Make
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    Box::new(|chunks| Box::pin(make(chunks)))
 }
 
 impl std::fmt::Debug for Answer {
