@@ -9,6 +9,8 @@ use std::io::{self, Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs as _};
 use std::time::{Duration, Instant};
 
+use crate::session::{Chunk, Record, Session};
+
 /// The size of the buffer each read fills.
 pub const READ_BUFFER: usize = 64 * 1024;
 
@@ -82,6 +84,28 @@ pub fn exchange(stream: TcpStream, request: &[u8]) -> io::Result<Capture> {
     Ok(capture)
 }
 
+/// The data chunks of a `200 OK` to `GET target` from `addr`, each timed
+/// as it arrived; an error for any other status, or a protocol error.
+pub fn get_chunks(addr: SocketAddr, target: &str) -> io::Result<Vec<Chunk>> {
+    let records = Live::get(addr, target)?.records("GET", usize::MAX)?;
+    let mut chunks = Vec::new();
+    for record in records {
+        match record {
+            Record::Head { status: 200, .. } => {}
+            Record::Head { status, .. } => {
+                return Err(io::Error::other(format!(
+                    "GET {target}: {status}"
+                )));
+            }
+            Record::Error { message, .. } => {
+                return Err(io::Error::other(message));
+            }
+            record => chunks.extend(record.into_data_chunk()),
+        }
+    }
+    Ok(chunks)
+}
+
 /// A connection being read as the bytes arrive.
 #[derive(Debug)]
 pub struct Live {
@@ -98,6 +122,15 @@ impl Live {
         // never help: disable it.
         stream.set_nodelay(true)?;
         Live::start(stream, request)
+    }
+
+    /// `GET target` from `addr`, on a connection closed after the answer:
+    /// what tests and measurements send.
+    pub fn get(addr: SocketAddr, target: &str) -> io::Result<Live> {
+        let request = format!(
+            "GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        );
+        Live::connect(addr, request.as_bytes())
     }
 
     /// Resolves `authority` (`host:port`) and connects to its first
@@ -150,6 +183,27 @@ impl Live {
     /// The time since the request was written.
     pub fn elapsed(&self) -> Duration {
         self.start.elapsed()
+    }
+
+    /// Reads the response to `method` to its end, or to its first
+    /// protocol error, and returns its records, each timed as it arrived:
+    /// for tests and measurements, which look at the whole exchange.
+    pub fn records(
+        mut self,
+        method: &str,
+        max_data: usize,
+    ) -> io::Result<Vec<Record>> {
+        let mut session = Session::new(method, max_data);
+        let mut records = Vec::new();
+        while !session.is_done() {
+            match self.next_read()? {
+                Some((at, bytes)) => {
+                    session.read(at, bytes, &mut |r| records.push(r));
+                }
+                None => session.eof(self.elapsed(), &mut |r| records.push(r)),
+            }
+        }
+        Ok(records)
     }
 }
 

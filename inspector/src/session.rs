@@ -57,6 +57,17 @@ pub enum Record {
     },
 }
 
+impl Record {
+    /// The chunk this record is, if it is one that carries data: not the
+    /// last-chunk.
+    pub fn into_data_chunk(self) -> Option<Chunk> {
+        match self {
+            Record::Chunk(chunk) if !chunk.last => Some(chunk),
+            _ => None,
+        }
+    }
+}
+
 /// A complete chunk (the last-chunk included, with size 0).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Chunk {

@@ -1,6 +1,8 @@
 //! Helpers that the lessons' tests share.
 
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 /// What tests put in place of a `Date` value, which changes every second.
 pub const DATE_MASK: &str = "<date>";
@@ -38,4 +40,41 @@ pub fn require(program: &str) -> bool {
     );
     eprintln!("SKIPPED: {program} is not installed");
     false
+}
+
+/// Runs Debian's headless Chromium on `url`, with `args` such as
+/// `--dump-dom` or `--screenshot=…`, and returns what it printed.
+/// `stop_after` stops the loading then, as a user pressing Esc would:
+/// what was parsed by then is what it dumps or draws.
+pub fn chromium(
+    url: &str,
+    args: &[&str],
+    stop_after: Option<Duration>,
+) -> String {
+    // A profile of its own each run: runs at once must not share one.
+    static RUN: AtomicUsize = AtomicUsize::new(0);
+    let profile = std::env::temp_dir().join(format!(
+        "flusher-chromium-{}-{}",
+        std::process::id(),
+        RUN.fetch_add(1, Ordering::Relaxed)
+    ));
+    let mut command = Command::new("chromium");
+    command.args([
+        "--headless",
+        "--no-sandbox", // CI runs as root
+        "--disable-gpu",
+        "--no-first-run",
+        "--hide-scrollbars",
+        // This machine's network may be closed; don't let Chromium try.
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]);
+    command.arg(format!("--user-data-dir={}", profile.display()));
+    if let Some(after) = stop_after {
+        command.arg(format!("--timeout={}", after.as_millis()));
+    }
+    let out = command.args(args).arg(url).output().expect("chromium runs");
+    let _ = std::fs::remove_dir_all(&profile);
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

@@ -2,7 +2,6 @@
 //! through the stream, has already parsed the parts that arrived. Lesson 01,
 //! stopped at the same moment, has nothing at all.
 
-use std::process::Command;
 use std::time::Duration;
 
 use lesson_01_raw_tcp::{server, testing};
@@ -11,28 +10,7 @@ const PAUSE: Duration = Duration::from_millis(400);
 
 /// The DOM Chromium had built `after` the navigation started.
 fn dom_after(url: &str, after: Duration) -> String {
-    let profile = std::env::temp_dir()
-        .join(format!("flusher-chromium-{}", std::process::id()))
-        .join(url.replace([':', '/'], "_"));
-    let out = Command::new("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox", // CI runs as root
-            "--disable-gpu",
-            "--no-first-run",
-            // This machine's network is closed; don't let Chromium try.
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            &format!("--user-data-dir={}", profile.display()),
-            // Stop loading after this long, then dump what was parsed.
-            &format!("--timeout={}", after.as_millis()),
-            "--dump-dom",
-            url,
-        ])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    testing::chromium(url, &["--dump-dom"], Some(after))
 }
 
 #[test]

@@ -116,21 +116,12 @@ fn a_bufwriter_that_is_never_flushed_sends_chunks_in_one_burst() {
 #[test]
 fn the_inspector_sees_one_timed_chunk_per_flush() {
     use inspector::capture::Live;
-    use inspector::session::{Record, Session};
+    use inspector::session::Record;
 
     let addr = server::spawn(handler(PAUSE)).unwrap();
-    let mut live =
+    let live =
         Live::connect(addr, b"GET / HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
-    let mut session = Session::new("GET", 4096);
-    let mut records = Vec::new();
-    while !session.is_done() {
-        match live.next_read().unwrap() {
-            Some((at, bytes)) => {
-                session.read(at, bytes, &mut |r| records.push(r));
-            }
-            None => session.eof(live.elapsed(), &mut |r| records.push(r)),
-        }
-    }
+    let records = live.records("GET", 4096).unwrap();
     let chunks: Vec<_> = records
         .iter()
         .filter_map(|r| match r {

@@ -6,10 +6,15 @@
 //! fails. The three lessons render the same modules into the same page;
 //! only *when* each part is sent differs.
 
+use std::collections::VecDeque;
 use std::fmt::Write as _;
+use std::future::{Future as _, poll_fn};
+use std::sync::atomic::AtomicUsize;
+use std::task::Poll;
 use std::time::Duration;
 
-use tokio::task::JoinSet;
+use lesson_05_tokio::produce::Live;
+use tokio::task::{self, JoinSet};
 
 /// A part of the page that needs data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,10 +117,18 @@ impl Delays {
 pub type Data = Result<String, String>;
 
 // ANCHOR: fetch
+/// Modules whose data is being fetched now, across every request: a
+/// fetch counts from its start until it ends or is aborted.
+pub static FETCHING: AtomicUsize = AtomicUsize::new(0);
+
 /// Asks `module`'s source for its data, which takes `delay`. A stand-in
 /// for a database or a service: the content is made up, the wait is real.
+/// A zero delay is a cache hit: the data is there without waiting.
 pub async fn fetch(module: Module, delay: Duration) -> Data {
-    tokio::time::sleep(delay).await;
+    let _live = Live::new(&FETCHING);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     if module.fails {
         return Err(format!("the {} service did not answer", module.id));
     }
@@ -148,34 +161,89 @@ fn list(items: &[&str]) -> String {
     out + "</ul>"
 }
 
-// ANCHOR: fetch_all
-/// Every module's data, fetched at once: the whole takes as long as the
-/// slowest source, not the sum. The fetches are tasks of a `JoinSet`, so
-/// dropping this future (the client left) aborts those still waiting.
-pub async fn fetch_all(delays: Delays) -> Vec<Data> {
-    let mut fetches = JoinSet::new();
-    for (i, (module, delay)) in MODULES.into_iter().zip(delays.0).enumerate() {
-        fetches.spawn(async move { (i, fetch(module, delay).await) });
+// ANCHOR: fetches
+/// Every module's fetch, started at once: they wait side by side, so all
+/// of them take as long as the slowest, not the sum. Each waits in a task
+/// of a `JoinSet`, and dropping the `Fetches` (the client left) aborts
+/// those still waiting.
+#[derive(Debug)]
+pub struct Fetches {
+    waiting: JoinSet<Data>,
+    /// Which module each task fetches for.
+    modules: Vec<(task::Id, usize)>,
+    /// Data that was there at the start, in module order.
+    ready: VecDeque<(usize, Data)>,
+}
+
+impl Fetches {
+    /// Starts every module's fetch. Each is polled once here, so data
+    /// that is there at once (a cache hit) needs no task, and is ready
+    /// before anything is sent: lesson 08 renders it in the shell.
+    pub async fn start(delays: Delays) -> Fetches {
+        let mut fetches = Fetches {
+            waiting: JoinSet::new(),
+            modules: Vec::new(),
+            ready: VecDeque::new(),
+        };
+        for (i, (module, delay)) in
+            MODULES.into_iter().zip(delays.0).enumerate()
+        {
+            let mut fetch = Box::pin(fetch(module, delay));
+            match poll_fn(|cx| Poll::Ready(fetch.as_mut().poll(cx))).await {
+                Poll::Ready(data) => fetches.ready.push_back((i, data)),
+                Poll::Pending => {
+                    let task = fetches.waiting.spawn(fetch);
+                    fetches.modules.push((task.id(), i));
+                }
+            }
+        }
+        fetches
     }
-    let mut data: Vec<Data> = vec![Err(String::new()); MODULES.len()];
-    while let Some(done) = fetches.join_next().await {
-        match done {
-            Ok((i, got)) => data[i] = got,
+
+    /// The modules whose data was there at the start, and their data.
+    pub fn take_ready(&mut self) -> Vec<(usize, Data)> {
+        self.ready.drain(..).collect()
+    }
+
+    /// The next module's data, in the order it arrives: a module's
+    /// index in [`MODULES`], and its data. `None` once every module has
+    /// had its turn.
+    pub async fn next(&mut self) -> Option<(usize, Data)> {
+        if let Some(ready) = self.ready.pop_front() {
+            return Some(ready);
+        }
+        let (id, data) = match self.waiting.join_next_with_id().await? {
+            Ok(done) => done,
             // A fetch that panicked is a module without data, not a
             // page without an answer.
-            Err(e) => eprintln!("a data fetch failed: {e}"),
-        }
+            Err(e) => (e.id(), Err(format!("the fetch failed: {e}"))),
+        };
+        let (_, i) = self.modules.iter().find(|(task, _)| *task == id)?;
+        Some((*i, data))
+    }
+}
+// ANCHOR_END: fetches
+
+// ANCHOR: fetch_all
+/// Every module's data, once the slowest has come: what lesson 06 waits
+/// for before it sends anything.
+pub async fn fetch_all(delays: Delays) -> Vec<Data> {
+    let mut fetches = Fetches::start(delays).await;
+    let mut data: Vec<Data> = vec![Err(String::new()); MODULES.len()];
+    while let Some((i, got)) = fetches.next().await {
+        data[i] = got;
     }
     data
 }
 // ANCHOR_END: fetch_all
 
 // ANCHOR: shell
-/// Everything before the modules: what lessons 07 and 08 send first. The
+/// The head: what lessons 07 and 08 send first, with [`BODY`]. The
 /// charset is declared in the first 1024 bytes, where a browser looks for
-/// it (WHATWG HTML, "prescan"), and the styles are in the head, which
-/// can't change once it is sent.
-pub const SHELL: &str = "<!doctype html>
+/// it (WHATWG HTML, "prescan"), and the styles are here, since the head
+/// can't change once it is sent. Lessons 07 and 08 style their stand-ins
+/// for modules not sent yet (`.skeleton`, `.placeholder`) here too.
+pub const HEAD: &str = "<!doctype html>
 <html lang=\"en\">
 <head>
 <meta charset=\"utf-8\">
@@ -188,9 +256,14 @@ header nav a{color:#cde;margin-right:1em}
 main{display:grid;grid-template-columns:repeat(auto-fill,minmax(16em,1fr));gap:1em;padding:1em}
 .module{background:#fff;border-radius:6px;padding:.5em 1em;min-height:6em}
 .module.error{background:#fee}
-.skeleton{background:linear-gradient(90deg,#eee,#f8f8f8,#eee);border-radius:4px;height:4em}
+.skeleton::after,.placeholder::after{content:\"\";display:block;height:4em;border-radius:4px;background:linear-gradient(90deg,#eee,#f8f8f8,#eee)}
+main>.skeleton{order:1}
+main:has(>#profile)>#profile-skeleton,main:has(>#feed)>#feed-skeleton,main:has(>#recommendations)>#recommendations-skeleton,main:has(>#comments)>#comments-skeleton,main:has(>#weather)>#weather-skeleton{display:none}
 </style>
-</head>
+";
+
+/// The page's frame, up to where the modules go.
+pub const BODY: &str = "</head>
 <body>
 <header><h1>Dashboard</h1><nav><a href=\"/\">Home</a><a href=\"/\">Settings</a></nav></header>
 <main>
@@ -224,7 +297,7 @@ pub fn render(module: Module, data: &Data) -> String {
 /// The whole page, every module rendered: lesson 06's answer, and what
 /// lessons 07 and 08 must end up showing.
 pub fn page(data: &[Data]) -> String {
-    let mut out = String::from(SHELL);
+    let mut out = format!("{HEAD}{BODY}");
     for (module, data) in MODULES.iter().zip(data) {
         out += &render(*module, data);
     }
@@ -260,7 +333,17 @@ mod tests {
 
     #[test]
     fn the_charset_is_declared_in_the_first_1024_bytes() {
-        assert!(SHELL.find("<meta charset=\"utf-8\">").unwrap() < 1024);
+        assert!(HEAD.find("<meta charset=\"utf-8\">").unwrap() < 1024);
+    }
+
+    #[test]
+    fn every_module_hides_its_skeleton_once_it_is_there() {
+        // Lesson 07's CSS names each module: a new module needs its rule.
+        for module in MODULES {
+            let id = module.id;
+            let rule = format!("main:has(>#{id})>#{id}-skeleton");
+            assert!(HEAD.contains(&rule), "{rule}");
+        }
     }
 
     #[test]

@@ -16,6 +16,10 @@ pub mod dashboard;
 
 use std::io;
 use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{CommandFactory as _, FromArgMatches as _};
 
 use bytes::Bytes;
 use lesson_01_raw_tcp::cli::{self, Lesson, Watch};
@@ -50,29 +54,68 @@ pub struct Blocking {
 // ANCHOR: answer
 impl Site for Blocking {
     fn answer(&self, request: &Head) -> Answer {
-        let (path, query) = path_and_query(request);
-        if path != "/" {
-            return Answer::plain(
-                Status::NotFound,
-                format!("nothing at {path}: try /"),
-            );
-        }
-        if !matches!(request.method.as_str(), "GET" | "HEAD") {
-            return Answer::not_allowed(request);
-        }
-        let delays = match self.delays.from_query(query) {
+        let delays = match route(request, self.delays) {
             Ok(delays) => delays,
-            Err(why) => return Answer::plain(Status::BadRequest, why),
+            Err(refusal) => return refusal,
         };
         // A whole answer: nothing is sent until the page is, and then
         // with its length.
-        Answer::whole("text/html; charset=utf-8", move |chunks| async move {
+        Answer::whole(HTML, move |chunks| async move {
             let data = fetch_all(delays).await;
             chunks.send(Bytes::from(page(&data))).await;
         })
     }
 }
 // ANCHOR_END: answer
+
+/// The dashboard's content type.
+pub const HTML: &str = "text/html; charset=utf-8";
+
+/// The dashboard's one route, for lessons 06 to 08: `GET /`, with
+/// `?delays=` overriding `defaults` for this request. Anything else is
+/// refused, with its reason.
+pub fn route(request: &Head, defaults: Delays) -> Result<Delays, Answer> {
+    let (path, query) = path_and_query(request);
+    if path != "/" {
+        let why = format!("nothing at {path}: try /");
+        return Err(Answer::plain(Status::NotFound, why));
+    }
+    if !matches!(request.method.as_str(), "GET" | "HEAD") {
+        return Err(Answer::not_allowed(request));
+    }
+    defaults
+        .from_query(query)
+        .map_err(|why| Answer::plain(Status::BadRequest, why))
+}
+
+/// The flags of lessons 06 to 08.
+#[derive(Debug, clap::Parser)]
+struct Args {
+    /// Where to listen. Port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:7878")]
+    addr: SocketAddr,
+
+    /// Each module's data latency in milliseconds, in page order
+    /// (profile, feed, recommendations, comments, weather). `?delays=`
+    /// in the URL overrides them for one request.
+    #[arg(long, value_parser = Delays::parse, default_value_t = Delays::default())]
+    delays_ms: Delays,
+}
+
+/// The `main` of lessons 06 to 08: parse the flags, print the banner,
+/// serve the dashboard as `site` makes it, until Ctrl-C.
+pub fn main<S: Site>(
+    lesson: &'static Lesson,
+    site: impl FnOnce(Delays) -> S,
+) -> ExitCode {
+    let command = Args::command().name(lesson.package).about(lesson.title);
+    let args = Args::from_arg_matches(&command.get_matches())
+        .unwrap_or_else(|e| e.exit());
+    let site = site(args.delays_ms);
+    cli::listen(lesson, args.addr, |listener| {
+        lesson_05_tokio::serve(listener, Config::new(Duration::ZERO), site);
+    })
+}
 
 /// Serves lesson 06 on `127.0.0.1:0` in the background: tests, the tour.
 pub fn spawn(delays: Delays) -> io::Result<SocketAddr> {
