@@ -44,6 +44,14 @@ fn main() -> ExitCode {
             lesson_06_ssr_blocking::LESSON,
             lesson_06_ssr_blocking::spawn(Default::default()),
         ),
+        (
+            lesson_07_streaming_ssr::LESSON,
+            lesson_07_streaming_ssr::spawn(Default::default()),
+        ),
+        (
+            lesson_08_out_of_order::LESSON,
+            lesson_08_out_of_order::spawn(Default::default()),
+        ),
     ];
     let mut lessons = Vec::new();
     for (lesson, addr) in started {

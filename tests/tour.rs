@@ -36,7 +36,9 @@ fn the_tour_serves_every_lesson_it_lists() {
             "lesson 03",
             "lesson 04",
             "lesson 05",
-            "lesson 06"
+            "lesson 06",
+            "lesson 07",
+            "lesson 08"
         ]
     );
     for addr in addrs {

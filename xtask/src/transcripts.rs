@@ -131,6 +131,26 @@ pub fn run(root: &Path) -> Result {
             captures: &[("/", "reads.txt")],
             screens: &[("", "timeline", "screen-timeline.txt")],
         },
+        Subject {
+            dir: "07-streaming-ssr",
+            lesson: lesson_07_streaming_ssr::LESSON,
+            addr: lesson_07_streaming_ssr::spawn(Default::default())?,
+            captures: &[("/", "reads.txt")],
+            screens: &[
+                ("", "timeline", "screen-timeline.txt"),
+                ("", "chunks", "screen-chunks.txt"),
+            ],
+        },
+        Subject {
+            dir: "08-out-of-order",
+            lesson: lesson_08_out_of_order::LESSON,
+            addr: lesson_08_out_of_order::spawn(Default::default())?,
+            captures: &[("/", "reads.txt")],
+            screens: &[
+                ("", "timeline", "screen-timeline.txt"),
+                ("", "chunks", "screen-chunks.txt"),
+            ],
+        },
     ];
     let out = root.join("book/src/generated");
     let shown_url = cli::url(SHOWN.parse()?);
@@ -536,6 +556,11 @@ const TESTS: &[(&str, &str, &str)] = &[
         "05-tokio/backpressure.txt",
         "cargo test -p lesson-05-tokio --test streams slow_reader -- --nocapture",
         "nobody reads",
+    ),
+    (
+        "08-out-of-order/cancel.txt",
+        "cargo test -p lesson-08-out-of-order --test cancel -- --nocapture",
+        "lesson ",
     ),
 ];
 

@@ -294,6 +294,40 @@ pub fn render(module: Module, data: &Data) -> String {
     )
 }
 
+// ANCHOR: placeholder
+/// Where a module goes, until its data is in: its title, and a grey bar.
+pub fn placeholder(module: Module) -> String {
+    format!(
+        "<div class=\"module placeholder\" id=\"{id}-placeholder\"><h2>{title}</h2></div>\n",
+        id = module.id,
+        title = module.title,
+    )
+}
+// ANCHOR_END: placeholder
+
+// ANCHOR: csr
+/// The same page rendered in the browser, for comparison: a placeholder
+/// per module, and a script that asks `/module/ID` for each (with this
+/// page's `?delays=`) and puts the answer in its place. Nothing can be
+/// asked before the page and its script are in.
+pub fn csr_page() -> String {
+    let placeholders: String = MODULES.into_iter().map(placeholder).collect();
+    let ids: Vec<String> =
+        MODULES.iter().map(|m| format!("\"{}\"", m.id)).collect();
+    format!(
+        "{HEAD}{BODY}{placeholders}<script>
+for (const id of [{ids}]) {{
+  fetch(\"/module/\" + id + location.search)
+    .then(answer => answer.text())
+    .then(html => document.getElementById(id + \"-placeholder\").outerHTML = html);
+}}
+</script>
+{END}",
+        ids = ids.join(", "),
+    )
+}
+// ANCHOR_END: csr
+
 /// The whole page, every module rendered: lesson 06's answer, and what
 /// lessons 07 and 08 must end up showing.
 pub fn page(data: &[Data]) -> String {

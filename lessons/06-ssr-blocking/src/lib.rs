@@ -28,7 +28,7 @@ use lesson_04_http_parse::head::Head;
 use lesson_05_tokio::site::path_and_query;
 use lesson_05_tokio::{Answer, Config, Site};
 
-use dashboard::{Delays, fetch_all, page};
+use dashboard::{Delays, MODULES, csr_page, fetch, fetch_all, page, render};
 
 pub const LESSON: Lesson = Lesson {
     package: "lesson-06-ssr-blocking",
@@ -54,16 +54,28 @@ pub struct Blocking {
 // ANCHOR: answer
 impl Site for Blocking {
     fn answer(&self, request: &Head) -> Answer {
-        let delays = match route(request, self.delays) {
-            Ok(delays) => delays,
-            Err(refusal) => return refusal,
-        };
-        // A whole answer: nothing is sent until the page is, and then
-        // with its length.
-        Answer::whole(HTML, move |chunks| async move {
-            let data = fetch_all(delays).await;
-            chunks.send(Bytes::from(page(&data))).await;
-        })
+        match route(request, self.delays) {
+            // A whole answer: nothing is sent until the page is, and
+            // then with its length.
+            Ok(("/", delays)) => {
+                Answer::whole(HTML, move |chunks| async move {
+                    let data = fetch_all(delays).await;
+                    chunks.send(Bytes::from(page(&data))).await;
+                })
+            }
+            // For comparison, the same page rendered in the browser.
+            Ok(("/csr", _)) => Answer::whole(HTML, |chunks| async move {
+                chunks.send(Bytes::from(csr_page())).await;
+            }),
+            Ok((path, delays)) => match module_at(path) {
+                Some(i) => Answer::whole(HTML, move |chunks| async move {
+                    let data = fetch(MODULES[i], delays.0[i]).await;
+                    chunks.send(Bytes::from(render(MODULES[i], &data))).await;
+                }),
+                None => not_found(path),
+            },
+            Err(refusal) => refusal,
+        }
     }
 }
 // ANCHOR_END: answer
@@ -71,21 +83,32 @@ impl Site for Blocking {
 /// The dashboard's content type.
 pub const HTML: &str = "text/html; charset=utf-8";
 
-/// The dashboard's one route, for lessons 06 to 08: `GET /`, with
-/// `?delays=` overriding `defaults` for this request. Anything else is
-/// refused, with its reason.
-pub fn route(request: &Head, defaults: Delays) -> Result<Delays, Answer> {
+/// What lessons 06 to 08 check of every request: the method, GET or
+/// HEAD, and `?delays=`, which overrides `defaults` for this request.
+/// The path is the caller's to route; a refusal says why.
+pub fn route(
+    request: &Head,
+    defaults: Delays,
+) -> Result<(&str, Delays), Answer> {
     let (path, query) = path_and_query(request);
-    if path != "/" {
-        let why = format!("nothing at {path}: try /");
-        return Err(Answer::plain(Status::NotFound, why));
-    }
     if !matches!(request.method.as_str(), "GET" | "HEAD") {
         return Err(Answer::not_allowed(request));
     }
-    defaults
-        .from_query(query)
-        .map_err(|why| Answer::plain(Status::BadRequest, why))
+    match defaults.from_query(query) {
+        Ok(delays) => Ok((path, delays)),
+        Err(why) => Err(Answer::plain(Status::BadRequest, why)),
+    }
+}
+
+/// 404, pointing at the page.
+pub fn not_found(path: &str) -> Answer {
+    Answer::plain(Status::NotFound, format!("nothing at {path}: try /"))
+}
+
+/// The index of the module `/module/ID` names.
+fn module_at(path: &str) -> Option<usize> {
+    let id = path.strip_prefix("/module/")?;
+    MODULES.iter().position(|m| m.id == id)
 }
 
 /// The flags of lessons 06 to 08.

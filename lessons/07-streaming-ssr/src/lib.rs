@@ -22,7 +22,7 @@ use lesson_05_tokio::{Answer, Config, Site};
 use lesson_06_ssr_blocking::dashboard::{
     BODY, Data, Delays, END, Fetches, HEAD, MODULES, Module, render,
 };
-use lesson_06_ssr_blocking::{HTML, route};
+use lesson_06_ssr_blocking::{HTML, not_found, route};
 
 pub const LESSON: Lesson = Lesson {
     package: "lesson-07-streaming-ssr",
@@ -48,9 +48,10 @@ pub struct InOrder {
 impl Site for InOrder {
     fn answer(&self, request: &Head) -> Answer {
         match route(request, self.delays) {
-            Ok(delays) => {
+            Ok(("/", delays)) => {
                 Answer::stream(HTML, move |chunks| in_order(delays, chunks))
             }
+            Ok((path, _)) => not_found(path),
             Err(refusal) => refusal,
         }
     }

@@ -26,9 +26,10 @@ use lesson_05_tokio::produce::Chunks;
 use lesson_05_tokio::site::path_and_query;
 use lesson_05_tokio::{Answer, Config, Site};
 use lesson_06_ssr_blocking::dashboard::{
-    BODY, Data, Delays, END, Fetches, HEAD, MODULES, Module, render,
+    BODY, Data, Delays, END, Fetches, HEAD, MODULES, Module, placeholder,
+    render,
 };
-use lesson_06_ssr_blocking::{HTML, route};
+use lesson_06_ssr_blocking::{HTML, not_found, route};
 use lesson_07_streaming_ssr::in_order;
 
 pub const LESSON: Lesson = Lesson {
@@ -44,7 +45,7 @@ pub const LESSON: Lesson = Lesson {
         },
         Watch {
             what: "a cache hit (a zero delay): the profile is in the shell",
-            command: "curl -sS -N '{url}' | grep -m1 'id=\"profile'",
+            command: "curl -sS '{url}' | grep 'id=\"profile'",
             path: "?delays=0",
         },
         cli::INSPECTOR,
@@ -62,7 +63,8 @@ pub struct OutOfOrder {
 impl Site for OutOfOrder {
     fn answer(&self, request: &Head) -> Answer {
         let delays = match route(request, self.delays) {
-            Ok(delays) => delays,
+            Ok(("/", delays)) => delays,
+            Ok((path, _)) => return not_found(path),
             Err(refusal) => return refusal,
         };
         let (_, query) = path_and_query(request);
@@ -103,16 +105,7 @@ pub fn no_script(delays: Delays) -> String {
 }
 // ANCHOR_END: swap
 
-// ANCHOR: placeholder
-/// Where a module goes, until its data is in: its title, and a grey bar.
-pub fn placeholder(module: Module) -> String {
-    format!(
-        "<div class=\"module placeholder\" id=\"{id}-placeholder\"><h2>{title}</h2></div>\n",
-        id = module.id,
-        title = module.title,
-    )
-}
-
+// ANCHOR: template
 /// A module, sent when its data is in: rendered inside a `<template>`,
 /// which the browser parses but doesn't show, then swapped into its
 /// placeholder by a one-line script.
@@ -139,7 +132,7 @@ pub fn shell(delays: Delays, ready: &[(usize, Data)]) -> String {
     }
     html
 }
-// ANCHOR_END: placeholder
+// ANCHOR_END: template
 
 // ANCHOR: out_of_order
 /// Sends the shell, then each module the moment its data is in, then the
