@@ -7,10 +7,13 @@
 //! - `exercises`: every exercise fails as shipped; every solution passes.
 //! - `bench-capture`: `inspector --json` against curl on a 1 GiB stream.
 //! - `bench-tokio`: lesson 05 against hyper, under wrk, on loopback.
+//! - `ssr`: the dashboard rendered four ways (CSR, lessons 06 to 08),
+//!   timed side by side; also run by `transcripts`.
 
 mod bench;
 mod bench_tokio;
 mod book;
+mod ssr;
 mod transcripts;
 
 use std::path::{Path, PathBuf};
@@ -33,6 +36,8 @@ enum Task {
     Book,
     /// Prove every exercise fails as shipped and passes with its solution.
     Exercises,
+    /// Time the dashboard rendered four ways: CSR, lessons 06, 07, 08.
+    Ssr,
     /// Time `inspector --json` against curl on a loopback stream.
     BenchCapture {
         /// How many GiB to stream.
@@ -62,6 +67,7 @@ fn main() -> ExitCode {
     let result = match Args::parse().task {
         Task::Transcripts => transcripts::run(&root),
         Task::Book => book::run(&root),
+        Task::Ssr => ssr::run(&root),
         Task::BenchCapture { gib, runs } => bench::capture(&root, gib, runs),
         Task::BenchTokio { rounds, secs } => {
             bench_tokio::run(&root, rounds, secs)

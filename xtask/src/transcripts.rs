@@ -208,16 +208,6 @@ pub fn run(root: &Path) -> Result {
                 Ok((name, text.replace(&url, shown_url)))
             }));
         }
-        for s in &subjects {
-            for &(path, file) in s.captures {
-                let name = format!("{}/{file}", s.dir);
-                let shown = format!("{shown_url}{}", &path[1..]);
-                jobs.push(scope.spawn(move || {
-                    let capture = get(s.addr, path)?;
-                    Ok((name, reads_table(&shown, &capture)))
-                }));
-            }
-        }
         jobs.push(
             scope.spawn(|| Ok(("timeline.txt".into(), timeline(&subjects)?))),
         );
@@ -232,12 +222,24 @@ pub fn run(root: &Path) -> Result {
             .map(|job| job.join().expect("a transcript job panicked"))
             .collect::<Result<_>>()
     })?;
-    // The tests run one after another, and after the streams above: the
-    // load test's 2,000 streams would disturb their timing, and the Nagle
-    // test's.
+    // The reads tables, the tests and the SSR measurements run one after
+    // another, after the streams above: their times are the point, and a
+    // busy machine would blur them. The load test's 2,000 streams would
+    // disturb the Nagle test's timing.
+    for s in &subjects {
+        for &(path, file) in s.captures {
+            let shown = format!("{shown_url}{}", &path[1..]);
+            let capture = get(s.addr, path)?;
+            files.push((
+                format!("{}/{file}", s.dir),
+                reads_table(&shown, &capture),
+            ));
+        }
+    }
     for &(name, command, kept) in TESTS {
         files.push((name.into(), test_output(root, command, kept)?));
     }
+    files.extend(crate::ssr::files(&out)?);
     files.extend(snapshots(root)?);
 
     for s in &subjects {
@@ -335,7 +337,7 @@ fn snapshot_body(snap: &str) -> Option<&str> {
     None
 }
 
-fn write(path: &Path, text: &str) -> Result {
+pub fn write(path: &Path, text: &str) -> Result {
     fs::create_dir_all(path.parent().expect("a file in a folder"))?;
     fs::write(path, text)?;
     Ok(())

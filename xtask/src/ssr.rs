@@ -1,0 +1,381 @@
+//! `cargo xtask ssr`: the dashboard rendered four ways, measured side by
+//! side in one run, on loopback, with the default delays:
+//!
+//! - CSR: lesson 06's `/csr`, a page whose script asks `/module/ID` for
+//!   each module. Timed as a browser would fetch it: the page, then the
+//!   five requests at once. A browser would also download, parse and run
+//!   the script first; this leaves that out, so real CSR is slower.
+//! - 06, blocking SSR; 07, streaming in order; 08, out of order.
+//!
+//! Each time is when the inspector read the bytes, from the moment the
+//! request was written: the first byte, each module (the read that
+//! carried its `<section>`; in lesson 08, its swap script comes in the
+//! same chunk), and the end. Medians of [`RUNS`] runs.
+//!
+//! Writes `ssr/measure.txt` (the table, and the goals of issue 6),
+//! `ssr/timeline.svg`, and what headless Chromium shows of lessons 06,
+//! 07 and 08 [`AT`] after it started: `ssr/at-600ms-{06,07,08}.png`.
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use inspector::capture::Live;
+use inspector::session::Record;
+use lesson_01_raw_tcp::testing::chromium;
+use lesson_06_ssr_blocking::dashboard::{Delays, MODULES};
+
+use crate::Result;
+
+/// Runs of each way; the table shows medians.
+const RUNS: usize = 5;
+
+/// When the screenshots are taken, after Chromium starts.
+const AT: Duration = Duration::from_millis(600);
+
+/// When the parts of one page arrived, in milliseconds.
+#[derive(Debug, Clone, Copy, Default)]
+struct Times {
+    first_byte: f64,
+    /// Each module's, in module order.
+    modules: [f64; MODULES.len()],
+    complete: f64,
+}
+
+/// One way to render the page.
+struct Way {
+    name: &'static str,
+    /// The file name of its screenshot.
+    short: &'static str,
+    addr: SocketAddr,
+    path: &'static str,
+}
+
+pub fn run(root: &Path) -> Result {
+    let out = root.join("book/src/generated");
+    for (name, text) in files(&out)? {
+        crate::transcripts::write(&out.join(name), &text)?;
+    }
+    print!("{}", std::fs::read_to_string(out.join("ssr/measure.txt"))?);
+    Ok(())
+}
+
+/// The table and the timeline, `(file, contents)`; the screenshots are
+/// written into `out/ssr/` directly.
+pub fn files(out: &Path) -> Result<Vec<(String, String)>> {
+    let delays = Delays::default();
+    let blocking = lesson_06_ssr_blocking::spawn(delays)?;
+    let ways = [
+        Way {
+            name: "CSR (06, /csr)",
+            short: "csr",
+            addr: blocking,
+            path: "/csr",
+        },
+        Way {
+            name: "06 blocking",
+            short: "06",
+            addr: blocking,
+            path: "/",
+        },
+        Way {
+            name: "07 in order",
+            short: "07",
+            addr: lesson_07_streaming_ssr::spawn(delays)?,
+            path: "/",
+        },
+        Way {
+            name: "08 out of order",
+            short: "08",
+            addr: lesson_08_out_of_order::spawn(delays)?,
+            path: "/",
+        },
+    ];
+    // One way at a time, one run at a time: nothing else disturbs them.
+    let mut measured = Vec::new();
+    for way in &ways {
+        let mut runs = Vec::new();
+        for _ in 0..RUNS {
+            runs.push(match way.path {
+                "/csr" => csr(way.addr)?,
+                path => times(way.addr, path)?,
+            });
+        }
+        measured.push(median(&runs));
+    }
+    std::fs::create_dir_all(out.join("ssr"))?;
+    // Not of CSR: Chromium takes its screenshot at the load event, if
+    // that comes before `--timeout`, and the CSR page has loaded long
+    // before its script's requests are answered.
+    for way in &ways[1..] {
+        let url = format!("http://{}{}", way.addr, way.path);
+        let name = format!("ssr/at-{}ms-{}.png", AT.as_millis(), way.short);
+        let screenshot = format!("--screenshot={}", out.join(name).display());
+        chromium(&url, &["--window-size=900,560", &screenshot], Some(AT));
+    }
+    Ok(vec![
+        (
+            "ssr/measure.txt".to_owned(),
+            table(&ways, &measured, delays),
+        ),
+        ("ssr/timeline.svg".to_owned(), svg(&ways, &measured, delays)),
+    ])
+}
+
+/// The times of one `GET path`.
+fn times(addr: SocketAddr, path: &str) -> Result<Times> {
+    let mut times = Times::default();
+    let mut seen = [false; MODULES.len()];
+    for record in Live::get(addr, path)?.records("GET", usize::MAX)? {
+        let (t, data) = match record {
+            Record::Head { t_ms, .. } => {
+                times.first_byte = t_ms;
+                continue;
+            }
+            Record::Chunk(chunk) => (chunk.t_ms, chunk.data),
+            Record::Data { t_ms, data, .. } => (t_ms, data),
+            Record::End { t_ms, .. } => {
+                times.complete = t_ms;
+                continue;
+            }
+            Record::Error { message, .. } => return Err(message.into()),
+            Record::Trailers { .. } => continue,
+        };
+        for (i, module) in MODULES.iter().enumerate() {
+            // The module's own section: placeholders and skeletons have
+            // ids of their own (`feed-placeholder`).
+            let section = format!(" id=\"{}\"><h2>", module.id);
+            if !seen[i] && data.contains(&section) {
+                seen[i] = true;
+                times.modules[i] = t;
+            }
+        }
+    }
+    if seen.contains(&false) {
+        return Err(format!("GET {path}: a module never came").into());
+    }
+    Ok(times)
+}
+
+/// The times of the page rendered in the browser: the page, then each
+/// module's request, all at once, as its script makes them.
+fn csr(addr: SocketAddr) -> Result<Times> {
+    let start = Instant::now();
+    let page = times_of_page(addr)?;
+    let mut times = Times {
+        first_byte: page.0,
+        ..Times::default()
+    };
+    let done: Vec<Result<f64>> = thread::scope(|scope| {
+        let jobs: Vec<_> = MODULES
+            .iter()
+            .map(|module| {
+                scope.spawn(move || -> Result<f64> {
+                    Live::get(addr, &format!("/module/{}", module.id))?
+                        .records("GET", 0)?;
+                    Ok(start.elapsed().as_secs_f64() * 1000.0)
+                })
+            })
+            .collect();
+        jobs.into_iter()
+            .map(|j| j.join().expect("a module request panicked"))
+            .collect()
+    });
+    for (slot, t) in times.modules.iter_mut().zip(done) {
+        *slot = t?;
+    }
+    times.complete = times.modules.iter().copied().fold(page.1, f64::max);
+    Ok(times)
+}
+
+/// When `/csr`'s first and last bytes came.
+fn times_of_page(addr: SocketAddr) -> Result<(f64, f64)> {
+    let records = Live::get(addr, "/csr")?.records("GET", 0)?;
+    let first = records.iter().find_map(|r| match r {
+        Record::Head { t_ms, .. } => Some(*t_ms),
+        _ => None,
+    });
+    let end = records.iter().find_map(|r| match r {
+        Record::End { t_ms, .. } => Some(*t_ms),
+        _ => None,
+    });
+    first
+        .zip(end)
+        .ok_or_else(|| "GET /csr: no complete answer".into())
+}
+
+/// Each time's median over `runs`.
+fn median(runs: &[Times]) -> Times {
+    let mid = |f: &dyn Fn(&Times) -> f64| {
+        let mut v: Vec<f64> = runs.iter().map(f).collect();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let mut m = Times {
+        first_byte: mid(&|t| t.first_byte),
+        complete: mid(&|t| t.complete),
+        ..Times::default()
+    };
+    for i in 0..MODULES.len() {
+        m.modules[i] = mid(&|t| t.modules[i]);
+    }
+    m
+}
+
+/// The table, and how each goal of issue 6 fared.
+fn table(ways: &[Way], measured: &[Times], delays: Delays) -> String {
+    let mut out = format!(
+        "$ cargo xtask ssr\ndelays (ms): {}\n\
+         loopback, {} build, median of {RUNS} runs; \
+         milliseconds from the moment the request was written\n\n{:<16}{:>11}",
+        MODULES
+            .iter()
+            .zip(delays.0)
+            .map(|(m, d)| format!("{} {}", m.id, d.as_millis()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        },
+        "",
+        "first byte"
+    );
+    for module in MODULES {
+        let _ = write!(out, "{:>9}", &module.id[..module.id.len().min(8)]);
+    }
+    let _ = writeln!(out, "{:>10}", "complete");
+    for (way, t) in ways.iter().zip(measured) {
+        let _ = write!(out, "{:<16}{:>11.1}", way.name, t.first_byte);
+        for m in t.modules {
+            let _ = write!(out, "{m:>9.1}");
+        }
+        let _ = writeln!(out, "{:>10.1}", t.complete);
+    }
+    let slowest = delays.slowest().as_secs_f64() * 1000.0;
+    let (blocking, streamed) = (&measured[1], &measured[3]);
+    let (late, module) = streamed
+        .modules
+        .iter()
+        .zip(delays.0)
+        // The fetches start as the shell is sent: a module's data is in
+        // one delay after the shell (plus up to 1 ms: tokio's timer ticks
+        // in whole milliseconds, and rounds a sleep up).
+        .map(|(t, d)| t - streamed.first_byte - d.as_secs_f64() * 1000.0)
+        .zip(MODULES)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .unwrap_or((0.0, MODULES[0]));
+    let goals = [
+        (
+            "08 first byte <= 1 ms".to_owned(),
+            format!("{:.2} ms", streamed.first_byte),
+            streamed.first_byte <= 1.0,
+        ),
+        (
+            "08 each module <= 2 ms after its data".to_owned(),
+            format!("{late:.2} ms at most ({})", module.id),
+            late <= 2.0,
+        ),
+        (
+            format!("08 complete <= slowest + 5 = {:.0} ms", slowest + 5.0),
+            format!("{:.1} ms", streamed.complete),
+            streamed.complete <= slowest + 5.0,
+        ),
+        (
+            format!("06 first byte >= slowest = {slowest:.0} ms"),
+            format!("{:.1} ms", blocking.first_byte),
+            blocking.first_byte >= slowest,
+        ),
+    ];
+    out += "\ngoals\n";
+    for (goal, got, met) in goals {
+        let met = if met { "met" } else { "NOT MET" };
+        let _ = writeln!(out, "  {goal:<42} {got:<32} {met}");
+    }
+    out
+}
+
+/// The module colours of the timeline.
+const COLOURS: [&str; MODULES.len()] =
+    ["#2b7bb9", "#3a9d5d", "#c0392b", "#8e44ad", "#d68910"];
+
+/// A timeline per way: a line from the request to the end, a tick at the
+/// first byte, and per module a faint bar from when its data was in to
+/// when it came, ending in a dot. A long bar is a module that waited.
+fn svg(ways: &[Way], measured: &[Times], delays: Delays) -> String {
+    let end = measured.iter().map(|t| t.complete).fold(0.0, f64::max);
+    let span = (end / 100.0).ceil() * 100.0;
+    let (left, width, row) = (130.0, 740.0, 54.0);
+    let x = |ms: f64| left + ms / span * width;
+    let height = 60.0 + row * ways.len() as f64 + 40.0;
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 900 {height}\" \
+         font-family=\"system-ui, sans-serif\" font-size=\"13\">\n\
+         <rect width=\"900\" height=\"{height}\" fill=\"#fff\"/>\n"
+    );
+    // The time axis, every 100 ms.
+    let axis = 40.0 + row * ways.len() as f64;
+    let mut ms = 0.0;
+    while ms <= span {
+        let _ = writeln!(
+            out,
+            "<line x1=\"{0:.1}\" y1=\"30\" x2=\"{0:.1}\" y2=\"{axis}\" stroke=\"#eee\"/>\
+             <text x=\"{0:.1}\" y=\"{1}\" text-anchor=\"middle\" fill=\"#666\">{ms} ms</text>",
+            x(ms),
+            axis + 16.0,
+        );
+        ms += 100.0;
+    }
+    for (r, (way, t)) in ways.iter().zip(measured).enumerate() {
+        let y = 50.0 + row * r as f64;
+        let _ = writeln!(
+            out,
+            "<text x=\"8\" y=\"{y}\" dominant-baseline=\"middle\">{name}</text>\
+             <line x1=\"{x0:.1}\" y1=\"{y}\" x2=\"{x1:.1}\" y2=\"{y}\" stroke=\"#999\"/>\
+             <line x1=\"{fb:.1}\" y1=\"{top}\" x2=\"{fb:.1}\" y2=\"{bottom}\" stroke=\"#000\" stroke-width=\"2\"/>",
+            name = way.name,
+            x0 = x(0.0),
+            x1 = x(t.complete),
+            fb = x(t.first_byte),
+            top = y - 12.0,
+            bottom = y + 12.0,
+        );
+        for (i, (&at, delay)) in t.modules.iter().zip(delays.0).enumerate() {
+            let ready = delay.as_secs_f64() * 1000.0;
+            let _ = writeln!(
+                out,
+                "<line x1=\"{:.1}\" y1=\"{y}\" x2=\"{:.1}\" y2=\"{y}\" stroke=\"{c}\" \
+                 stroke-width=\"6\" stroke-opacity=\".25\"/>\
+                 <circle cx=\"{:.1}\" cy=\"{y}\" r=\"5\" fill=\"{c}\"/>",
+                x(ready),
+                x(at),
+                x(at),
+                c = COLOURS[i],
+            );
+        }
+    }
+    // The legend.
+    let y = axis + 34.0;
+    let _ = write!(
+        out,
+        "<line x1=\"8\" y1=\"{0}\" x2=\"8\" y2=\"{1}\" stroke=\"#000\" stroke-width=\"2\"/>\
+         <text x=\"14\" y=\"{y}\" dominant-baseline=\"middle\">first byte</text>",
+        y - 8.0,
+        y + 8.0,
+    );
+    for (i, module) in MODULES.iter().enumerate() {
+        let lx = 100.0 + 140.0 * i as f64;
+        let _ = write!(
+            out,
+            "<circle cx=\"{lx}\" cy=\"{y}\" r=\"5\" fill=\"{}\"/>\
+             <text x=\"{}\" y=\"{y}\" dominant-baseline=\"middle\">{}</text>",
+            COLOURS[i],
+            lx + 9.0,
+            module.id,
+        );
+    }
+    out + "\n</svg>\n"
+}
