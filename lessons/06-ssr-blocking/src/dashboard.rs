@@ -62,6 +62,10 @@ pub const MODULES: [Module; 5] = [
 pub const DEFAULT_DELAYS_MS: [u64; 5] = [50, 300, 800, 150, 200];
 // ANCHOR_END: modules
 
+/// The longest delay a request may ask for: a minute. Longer would only
+/// hold a task for nobody's benefit.
+pub const MAX_DELAY_MS: u64 = 60_000;
+
 /// The latency of each module's source, in module order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Delays(pub [Duration; MODULES.len()]);
@@ -94,6 +98,11 @@ impl Delays {
             let ms: u64 = value.trim().parse().map_err(|_| {
                 format!("{value:?}: a delay is a whole number of milliseconds")
             })?;
+            if ms > MAX_DELAY_MS {
+                return Err(format!(
+                    "{ms}: a delay is {MAX_DELAY_MS} ms at most"
+                ));
+            }
             *slot = Duration::from_millis(ms);
         }
         Ok(delays)
@@ -294,14 +303,33 @@ pub fn render(module: Module, data: &Data) -> String {
     )
 }
 
+/// The whole page, every module rendered: lesson 06's answer, and what
+/// lessons 07 and 08 must end up showing.
+pub fn page(data: &[Data]) -> String {
+    let mut out = format!("{HEAD}{BODY}");
+    for (module, data) in MODULES.iter().zip(data) {
+        out += &render(*module, data);
+    }
+    out + END
+}
+// ANCHOR_END: render
+
 // ANCHOR: placeholder
-/// Where a module goes, until its data is in: its title, and a grey bar.
-pub fn placeholder(module: Module) -> String {
+/// What stands in for a module until it is there: its title, and the
+/// grey bar the styles draw after it. `role` is its class, and the end of
+/// its id: lesson 07's skeletons, and the placeholders of lesson 08 and
+/// of [`csr_page`].
+pub fn stand_in(module: Module, role: &str) -> String {
     format!(
-        "<div class=\"module placeholder\" id=\"{id}-placeholder\"><h2>{title}</h2></div>\n",
+        "<div class=\"module {role}\" id=\"{id}-{role}\"><h2>{title}</h2></div>\n",
         id = module.id,
         title = module.title,
     )
+}
+
+/// Where a module goes, until its data is in.
+pub fn placeholder(module: Module) -> String {
+    stand_in(module, "placeholder")
 }
 // ANCHOR_END: placeholder
 
@@ -328,17 +356,6 @@ for (const id of [{ids}]) {{
 }
 // ANCHOR_END: csr
 
-/// The whole page, every module rendered: lesson 06's answer, and what
-/// lessons 07 and 08 must end up showing.
-pub fn page(data: &[Data]) -> String {
-    let mut out = format!("{HEAD}{BODY}");
-    for (module, data) in MODULES.iter().zip(data) {
-        out += &render(*module, data);
-    }
-    out + END
-}
-// ANCHOR_END: render
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,6 +368,11 @@ mod tests {
         assert_eq!(d.0[2], Duration::from_millis(DEFAULT_DELAYS_MS[2]));
         assert!(Delays::parse("1,2,3,4,5,6").is_err());
         assert!(Delays::parse("fast").is_err());
+        assert!(Delays::parse("60000").is_ok());
+        assert_eq!(
+            Delays::parse("0,60001"),
+            Err("60001: a delay is 60000 ms at most".into())
+        );
         let q = Delays::default().from_query("x=1&delays=0%2C0").unwrap();
         assert_eq!(q.0[1], Duration::ZERO);
         assert_eq!(Delays::default().slowest(), Duration::from_millis(800));

@@ -20,7 +20,7 @@ use lesson_04_http_parse::head::Head;
 use lesson_05_tokio::produce::Chunks;
 use lesson_05_tokio::{Answer, Config, Site};
 use lesson_06_ssr_blocking::dashboard::{
-    BODY, Data, Delays, END, Fetches, HEAD, MODULES, Module, render,
+    BODY, Data, Delays, END, Fetches, HEAD, MODULES, Module, render, stand_in,
 };
 use lesson_06_ssr_blocking::{HTML, not_found, route};
 
@@ -63,11 +63,7 @@ impl Site for InOrder {
 /// only be appended to; the styles in the head show the modules first
 /// (`order`) and hide a skeleton once its module is there (`:has()`).
 pub fn skeleton(module: Module) -> String {
-    format!(
-        "<div class=\"module skeleton\" id=\"{id}-skeleton\"><h2>{title}</h2></div>\n",
-        id = module.id,
-        title = module.title,
-    )
+    stand_in(module, "skeleton")
 }
 
 /// The head, the header and every module's skeleton: sent before any

@@ -1,8 +1,8 @@
 //! Lesson 08 on a real socket, read by the inspector: the shell at once,
 //! then each module the moment its data is in.
 
-use inspector::capture::get_chunks;
-use inspector::session::Chunk;
+use inspector::capture::{Live, get_chunks};
+use inspector::session::{Chunk, Record};
 use lesson_06_ssr_blocking::dashboard::{
     Data, Delays, END, MODULES, fetch_all, render,
 };
@@ -107,5 +107,49 @@ fn a_template_ends_up_as_the_module_lesson_06_renders() {
     assert_eq!(
         render(MODULES[1], &data),
         "<section class=\"module\" id=\"feed\"><h2>Feed</h2><p>hi</p></section>\n"
+    );
+}
+
+#[test]
+fn other_requests_are_refused_with_a_reason() {
+    let addr = spawn(Delays::default()).unwrap();
+    let answer = |request: &str| {
+        let live = Live::connect(addr, request.as_bytes());
+        let records = live.unwrap().records("GET", 1024).unwrap();
+        let status = match &records[0] {
+            Record::Head { status, .. } => *status,
+            other => panic!("{other:?}"),
+        };
+        let body: String = records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Data { data, .. } => Some(data.as_str()),
+                _ => None,
+            })
+            .collect();
+        (status, body)
+    };
+    let get = |target| {
+        format!("GET {target} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    };
+    assert_eq!(
+        answer(&get("/?delays=1,soon")),
+        (
+            400,
+            "\"soon\": a delay is a whole number of milliseconds\n".into()
+        )
+    );
+    assert_eq!(
+        answer(&get("/?delays=999999999")),
+        (400, "999999999: a delay is 60000 ms at most\n".into())
+    );
+    assert_eq!(
+        answer(&get("/elsewhere")),
+        (404, "nothing at /elsewhere: try /\n".into())
+    );
+    let post = "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    assert_eq!(
+        answer(post),
+        (405, "POST is not allowed here: GET or HEAD\n".into())
     );
 }
