@@ -42,6 +42,11 @@ pub const LESSON: Lesson = Lesson {
             path: "?delays=10,20,30,40,50",
         },
         cli::INSPECTOR,
+        Watch {
+            what: "the same page rendered in the browser (CSR): a script asks for each module",
+            command: "curl -sS '{url}' | grep -A6 '<script>'",
+            path: "csr",
+        },
     ],
 };
 

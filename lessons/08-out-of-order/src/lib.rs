@@ -52,6 +52,7 @@ pub const LESSON: Lesson = Lesson {
     ],
 };
 
+// ANCHOR: answer
 /// Lesson 08's site: the dashboard, each module streamed when it is
 /// ready; `?js=0` streams it in order instead, for browsers without
 /// JavaScript.
@@ -75,6 +76,7 @@ impl Site for OutOfOrder {
         }
     }
 }
+// ANCHOR_END: answer
 
 // ANCHOR: swap
 /// In the head: the one function every module's script calls. It moves
