@@ -195,18 +195,25 @@ pub fn run(root: &Path) -> Result {
         ));
     }
 
-    // Everything runs at once: each stream takes a second or two of pauses.
+    // curl's timer is what `cli::TIMING` shows: it runs in the quiet,
+    // after the rest.
+    let (timed, commands): (Vec<_>, Vec<_>) = commands
+        .into_iter()
+        .partition(|(_, command, _, _)| *command == runnable(&cli::TIMING));
+    let transcript =
+        |(name, command, url, path): (String, String, String, &str)| {
+            let real = command.replace("{url}", &format!("{url}{path}"));
+            let shown = command.replace("{url}", &format!("{shown_url}{path}"));
+            let text = shell(&real, &shown)?;
+            Ok((name, text.replace(&url, &shown_url)))
+        };
+
+    // Everything else runs at once: each stream takes a second or two of
+    // pauses.
     let mut files: Vec<(String, String)> = thread::scope(|scope| {
         let mut jobs = Vec::new();
-        for (name, command, url, path) in commands {
-            let shown_url = &shown_url;
-            jobs.push(scope.spawn(move || {
-                let real = command.replace("{url}", &format!("{url}{path}"));
-                let shown =
-                    command.replace("{url}", &format!("{shown_url}{path}"));
-                let text = shell(&real, &shown)?;
-                Ok((name, text.replace(&url, shown_url)))
-            }));
+        for command in commands {
+            jobs.push(scope.spawn(|| transcript(command)));
         }
         jobs.push(
             scope.spawn(|| Ok(("timeline.txt".into(), timeline(&subjects)?))),
@@ -226,6 +233,9 @@ pub fn run(root: &Path) -> Result {
     // another, after the streams above: their times are the point, and a
     // busy machine would blur them. The load test's 2,000 streams would
     // disturb the Nagle test's timing.
+    for command in timed {
+        files.push(transcript(command)?);
+    }
     for s in &subjects {
         for &(path, file) in s.captures {
             let shown = format!("{shown_url}{}", &path[1..]);
