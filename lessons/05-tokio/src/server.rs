@@ -323,9 +323,17 @@ async fn respond(
     close: bool,
     shared: &Shared,
 ) -> Sent {
-    let (content_type, make, whole) = match shared.site.answer(head) {
-        Answer::Stream { content_type, make } => (content_type, make, false),
-        Answer::Whole { content_type, make } => (content_type, make, true),
+    let (content_type, fields, make, whole) = match shared.site.answer(head) {
+        Answer::Stream {
+            content_type,
+            fields,
+            make,
+        } => (content_type, fields, make, false),
+        Answer::Whole {
+            content_type,
+            fields,
+            make,
+        } => (content_type, fields, make, true),
         Answer::Plain {
             status,
             fields,
@@ -337,6 +345,9 @@ async fn respond(
     let close = close || (http10 && !whole);
     let mut response =
         ResponseHead::new(Status::Ok).field("Content-Type", content_type);
+    for (name, value) in fields {
+        response = response.field(name, value);
+    }
     if close {
         response = response.field("Connection", "close");
     }

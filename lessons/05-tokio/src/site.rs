@@ -28,21 +28,26 @@ pub enum Answer {
     /// HTTP/1.0.
     Stream {
         content_type: &'static str,
+        fields: Fields,
         make: Make,
     },
     /// 200, sent when all of it is ready, with `Content-Length`: the
     /// producer sends the whole body as its one chunk.
     Whole {
         content_type: &'static str,
+        fields: Fields,
         make: Make,
     },
     /// Anything else: a status, extra fields, and a one-line reason.
     Plain {
         status: Status,
-        fields: Vec<(&'static str, &'static str)>,
+        fields: Fields,
         why: String,
     },
 }
+
+/// Header fields an answer adds to those the server writes.
+pub type Fields = Vec<(&'static str, &'static str)>;
 
 impl Answer {
     pub fn stream<F>(
@@ -54,6 +59,7 @@ impl Answer {
     {
         Answer::Stream {
             content_type,
+            fields: Vec::new(),
             make: boxed(make),
         }
     }
@@ -67,6 +73,7 @@ impl Answer {
     {
         Answer::Whole {
             content_type,
+            fields: Vec::new(),
             make: boxed(make),
         }
     }
@@ -77,6 +84,17 @@ impl Answer {
             fields: Vec::new(),
             why: why.into(),
         }
+    }
+
+    /// This answer, with one more header field, such as
+    /// `Cache-Control: no-cache`.
+    pub fn field(mut self, name: &'static str, value: &'static str) -> Answer {
+        match &mut self {
+            Answer::Stream { fields, .. }
+            | Answer::Whole { fields, .. }
+            | Answer::Plain { fields, .. } => fields.push((name, value)),
+        }
+        self
     }
 
     /// 405, with the `Allow` field that RFC 9110 §15.5.6 requires.
