@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use inspector::capture::{Live, get_chunks};
+use inspector::capture::Live;
 use inspector::session::Record;
 use lesson_01_raw_tcp::testing::{chromium, require};
 use lesson_09_sse::{Plan, event, spawn};
