@@ -52,6 +52,10 @@ fn main() -> ExitCode {
             lesson_08_out_of_order::LESSON,
             lesson_08_out_of_order::spawn(Default::default()),
         ),
+        (
+            lesson_09_sse::LESSON,
+            lesson_09_sse::spawn(Default::default()),
+        ),
     ];
     let mut lessons = Vec::new();
     for (lesson, addr) in started {

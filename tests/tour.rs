@@ -38,7 +38,8 @@ fn the_tour_serves_every_lesson_it_lists() {
             "lesson 05",
             "lesson 06",
             "lesson 07",
-            "lesson 08"
+            "lesson 08",
+            "lesson 09"
         ]
     );
     for addr in addrs {

@@ -28,6 +28,7 @@ pub mod decode;
 pub mod error;
 pub mod output;
 pub mod session;
+pub mod sse;
 pub mod target;
 pub mod tui;
 

@@ -109,6 +109,27 @@ impl<W: Write> Output for Plain<W> {
                     preview(data, 40)
                 )
             }
+            Record::Event {
+                t_ms,
+                id,
+                event,
+                data,
+                chunks,
+                ..
+            } => {
+                let carried = match chunks {
+                    Some([first, last]) if first == last => {
+                        format!("chunk {first}")
+                    }
+                    Some([first, last]) => format!("chunks {first}-{last}"),
+                    None => String::new(),
+                };
+                format!(
+                    "{} event {event:<10} id {id:<6} {carried:<12} {}",
+                    self.times(*t_ms),
+                    preview(data, 40)
+                )
+            }
             Record::Trailers { headers } => {
                 let fields: Vec<String> =
                     headers.iter().map(|[n, v]| format!("{n}: {v}")).collect();

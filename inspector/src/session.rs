@@ -14,8 +14,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::decode::{Decoder, Event, Field, Status};
+use crate::decode::{Decoder, Event, Field, Head, Status};
 use crate::error::Error;
+use crate::sse::{SseEvent, SseParser};
 
 /// One line of `--json` output.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -54,6 +55,20 @@ pub enum Record {
         offset: u64,
         kind: &'static str,
         message: String,
+    },
+    /// A server-sent event, in a `text/event-stream` body: after the
+    /// chunk or read that completed it.
+    Event {
+        t_ms: f64,
+        /// The last event ID in effect.
+        id: String,
+        /// Its type: `message` unless an `event` field said otherwise.
+        event: String,
+        data: String,
+        /// A `retry` field in its block, in milliseconds.
+        retry: Option<u64>,
+        /// The first and last chunk that carried it; none without chunks.
+        chunks: Option<[u64; 2]>,
     },
 }
 
@@ -101,6 +116,8 @@ struct Open {
     size_line: String,
     size: u64,
     data: Vec<u8>,
+    /// Server-sent events it completed, sent after it.
+    events: Vec<SseEvent>,
     /// The read that carried its first byte: when, and its number.
     t_first: Duration,
     first_read: u64,
@@ -124,6 +141,8 @@ pub struct Session {
     reads: VecDeque<ReadMark>,
     read_count: u64,
     open: Option<Open>,
+    /// The event stream's reader, for a `text/event-stream` body.
+    sse: Option<SseParser>,
     done: bool,
 }
 
@@ -137,6 +156,7 @@ impl Session {
             reads: VecDeque::new(),
             read_count: 0,
             open: None,
+            sse: None,
             done: false,
         }
     }
@@ -204,11 +224,12 @@ impl Session {
             decoder,
             reads,
             open,
+            sse,
             max_data,
             ..
         } = self;
         step(decoder, &mut |event| {
-            on_event(event, at, *max_data, reads, open, emit)
+            on_event(event, at, *max_data, reads, open, sse, emit)
         })
     }
 
@@ -231,18 +252,16 @@ fn on_event(
     max_data: usize,
     reads: &mut VecDeque<ReadMark>,
     open: &mut Option<Open>,
+    sse: &mut Option<SseParser>,
     emit: &mut impl FnMut(Record),
 ) {
     match event {
-        Event::Head(head) => emit(Record::Head {
-            t_ms: millis(at),
-            status: head.status,
-            reason: head.reason,
-            version: format!("HTTP/1.{}", head.minor_version),
-            headers: fields(head.fields),
-            framing: head.framing.name(),
-            bytes: head.len,
-        }),
+        Event::Head(head) => {
+            if is_event_stream(&head) {
+                *sse = Some(SseParser::new());
+            }
+            emit(head_record(head, at));
+        }
         Event::ChunkStart {
             index,
             offset,
@@ -257,6 +276,9 @@ fn on_event(
                 chunk
                     .data
                     .extend_from_slice(&bytes[..bytes.len().min(room)]);
+                if let Some(sse) = sse {
+                    sse.feed(bytes, Some(chunk.index), &mut chunk.events);
+                }
             }
             None => {
                 let kept = &bytes[..bytes.len().min(max_data)];
@@ -268,11 +290,18 @@ fn on_event(
                     data_hex: hex(kept),
                     truncated: kept.len() < bytes.len(),
                 });
+                if let Some(sse) = sse {
+                    let mut events = Vec::new();
+                    sse.feed(bytes, None, &mut events);
+                    emit_events(events, at, emit);
+                }
             }
         },
         Event::ChunkEnd { .. } => {
-            if let Some(chunk) = open.take() {
+            if let Some(mut chunk) = open.take() {
+                let events = std::mem::take(&mut chunk.events);
                 emit(finish_chunk(chunk, at, reads));
+                emit_events(events, at, emit);
             }
         }
         // The last-chunk is complete at its own CRLF; trailers follow.
@@ -299,6 +328,49 @@ fn on_event(
     }
 }
 
+fn head_record(head: Head, at: Duration) -> Record {
+    Record::Head {
+        t_ms: millis(at),
+        status: head.status,
+        reason: head.reason,
+        version: format!("HTTP/1.{}", head.minor_version),
+        headers: fields(head.fields),
+        framing: head.framing.name(),
+        bytes: head.len,
+    }
+}
+
+/// Whether `head` starts an event stream: a final answer whose media
+/// type is `text/event-stream`, parameters and case aside.
+fn is_event_stream(head: &Head) -> bool {
+    head.status >= 200
+        && head.fields.iter().any(|f| {
+            let media =
+                f.value.split(|&b| b == b';').next().unwrap_or_default();
+            f.name.eq_ignore_ascii_case("content-type")
+                && media
+                    .trim_ascii()
+                    .eq_ignore_ascii_case(b"text/event-stream")
+        })
+}
+
+fn emit_events(
+    events: Vec<SseEvent>,
+    at: Duration,
+    emit: &mut impl FnMut(Record),
+) {
+    for e in events {
+        emit(Record::Event {
+            t_ms: millis(at),
+            id: e.id,
+            event: e.event,
+            data: e.data,
+            retry: e.retry,
+            chunks: e.chunks.map(|(first, last)| [first, last]),
+        });
+    }
+}
+
 /// A chunk whose size line (starting at `offset`) was just read.
 fn start_chunk(
     index: u64,
@@ -322,6 +394,7 @@ fn start_chunk(
         size_line: String::from_utf8_lossy(size_line).into_owned(),
         size,
         data: Vec::new(),
+        events: Vec::new(),
         t_first: first.at,
         first_read: first.number,
     }
@@ -420,5 +493,84 @@ mod tests {
         assert_eq!((chunk.t_first_ms, chunk.t_ms, chunk.reads), (2.0, 4.0, 3));
         assert_eq!(chunk.data, "hello");
         assert!(session.is_done());
+    }
+
+    /// A short name for each record, and the event data: the order they
+    /// come in.
+    fn names(records: &[Record]) -> Vec<String> {
+        records
+            .iter()
+            .map(|r| match r {
+                Record::Head { .. } => "head".to_owned(),
+                Record::Chunk(c) => format!("chunk {}", c.index),
+                Record::Data { .. } => "data".to_owned(),
+                Record::Event { data, chunks, .. } => {
+                    format!("event {data} {chunks:?}")
+                }
+                Record::End { .. } => "end".to_owned(),
+                other => format!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_event_stream_has_its_events_after_the_chunks_that_carried_them() {
+        let mut session = Session::new("GET", 64);
+        let mut recs = Vec::new();
+        let head = b"HTTP/1.1 200 OK\r\nContent-Type: Text/Event-Stream; charset=utf-8\r\n\
+                     Transfer-Encoding: chunked\r\n\r\n";
+        let body = b"14\r\ndata: a\n\ndata: b\n\nda\r\n4\r\nta: \r\n3\r\nc\n\n\r\n0\r\n\r\n";
+        session.read(Duration::ZERO, head, &mut |r| recs.push(r));
+        session.read(Duration::ZERO, body, &mut |r| recs.push(r));
+        assert_eq!(
+            names(&recs),
+            [
+                "head",
+                "chunk 0",
+                "event a Some([0, 0])",
+                "event b Some([0, 0])",
+                "chunk 1",
+                "chunk 2",
+                "event c Some([0, 2])",
+                "chunk 3",
+                "end"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_body_without_chunks_has_its_events_after_each_read() {
+        let mut session = Session::new("GET", 64);
+        let mut recs = Vec::new();
+        let head =
+            b"HTTP/1.0 200 OK\r\nContent-Type: text/event-stream\r\n\r\n";
+        session.read(Duration::ZERO, head, &mut |r| recs.push(r));
+        session.read(Duration::ZERO, b"data: a\n\nda", &mut |r| recs.push(r));
+        session.read(Duration::ZERO, b"ta: b\n\n", &mut |r| recs.push(r));
+        session.eof(Duration::ZERO, &mut |r| recs.push(r));
+        assert_eq!(
+            names(&recs),
+            [
+                "head",
+                "data",
+                "event a None",
+                "data",
+                "event b None",
+                "end"
+            ]
+        );
+    }
+
+    #[test]
+    fn other_bodies_have_no_events() {
+        let mut session = Session::new("GET", 64);
+        let mut recs = Vec::new();
+        session.read(Duration::ZERO, HEAD, &mut |r| recs.push(r));
+        session.read(
+            Duration::ZERO,
+            b"9\r\ndata: a\n\n\r\n0\r\n\r\n",
+            &mut |r| recs.push(r),
+        );
+        assert_eq!(names(&recs), ["head", "chunk 0", "chunk 1", "end"]);
     }
 }

@@ -151,6 +151,17 @@ pub fn run(root: &Path) -> Result {
                 ("", "chunks", "screen-chunks.txt"),
             ],
         },
+        Subject {
+            dir: "09-sse",
+            lesson: lesson_09_sse::LESSON,
+            addr: lesson_09_sse::spawn(Default::default())?,
+            captures: &[("/events?n=6&every=100", "reads.txt")],
+            screens: &[(
+                "events?n=6&every=100",
+                "timeline",
+                "screen-timeline.txt",
+            )],
+        },
     ];
     let out = root.join("book/src/generated");
     let shown_url = cli::url(SHOWN.parse()?);
@@ -282,8 +293,13 @@ pub fn run(root: &Path) -> Result {
 /// the TUI's screen once the response is over, as that command printed it.
 fn runnable(watch: &Watch) -> String {
     if opens_tui(watch.command) {
-        let screen = format!("--screen {SCREEN} {{url}}");
-        watch.command.replacen("{url}", &screen, 1)
+        // Before the URL, and outside its quotes if it has any.
+        let url = match watch.command.contains("'{url}'") {
+            true => "'{url}'",
+            false => "{url}",
+        };
+        let screen = format!("--screen {SCREEN} {url}");
+        watch.command.replacen(url, &screen, 1)
     } else {
         watch.command.to_owned()
     }

@@ -501,6 +501,9 @@ impl Exchange {
                 });
             }
             Record::Trailers { headers } => self.trailers = headers,
+            // The TUI shows chunks; its view of the events they carry is
+            // still to come (`--json` and `--plain` show them).
+            Record::Event { .. } => {}
             Record::End { .. } => self.state = State::Complete,
             Record::Error {
                 t_ms,

@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
-use lesson_01_raw_tcp::cli::{self, Lesson, Watch};
+use lesson_01_raw_tcp::cli::{Lesson, Watch};
 use lesson_01_raw_tcp::response::Status;
 use lesson_04_http_parse::head::Head;
 use lesson_05_tokio::produce::Chunks;
@@ -47,7 +47,16 @@ pub const LESSON: Lesson = Lesson {
             command: "curl -sS -N '{url}'",
             path: "events?n=2&every=1000&heartbeat=300",
         },
-        cli::INSPECTOR,
+        Watch {
+            what: "each event, and the chunk that carried it",
+            command: "cargo run -q -p inspector -- --plain '{url}'",
+            path: "events?n=6&every=100",
+        },
+        Watch {
+            what: "the events' chunks live, in the inspector (q quits)",
+            command: "cargo run -q -p inspector -- '{url}'",
+            path: "events?n=10&every=300",
+        },
     ],
 };
 
