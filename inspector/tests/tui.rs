@@ -285,3 +285,29 @@ fn a_failed_connection_says_why_and_r_retries() {
         Some(Command::Start { id: 2, .. })
     ));
 }
+
+/// An event stream: the detail pane lists the events a chunk completed,
+/// and an event that two chunks carried says so.
+#[test]
+fn event_stream() {
+    let mut app = app((100, 30));
+    app.handle(Event::Capture(1, Capture::Connected));
+    let head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\
+                 Transfer-Encoding: chunked\r\n\r\n";
+    read(
+        &mut app,
+        0.4,
+        &[head.as_slice(), &chunk("retry: 1000\n\n")].concat(),
+    );
+    read(
+        &mut app,
+        100.2,
+        &chunk("id: 1\nevent: tick\ndata: tick 1\n\nid: 2\ndata: two"),
+    );
+    read(&mut app, 200.3, &chunk("\ndata: lines\n\n"));
+    read(&mut app, 300.1, b"0\r\n\r\n");
+    key(&mut app, KeyCode::Up);
+    insta::assert_snapshot!(screen(&app));
+    key(&mut app, KeyCode::Up);
+    insta::assert_snapshot!("event_stream_two_events", screen(&app));
+}

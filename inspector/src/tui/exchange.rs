@@ -121,6 +121,23 @@ pub struct Head {
     pub bytes: usize,
 }
 
+/// A server-sent event, as the detail pane lists it under the chunk that
+/// completed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRow {
+    /// The row (chunk or read) that completed it.
+    pub row: u64,
+    pub id: Box<str>,
+    pub event: Box<str>,
+    /// The first lines of its data, line feeds shown as `␊`.
+    pub preview: Box<str>,
+    /// The first and last chunk that carried it, if the body is chunked.
+    pub chunks: Option<[u64; 2]>,
+}
+
+/// How much of an event's data the TUI keeps.
+const EVENT_PREVIEW: usize = 120;
+
 /// A protocol error: where, what, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fault {
@@ -279,6 +296,8 @@ pub struct Exchange {
     /// error row if there is one.
     pub rows: Log<Row>,
     pub reads: Log<ReadRow>,
+    /// Server-sent events, for a `text/event-stream` body.
+    pub events: Log<EventRow>,
     pub wire: Wire,
     /// Data bytes of the body so far, and complete chunks (the
     /// last-chunk not counted).
@@ -321,6 +340,7 @@ impl Exchange {
             fault: None,
             rows: Log::new(max_rows),
             reads: Log::new(max_rows),
+            events: Log::new(max_rows),
             wire: Wire::new(budget),
             body_bytes: 0,
             chunks: 0,
@@ -420,6 +440,13 @@ impl Exchange {
         first..end.max(first)
     }
 
+    /// The events (by number) that row `row` completed.
+    pub fn events_of(&self, row: u64) -> Range<u64> {
+        let first = self.events.partition_point(|e| e.row < row);
+        let end = self.events.partition_point(|e| e.row <= row);
+        first..end
+    }
+
     /// The reads (by number) that carried some of the wire bytes `range`.
     pub fn reads_in(&self, range: Range<u64>) -> Range<u64> {
         let first =
@@ -501,9 +528,27 @@ impl Exchange {
                 });
             }
             Record::Trailers { headers } => self.trailers = headers,
-            // The TUI shows chunks; its view of the events they carry is
-            // still to come (`--json` and `--plain` show them).
-            Record::Event { .. } => {}
+            // After the row of the chunk or read that completed it.
+            Record::Event {
+                id,
+                event,
+                data,
+                chunks,
+                ..
+            } => {
+                let preview: String = data
+                    .chars()
+                    .take(EVENT_PREVIEW)
+                    .map(|c| if c == '\n' { '␊' } else { c })
+                    .collect();
+                self.events.push(EventRow {
+                    row: self.rows.total().saturating_sub(1),
+                    id: id.into(),
+                    event: event.into(),
+                    preview: preview.into(),
+                    chunks,
+                });
+            }
             Record::End { .. } => self.state = State::Complete,
             Record::Error {
                 t_ms,

@@ -161,6 +161,9 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) {
             bytes(x.body_bytes),
         )),
     ];
+    if x.events.total() > 0 {
+        second.push(Span::raw(format!("   events {}", x.events.total())));
+    }
     if x.rows.evicted() > 0 || x.wire.evicted() > 0 {
         second.push(Span::styled(
             format!(
@@ -539,6 +542,19 @@ fn detail(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
                 ]));
             }
             lines.push(Line::raw(info));
+            // An event stream: the events this piece completed.
+            for (_, e) in x.events.range(x.events_of(app.selected)) {
+                let carried = match e.chunks {
+                    Some([first, last]) if first != last => {
+                        format!(" (chunks {first}-{last})")
+                    }
+                    _ => String::new(),
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("event {}", e.event), t.size_line()),
+                    Span::raw(format!(" id {}{carried}: {}", e.id, e.preview)),
+                ]));
+            }
             lines.push(Line::raw(""));
             (format!(" {what} #{} ", app.selected), row.frame())
         }
