@@ -56,6 +56,7 @@ fn main() -> ExitCode {
             lesson_09_sse::LESSON,
             lesson_09_sse::spawn(Default::default()),
         ),
+        (lesson_10_websocket::LESSON, lesson_10_websocket::spawn()),
     ];
     let mut lessons = Vec::new();
     for (lesson, addr) in started {

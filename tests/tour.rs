@@ -39,7 +39,8 @@ fn the_tour_serves_every_lesson_it_lists() {
             "lesson 06",
             "lesson 07",
             "lesson 08",
-            "lesson 09"
+            "lesson 09",
+            "lesson 10"
         ]
     );
     for addr in addrs {

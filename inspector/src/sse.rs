@@ -184,6 +184,7 @@ mod tests {
         );
     }
 
+    // ANCHOR: spans
     #[test]
     fn one_chunk_may_hold_two_events_and_one_event_span_three_chunks() {
         let got = events(&[
@@ -202,6 +203,7 @@ mod tests {
             ]
         );
     }
+    // ANCHOR_END: spans
 
     #[test]
     fn comments_blocks_without_data_and_unknown_fields_send_nothing() {

@@ -162,6 +162,13 @@ pub fn run(root: &Path) -> Result {
                 "screen-timeline.txt",
             )],
         },
+        Subject {
+            dir: "10-websocket",
+            lesson: lesson_10_websocket::LESSON,
+            addr: lesson_10_websocket::spawn()?,
+            captures: &[],
+            screens: &[],
+        },
     ];
     let out = root.join("book/src/generated");
     let shown_url = cli::url(SHOWN.parse()?);

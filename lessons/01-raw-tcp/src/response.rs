@@ -15,12 +15,14 @@ use crate::page;
 /// The statuses these lessons answer with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
+    SwitchingProtocols,
     Ok,
     BadRequest,
     NotFound,
     MethodNotAllowed,
     RequestTimeout,
     ContentTooLarge,
+    UpgradeRequired,
     HeaderFieldsTooLarge,
     NotImplemented,
     VersionNotSupported,
@@ -29,12 +31,14 @@ pub enum Status {
 impl Status {
     pub fn code(self) -> u16 {
         match self {
+            Status::SwitchingProtocols => 101,
             Status::Ok => 200,
             Status::BadRequest => 400,
             Status::NotFound => 404,
             Status::MethodNotAllowed => 405,
             Status::RequestTimeout => 408,
             Status::ContentTooLarge => 413,
+            Status::UpgradeRequired => 426,
             Status::HeaderFieldsTooLarge => 431,
             Status::NotImplemented => 501,
             Status::VersionNotSupported => 505,
@@ -44,6 +48,7 @@ impl Status {
     /// The reason phrase. Clients ignore it (RFC 9112 §4), people read it.
     pub fn reason(self) -> &'static str {
         match self {
+            Status::SwitchingProtocols => "Switching Protocols",
             Status::Ok => "OK",
             Status::BadRequest => "Bad Request",
             Status::NotFound => "Not Found",
@@ -51,6 +56,7 @@ impl Status {
             Status::RequestTimeout => "Request Timeout",
             // RFC 9110 §15.5.14; "Payload Too Large" before it.
             Status::ContentTooLarge => "Content Too Large",
+            Status::UpgradeRequired => "Upgrade Required",
             Status::HeaderFieldsTooLarge => "Request Header Fields Too Large",
             Status::NotImplemented => "Not Implemented",
             Status::VersionNotSupported => "HTTP Version Not Supported",

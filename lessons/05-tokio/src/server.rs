@@ -19,7 +19,7 @@ use bytes::Bytes;
 use lesson_01_raw_tcp::request::Version;
 use lesson_01_raw_tcp::response::{self, Status};
 use lesson_01_raw_tcp::server::HEAD_TIMEOUT;
-use lesson_03_flusher::writer::Head as ResponseHead;
+use lesson_03_flusher::writer::{Framing, Head as ResponseHead};
 use lesson_04_http_parse::body::Reader;
 use lesson_04_http_parse::framing::{self, Refusal};
 use lesson_04_http_parse::head::{self, Head, MAX_HEAD, Scanner};
@@ -32,7 +32,7 @@ use tokio::time::timeout;
 use tokio_util::sync::CancellationToken;
 
 use crate::produce::{Live, Producer, Stats};
-use crate::site::{Answer, Demo, Site};
+use crate::site::{Answer, Demo, Site, Takeover, Upgraded};
 use crate::writer::{Body, ChunkedWriter};
 
 // ANCHOR: config
@@ -196,12 +196,14 @@ impl Server {
 const BATCH: usize = 64;
 
 /// What became of a response.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 enum Sent {
     /// All of it: the connection may carry another.
     Whole { close: bool },
     /// Not all: the client left, stopped reading, or a refusal closed it.
     Cut,
+    /// `101 Switching Protocols`: the connection is the site's now.
+    Upgrade(Takeover),
 }
 
 // ANCHOR: connection
@@ -238,8 +240,17 @@ async fn connection(
             Ok(None) => break,
             Err(refusal) => refuse(&mut wr, &refusal).await,
         };
-        if sent != (Sent::Whole { close: false }) {
-            break;
+        match sent {
+            Sent::Whole { close: false } => {}
+            Sent::Whole { close: true } | Sent::Cut => break,
+            Sent::Upgrade(Takeover(take)) => {
+                let upgraded = Upgraded {
+                    stream,
+                    early: buf,
+                    shutdown: shutdown.clone(),
+                };
+                return take(upgraded).await;
+            }
         }
     }
     close(&mut rd, &mut wr).await;
@@ -338,14 +349,29 @@ async fn respond(
             status,
             fields,
             why,
-        } => return plain(wr, status, &fields, &why, close).await,
+        } => {
+            let fields: Vec<(&str, &str)> =
+                fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            return plain(wr, status, &fields, &why, close).await;
+        }
+        Answer::Upgrade { fields, take } => {
+            let mut response = ResponseHead::new(Status::SwitchingProtocols);
+            for (name, value) in &fields {
+                response = response.field(name, value);
+            }
+            let head = response.encode(Framing::Close);
+            return match wr.write_all(&head).await {
+                Ok(()) => Sent::Upgrade(take),
+                Err(_) => Sent::Cut,
+            };
+        }
     };
     // HTTP/1.0 has no chunks: a stream to it ends with the close.
     let http10 = head.version == Version::Http10;
     let close = close || (http10 && !whole);
     let mut response =
         ResponseHead::new(Status::Ok).field("Content-Type", content_type);
-    for (name, value) in fields {
+    for (name, value) in &fields {
         response = response.field(name, value);
     }
     if close {
@@ -382,7 +408,7 @@ async fn respond(
     };
     match sent {
         Sent::Whole { .. } => Sent::Whole { close },
-        Sent::Cut => Sent::Cut,
+        other => other,
     }
 }
 // ANCHOR_END: respond
@@ -418,7 +444,8 @@ async fn stream<W: AsyncWrite + Unpin>(
                 Err(TryRecvError::Disconnected) => more = false,
             }
         }
-        if send(rd, buf, &mut writer, &ready, !more, config).await == Sent::Cut
+        if let Sent::Cut =
+            send(rd, buf, &mut writer, &ready, !more, config).await
         {
             return Sent::Cut;
         }

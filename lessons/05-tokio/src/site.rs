@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use lesson_01_raw_tcp::response::Status;
 use lesson_04_http_parse::head::Head;
+use tokio::net::TcpStream;
+use tokio_util::sync::CancellationToken;
 
 use crate::produce::{Chunks, MAX_CHUNKS, MAX_SIZE, Source};
 
@@ -38,6 +40,9 @@ pub enum Answer {
         fields: Fields,
         make: Make,
     },
+    /// `101 Switching Protocols`, with `fields`; then the connection is
+    /// no longer HTTP's, and `take` gets it (lesson 10's WebSocket).
+    Upgrade { fields: Fields, take: Takeover },
     /// Anything else: a status, extra fields, and a one-line reason.
     Plain {
         status: Status,
@@ -46,8 +51,29 @@ pub enum Answer {
     },
 }
 
+/// A connection handed over after `101 Switching Protocols`.
+#[derive(Debug)]
+pub struct Upgraded {
+    pub stream: TcpStream,
+    /// Bytes the client sent after its request, already read: they
+    /// belong to the new protocol.
+    pub early: Vec<u8>,
+    /// Cancelled when the server shuts down: say goodbye, then return.
+    pub shutdown: CancellationToken,
+}
+
+/// What takes an upgraded connection over. The connection's task runs
+/// it, so the connection counts as open until it returns.
+pub struct Takeover(pub Box<dyn FnOnce(Upgraded) -> Made + Send>);
+
+impl std::fmt::Debug for Takeover {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Takeover")
+    }
+}
+
 /// Header fields an answer adds to those the server writes.
-pub type Fields = Vec<(&'static str, &'static str)>;
+pub type Fields = Vec<(&'static str, String)>;
 
 impl Answer {
     pub fn stream<F>(
@@ -78,6 +104,21 @@ impl Answer {
         }
     }
 
+    /// `101 Switching Protocols` with `fields`, then `take` runs on the
+    /// connection.
+    pub fn upgrade<F>(
+        fields: Fields,
+        take: impl FnOnce(Upgraded) -> F + Send + 'static,
+    ) -> Answer
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        Answer::Upgrade {
+            fields,
+            take: Takeover(Box::new(|upgraded| Box::pin(take(upgraded)))),
+        }
+    }
+
     pub fn plain(status: Status, why: impl Into<String>) -> Answer {
         Answer::Plain {
             status,
@@ -88,10 +129,16 @@ impl Answer {
 
     /// This answer, with one more header field, such as
     /// `Cache-Control: no-cache`.
-    pub fn field(mut self, name: &'static str, value: &'static str) -> Answer {
+    pub fn field(
+        mut self,
+        name: &'static str,
+        value: impl Into<String>,
+    ) -> Answer {
+        let value = value.into();
         match &mut self {
             Answer::Stream { fields, .. }
             | Answer::Whole { fields, .. }
+            | Answer::Upgrade { fields, .. }
             | Answer::Plain { fields, .. } => fields.push((name, value)),
         }
         self
@@ -101,7 +148,7 @@ impl Answer {
     pub fn not_allowed(request: &Head) -> Answer {
         Answer::Plain {
             status: Status::MethodNotAllowed,
-            fields: vec![("Allow", "GET, HEAD")],
+            fields: vec![("Allow", "GET, HEAD".into())],
             why: format!("{} is not allowed here: GET or HEAD", request.method),
         }
     }
@@ -124,6 +171,7 @@ impl std::fmt::Debug for Answer {
             Answer::Whole { content_type, .. } => {
                 write!(f, "Whole({content_type})")
             }
+            Answer::Upgrade { fields, .. } => write!(f, "Upgrade({fields:?})"),
             Answer::Plain { status, why, .. } => {
                 write!(f, "Plain({}, {why:?})", status.code())
             }

@@ -73,10 +73,12 @@ fn lines(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+// ANCHOR: comment
 /// A comment line, which every client ignores: sent when the stream has
 /// been quiet a while, so that proxies and the client's own timeouts
 /// don't take it for dead.
 pub const HEARTBEAT: &str = ": heartbeat\n\n";
+// ANCHOR_END: comment
 
 #[cfg(test)]
 mod tests {
