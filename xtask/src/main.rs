@@ -7,12 +7,15 @@
 //! - `exercises`: every exercise fails as shipped; every solution passes.
 //! - `bench-capture`: `inspector --json` against curl on a 1 GiB stream.
 //! - `bench-tokio`: lesson 05 against hyper, under wrk, on loopback.
+//! - `overhead`: framing bytes per message: chunks, SSE, WebSocket; also
+//!   run by `transcripts`.
 //! - `ssr`: the dashboard rendered four ways (CSR, lessons 06 to 08),
 //!   timed side by side; also run by `transcripts`.
 
 mod bench;
 mod bench_tokio;
 mod book;
+mod overhead;
 mod ssr;
 mod transcripts;
 
@@ -36,6 +39,8 @@ enum Task {
     Book,
     /// Prove every exercise fails as shipped and passes with its solution.
     Exercises,
+    /// Count the framing bytes per message of chunks, SSE and WebSocket.
+    Overhead,
     /// Time the dashboard rendered four ways: CSR, lessons 06, 07, 08.
     Ssr,
     /// Time `inspector --json` against curl on a loopback stream.
@@ -68,6 +73,7 @@ fn main() -> ExitCode {
         Task::Transcripts => transcripts::run(&root),
         Task::Book => book::run(&root),
         Task::Ssr => ssr::run(&root),
+        Task::Overhead => overhead::run(&root),
         Task::BenchCapture { gib, runs } => bench::capture(&root, gib, runs),
         Task::BenchTokio { rounds, secs } => {
             bench_tokio::run(&root, rounds, secs)

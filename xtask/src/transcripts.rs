@@ -268,6 +268,7 @@ pub fn run(root: &Path) -> Result {
         files.push((name.into(), test_output(root, command, kept)?));
     }
     files.extend(crate::ssr::files(&out)?);
+    files.extend(crate::overhead::files()?);
     files.extend(snapshots(root)?);
 
     for s in &subjects {
