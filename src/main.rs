@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use std::thread;
 
 use inspector::tui::{self, Demo, Options};
-use lesson_01_raw_tcp::cli::{self, Lesson};
+use lesson_01_raw_tcp::cli::{self, Lesson, Watch};
 use lesson_01_raw_tcp::page::DEFAULT_PAUSE;
 use lesson_01_raw_tcp::server;
 
@@ -104,7 +104,11 @@ fn demos(lesson: &Lesson, url: &str) -> Vec<Demo> {
         idea: lesson.idea.to_owned(),
         url: url.to_owned(),
     }];
-    for watch in lesson.watch.iter().filter(|w| !w.path.is_empty()) {
+    // A command that sends header fields of its own (`Last-Event-ID`, a
+    // WebSocket handshake) shows something a plain GET would not.
+    let plain_get =
+        |w: &&Watch| !w.path.is_empty() && !w.command.contains(" -H ");
+    for watch in lesson.watch.iter().filter(plain_get) {
         demos.push(Demo {
             title: format!("{} /{}", lesson.title, watch.path),
             idea: watch.what.to_owned(),

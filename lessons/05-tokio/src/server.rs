@@ -240,6 +240,7 @@ async fn connection(
             Ok(None) => break,
             Err(refusal) => refuse(&mut wr, &refusal).await,
         };
+        // ANCHOR: handover
         match sent {
             Sent::Whole { close: false } => {}
             Sent::Whole { close: true } | Sent::Cut => break,
@@ -252,6 +253,7 @@ async fn connection(
                 return take(upgraded).await;
             }
         }
+        // ANCHOR_END: handover
     }
     close(&mut rd, &mut wr).await;
 }
@@ -334,6 +336,7 @@ async fn respond(
     close: bool,
     shared: &Shared,
 ) -> Sent {
+    // ANCHOR: upgrade
     let (content_type, fields, make, whole) = match shared.site.answer(head) {
         Answer::Stream {
             content_type,
@@ -366,6 +369,7 @@ async fn respond(
             };
         }
     };
+    // ANCHOR_END: upgrade
     // HTTP/1.0 has no chunks: a stream to it ends with the close.
     let http10 = head.version == Version::Http10;
     let close = close || (http10 && !whole);

@@ -51,6 +51,7 @@ pub enum Answer {
     },
 }
 
+// ANCHOR: upgraded
 /// A connection handed over after `101 Switching Protocols`.
 #[derive(Debug)]
 pub struct Upgraded {
@@ -65,6 +66,7 @@ pub struct Upgraded {
 /// What takes an upgraded connection over. The connection's task runs
 /// it, so the connection counts as open until it returns.
 pub struct Takeover(pub Box<dyn FnOnce(Upgraded) -> Made + Send>);
+// ANCHOR_END: upgraded
 
 impl std::fmt::Debug for Takeover {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -141,6 +141,7 @@ fn step(
 }
 // ANCHOR_END: step
 
+// ANCHOR: close_reply
 /// The answer to the client's close frame: the same code back, if it is
 /// one a close frame may carry (§7.4), then the end.
 fn close_reply(payload: &[u8]) -> Result<Step, Failure> {
@@ -166,6 +167,7 @@ fn close_reply(payload: &[u8]) -> Result<Step, Failure> {
         }
     }
 }
+// ANCHOR_END: close_reply
 
 /// A close frame's payload: the code, then the reason.
 pub fn close_payload(code: u16, reason: &str) -> Vec<u8> {
@@ -180,6 +182,7 @@ async fn send(
     wr.write_all(&frame::encode(true, opcode, payload)).await
 }
 
+// ANCHOR: finish
 /// After the close frame: the server closes the TCP connection first
 /// (§7.1.1), then reads what is left for a moment, so that the client's
 /// own close frame doesn't meet a closed socket and reset it.
@@ -194,6 +197,7 @@ async fn finish(
     })
     .await;
 }
+// ANCHOR_END: finish
 
 #[cfg(test)]
 mod tests {

@@ -173,11 +173,10 @@ fn bad_handshakes_are_refused_with_a_reason() {
         key.ends_with("Sec-WebSocket-Key must be 16 bytes in base64\n"),
         "{key}"
     );
-    let post = answer(
-        HANDSHAKE
-            .replace("GET", "POST")
-            .replace("Version: 13\r\n", "Version: 13\r\nContent-Length: 0\r\n"),
-    );
+    let post = answer(HANDSHAKE.replace("GET", "POST").replace(
+        "Version: 13\r\n",
+        "Version: 13\r\nContent-Length: 0\r\nConnection: close\r\n",
+    ));
     assert!(post.ends_with("a WebSocket handshake is a GET\n"), "{post}");
 }
 
