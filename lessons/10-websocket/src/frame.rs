@@ -141,6 +141,13 @@ pub fn decode(buf: &mut Vec<u8>, max: usize) -> Result<Option<Frame>, Failure> {
         },
         len => (u64::from(len), 2),
     };
+    if len >> 63 != 0 {
+        // The most significant bit of a 64-bit length must be 0 (§5.2).
+        return Err(fail(
+            PROTOCOL_ERROR,
+            "a 64-bit length with its top bit set",
+        ));
+    }
     if opcode.is_control() && (len > 125 || !fin) {
         return Err(fail(
             PROTOCOL_ERROR,
@@ -246,7 +253,12 @@ mod tests {
             TOO_BIG,
             "256 bytes over a 100-byte limit"
         );
-        assert_eq!(code(b"\x82\xFF\x80\0\0\0\0\0\0\0"), TOO_BIG, "2^63 bytes");
+        assert_eq!(code(b"\x82\xFF\x40\0\0\0\0\0\0\0"), TOO_BIG, "2^62 bytes");
+        assert_eq!(
+            code(b"\x82\xFF\x80\0\0\0\0\0\0\0"),
+            PROTOCOL_ERROR,
+            "a top bit set"
+        );
     }
 
     proptest! {

@@ -236,6 +236,7 @@ asyncio.run(main())
 }
 // ANCHOR_END: python
 
+// ANCHOR: chromium
 #[test]
 fn chromium_talks_both_ways() {
     if !require("chromium") {
@@ -263,3 +264,4 @@ fn chromium_talks_both_ways() {
     assert_eq!(log, expected, "{dom}");
     assert!(dom.contains("<b id=\"status\">open</b>"), "{dom}");
 }
+// ANCHOR_END: chromium
