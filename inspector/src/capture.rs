@@ -106,6 +106,24 @@ pub fn get_chunks(addr: SocketAddr, target: &str) -> io::Result<Vec<Chunk>> {
     Ok(chunks)
 }
 
+/// The status and the body, as text, of the answer to `request`: for a
+/// short answer that is not chunked, such as a refusal and its reason.
+pub fn answer(addr: SocketAddr, request: &[u8]) -> io::Result<(u16, String)> {
+    let mut status = 0;
+    let mut body = String::new();
+    for record in Live::connect(addr, request)?.records("GET", usize::MAX)? {
+        match record {
+            Record::Head { status: s, .. } => status = s,
+            Record::Data { data, .. } => body += &data,
+            Record::Error { message, .. } => {
+                return Err(io::Error::other(message));
+            }
+            _ => {}
+        }
+    }
+    Ok((status, body))
+}
+
 /// A connection being read as the bytes arrive.
 #[derive(Debug)]
 pub struct Live {

@@ -32,7 +32,7 @@ use tokio::time::timeout;
 use tokio_util::sync::CancellationToken;
 
 use crate::produce::{Live, Producer, Stats};
-use crate::site::{Answer, Demo, Site, Takeover, Upgraded};
+use crate::site::{Answer, Demo, Fields, Site, Takeover, Upgraded};
 use crate::writer::{Body, ChunkedWriter};
 
 // ANCHOR: config
@@ -358,11 +358,8 @@ async fn respond(
             return plain(wr, status, &fields, &why, close).await;
         }
         Answer::Upgrade { fields, take } => {
-            let mut response = ResponseHead::new(Status::SwitchingProtocols);
-            for (name, value) in &fields {
-                response = response.field(name, value);
-            }
-            let head = response.encode(Framing::Close);
+            let response = ResponseHead::new(Status::SwitchingProtocols);
+            let head = with_fields(response, &fields).encode(Framing::Close);
             return match wr.write_all(&head).await {
                 Ok(()) => Sent::Upgrade(take),
                 Err(_) => Sent::Cut,
@@ -373,11 +370,9 @@ async fn respond(
     // HTTP/1.0 has no chunks: a stream to it ends with the close.
     let http10 = head.version == Version::Http10;
     let close = close || (http10 && !whole);
-    let mut response =
+    let response =
         ResponseHead::new(Status::Ok).field("Content-Type", content_type);
-    for (name, value) in &fields {
-        response = response.field(name, value);
-    }
+    let mut response = with_fields(response, &fields);
     if close {
         response = response.field("Connection", "close");
     }
@@ -416,6 +411,13 @@ async fn respond(
     }
 }
 // ANCHOR_END: respond
+
+/// `head`, with the fields an answer added.
+fn with_fields(head: ResponseHead, fields: &Fields) -> ResponseHead {
+    fields
+        .iter()
+        .fold(head, |head, (name, value)| head.field(name, value))
+}
 
 // ANCHOR: stream
 /// Writes the producer's chunks as they come, while watching the client.

@@ -1,8 +1,8 @@
 //! Lesson 08 on a real socket, read by the inspector: the shell at once,
 //! then each module the moment its data is in.
 
-use inspector::capture::{Live, get_chunks};
-use inspector::session::{Chunk, Record};
+use inspector::capture::{self, get_chunks};
+use inspector::session::Chunk;
 use lesson_06_ssr_blocking::dashboard::{
     Data, Delays, END, MODULES, fetch_all, render,
 };
@@ -113,22 +113,8 @@ fn a_template_ends_up_as_the_module_lesson_06_renders() {
 #[test]
 fn other_requests_are_refused_with_a_reason() {
     let addr = spawn(Delays::default()).unwrap();
-    let answer = |request: &str| {
-        let live = Live::connect(addr, request.as_bytes());
-        let records = live.unwrap().records("GET", 1024).unwrap();
-        let status = match &records[0] {
-            Record::Head { status, .. } => *status,
-            other => panic!("{other:?}"),
-        };
-        let body: String = records
-            .iter()
-            .filter_map(|r| match r {
-                Record::Data { data, .. } => Some(data.as_str()),
-                _ => None,
-            })
-            .collect();
-        (status, body)
-    };
+    let answer =
+        |request: &str| capture::answer(addr, request.as_bytes()).unwrap();
     let get = |target| {
         format!("GET {target} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
     };

@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use inspector::capture::Live;
+use inspector::capture::{self, Live};
 use inspector::session::Record;
 use lesson_01_raw_tcp::testing::{chromium, require};
 use lesson_09_sse::{Plan, event, spawn};
@@ -64,22 +64,8 @@ fn curl_resumes_after_the_last_event_id_it_sends() {
 #[test]
 fn a_bad_last_event_id_or_query_is_refused_with_a_reason() {
     let addr = spawn(Plan::default()).unwrap();
-    let answer = |request: &str| {
-        let live = Live::connect(addr, request.as_bytes()).unwrap();
-        let records = live.records("GET", 1024).unwrap();
-        let status = match &records[0] {
-            Record::Head { status, .. } => *status,
-            other => panic!("{other:?}"),
-        };
-        let body: String = records
-            .iter()
-            .filter_map(|r| match r {
-                Record::Data { data, .. } => Some(data.as_str()),
-                _ => None,
-            })
-            .collect();
-        (status, body)
-    };
+    let answer =
+        |request: &str| capture::answer(addr, request.as_bytes()).unwrap();
     let id = "GET /events HTTP/1.1\r\nHost: t\r\nLast-Event-ID: x\r\nConnection: close\r\n\r\n";
     assert_eq!(
         answer(id),
