@@ -207,21 +207,88 @@ impl Live {
     /// protocol error, and returns its records, each timed as it arrived:
     /// for tests and measurements, which look at the whole exchange.
     pub fn records(
-        mut self,
+        self,
         method: &str,
         max_data: usize,
     ) -> io::Result<Vec<Record>> {
-        let mut session = Session::new(method, max_data);
+        self.run(Session::new(method, max_data), None)
+    }
+
+    /// [`Live::records`] with any session: one for a WebSocket sends
+    /// what it has to, and closes it `close_after` the request.
+    pub fn run(
+        mut self,
+        mut session: Session,
+        close_after: Option<Duration>,
+    ) -> io::Result<Vec<Record>> {
         let mut records = Vec::new();
         while !session.is_done() {
-            match self.next_read()? {
-                Some((at, bytes)) => {
-                    session.read(at, bytes, &mut |r| records.push(r));
-                }
-                None => session.eof(self.elapsed(), &mut |r| records.push(r)),
-            }
+            self.step(&mut session, close_after, &mut |r| records.push(r))?;
         }
         Ok(records)
+    }
+
+    /// One step of the exchange: the next read, through `session`, and
+    /// then what the session sends back written. A WebSocket still open
+    /// `close_after` the request is closed instead, by the session.
+    /// Returns whether this caught up with the server: a read that did
+    /// not fill the buffer, so no more bytes were waiting.
+    pub fn step(
+        &mut self,
+        session: &mut Session,
+        close_after: Option<Duration>,
+        emit: &mut impl FnMut(Record),
+    ) -> io::Result<bool> {
+        let due = close_after.filter(|_| session.websocket_open());
+        let timeout = self.stream.read_timeout()?;
+        if let Some(due) = due {
+            match due.checked_sub(self.elapsed()) {
+                Some(left) if !left.is_zero() => {
+                    self.stream.set_read_timeout(Some(left))?;
+                }
+                _ => session.close(self.elapsed(), emit),
+            }
+        }
+        let caught_up = match session.is_done() || !session.outgoing_empty() {
+            // The close goes out first; reading waits for the next step.
+            true => true,
+            false => match self.next_read() {
+                Ok(Some((at, bytes))) => {
+                    session.read(at, bytes, emit);
+                    bytes.len() < READ_BUFFER
+                }
+                Ok(None) => {
+                    session.eof(self.elapsed(), emit);
+                    true
+                }
+                // The close is due: the next step sends it.
+                Err(e)
+                    if due.is_some()
+                        && matches!(
+                            e.kind(),
+                            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                        ) =>
+                {
+                    true
+                }
+                Err(e) => return Err(e),
+            },
+        };
+        if due.is_some() {
+            self.stream.set_read_timeout(timeout)?;
+        }
+        let out = session.outgoing();
+        if !out.is_empty() {
+            // The server may be gone already; its close is what counts.
+            if let Err(e) = self.stream.write_all(&out) {
+                if e.kind() != io::ErrorKind::BrokenPipe
+                    && e.kind() != io::ErrorKind::ConnectionReset
+                {
+                    return Err(e);
+                }
+            }
+        }
+        Ok(caught_up)
     }
 }
 

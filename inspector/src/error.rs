@@ -48,6 +48,30 @@ pub enum ErrorKind {
     TrailersTooLong,
     /// The connection closed before the message was complete.
     UnexpectedEof(&'static str),
+    /// A `101` to a WebSocket handshake that breaks RFC 6455 §4.1.
+    WsHandshake(String),
+    /// A frame has RSV1, RSV2 or RSV3 set, and no extension was agreed.
+    WsReservedBit,
+    /// A frame's opcode is none of the six RFC 6455 defines.
+    WsUnknownOpcode(u8),
+    /// The server masked a frame.
+    WsMasked,
+    /// A close, ping or pong is fragmented or over 125 bytes.
+    WsControlFrame,
+    /// A 64-bit payload length has its most significant bit set.
+    WsLengthTopBit,
+    /// A continuation frame, with no fragmented message to continue.
+    WsNoMessage,
+    /// A text or binary frame while a fragmented message is unfinished.
+    WsUnfinishedMessage,
+    /// A text message, or a close reason, is not UTF-8.
+    WsInvalidUtf8,
+    /// A close frame's payload is malformed.
+    WsClose(&'static str),
+    /// A frame after the server's close frame.
+    WsAfterClose,
+    /// The connection closed without a close frame from the server.
+    WsNoClose,
 }
 // ANCHOR_END: error
 
@@ -73,6 +97,18 @@ impl ErrorKind {
             ObsFold => "obs_fold",
             TrailersTooLong => "trailers_too_long",
             UnexpectedEof(_) => "unexpected_eof",
+            WsHandshake(_) => "ws_handshake",
+            WsReservedBit => "ws_reserved_bit",
+            WsUnknownOpcode(_) => "ws_unknown_opcode",
+            WsMasked => "ws_masked",
+            WsControlFrame => "ws_control_frame",
+            WsLengthTopBit => "ws_length_top_bit",
+            WsNoMessage => "ws_no_message",
+            WsUnfinishedMessage => "ws_unfinished_message",
+            WsInvalidUtf8 => "ws_invalid_utf8",
+            WsClose(_) => "ws_close",
+            WsAfterClose => "ws_after_close",
+            WsNoClose => "ws_no_close",
         }
     }
 }
@@ -167,6 +203,61 @@ impl fmt::Display for ErrorKind {
                     "the connection closed {what}: the message is incomplete"
                 )
             }
+            WsHandshake(why) => write!(
+                f,
+                "the 101 does not complete the WebSocket handshake: {why} \
+                 (RFC 6455 §4.1)"
+            ),
+            WsReservedBit => f.write_str(
+                "a frame has a reserved bit (RSV1-3) set, but the handshake \
+                 agreed no extension that defines it (RFC 6455 §5.2)",
+            ),
+            WsUnknownOpcode(op) => write!(
+                f,
+                "opcode {op:#x} is not defined: a frame is continuation (0), \
+                 text (1), binary (2), close (8), ping (9) or pong (0xa) \
+                 (RFC 6455 §5.2)"
+            ),
+            WsMasked => f.write_str(
+                "the server masked a frame; only clients mask, and a client \
+                 must close the connection on a masked frame (RFC 6455 §5.1)",
+            ),
+            WsControlFrame => f.write_str(
+                "a close, ping or pong frame is fragmented or over 125 bytes; \
+                 control frames must be whole and short, since they may come \
+                 between the fragments of a message (RFC 6455 §5.5)",
+            ),
+            WsLengthTopBit => f.write_str(
+                "a 64-bit payload length has its most significant bit set, \
+                 which RFC 6455 §5.2 forbids",
+            ),
+            WsNoMessage => f.write_str(
+                "a continuation frame, but no fragmented message is \
+                 unfinished: a message starts with a text or binary frame \
+                 (RFC 6455 §5.4)",
+            ),
+            WsUnfinishedMessage => f.write_str(
+                "a new text or binary frame before the fragmented message \
+                 before it has its FIN frame; its fragments must come as \
+                 continuation frames, in order (RFC 6455 §5.4)",
+            ),
+            WsInvalidUtf8 => f.write_str(
+                "this byte makes the text message or close reason not UTF-8; \
+                 text must be UTF-8, and a client must fail the connection \
+                 (RFC 6455 §5.6, §8.1)",
+            ),
+            WsClose(why) => write!(
+                f,
+                "the close frame is malformed: {why} (RFC 6455 §5.5.1, §7.4)"
+            ),
+            WsAfterClose => f.write_str(
+                "a frame after the server's close frame; nothing may follow \
+                 a close (RFC 6455 §5.5.1)",
+            ),
+            WsNoClose => f.write_str(
+                "the connection closed without a close frame from the server: \
+                 an abnormal closure, code 1006 (RFC 6455 §7.1.5)",
+            ),
         }
     }
 }

@@ -19,6 +19,8 @@
 //!   `--plain`.
 //! - [`target`]: the URL, and the request to send.
 //! - [`tui`]: the live terminal UI, and the tour's lesson picker.
+//! - [`sse`] and [`ws`]: the layers above HTTP it decodes too: server-sent
+//!   events, and WebSocket frames after a `101`.
 //!
 //! Every test in the workspace that checks wire bytes or timing goes through
 //! here, so there is one client, not one per lesson.
@@ -31,6 +33,7 @@ pub mod session;
 pub mod sse;
 pub mod target;
 pub mod tui;
+pub mod ws;
 
 pub use decode::{Decoder, Event, Framing, Status};
 pub use error::{Error, ErrorKind};

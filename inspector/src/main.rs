@@ -25,11 +25,13 @@ use ratatui::layout::Size;
 #[derive(Debug, Parser)]
 #[command(name = "inspector", version)]
 struct Args {
-    /// The URL to request, such as http://127.0.0.1:7878/. Without one,
-    /// the Flusher tour starts: every lesson, in a picker
+    /// The URL to request, such as http://127.0.0.1:7878/, or ws:// for a
+    /// WebSocket. Without one, the Flusher tour starts: every lesson, in a
+    /// picker
     url: Option<String>,
 
-    /// One JSON record per line (head, chunk, data, trailers, end, error)
+    /// One JSON record per line (head, chunk, data, trailers, end, error;
+    /// event for server-sent events, ws_frame for WebSocket frames)
     #[arg(long, conflicts_with_all = ["plain", "screen"])]
     json: bool,
 
@@ -74,6 +76,16 @@ struct Args {
     /// An extra request header, `Name: value`; repeat for more
     #[arg(short = 'H', long = "header", value_name = "FIELD")]
     headers: Vec<String>,
+
+    /// With a ws:// URL: a text message to send once the WebSocket is
+    /// open; repeat for more, sent in order
+    #[arg(long, value_name = "TEXT")]
+    send: Vec<String>,
+
+    /// With a ws:// URL: close the WebSocket (code 1000) MS milliseconds
+    /// after the request, instead of waiting for the server to close it
+    #[arg(long, value_name = "MS")]
+    close_after: Option<u64>,
 }
 
 fn main() -> ExitCode {
@@ -104,6 +116,8 @@ fn options(args: &Args) -> Options {
     Options {
         method: args.method.clone(),
         headers: args.headers.clone(),
+        send: args.send.clone(),
+        close_after: args.close_after.map(Duration::from_millis),
         budget: args.budget,
         ..Options::default()
     }
@@ -198,34 +212,25 @@ fn watch(args: &Args, out: &mut dyn Output) -> io::Result<bool> {
     let target: Target = url.parse().map_err(io::Error::other)?;
     let request = target.request(&args.method, &args.headers);
     let mut live = Live::open(&target.authority(), &request)?;
-    let mut session = Session::new(&args.method, args.max_data);
+    let mut session = Session::for_request(&request, args.max_data)
+        .sending(args.send.clone());
+    let close_after = args.close_after.map(Duration::from_millis);
     let mut printer = Printer::new(out);
-    loop {
-        // A read that filled the whole buffer means more bytes are already
-        // waiting; anything less means we have caught up with the server.
-        let caught_up = match live.next_read() {
-            Ok(Some((at, bytes))) => {
-                session.read(at, bytes, &mut |r| printer.print(&r));
-                bytes.len() < READ_BUFFER
-            }
-            Ok(None) => {
-                session.eof(live.elapsed(), &mut |r| printer.print(&r));
-                true
-            }
+    while !session.is_done() {
+        let caught_up =
+            live.step(&mut session, close_after, &mut |r| printer.print(&r));
+        // This is a live view: once caught up, what arrived goes out now.
+        match caught_up {
+            Ok(true) => printer.flush()?,
+            Ok(false) => {}
             Err(e) => {
                 printer.flush()?;
                 return Err(e);
             }
-        };
-        if session.is_done() {
-            printer.flush()?;
-            return Ok(printer.ok);
-        }
-        // This is a live view: once caught up, what arrived goes out now.
-        if caught_up {
-            printer.flush()?;
         }
     }
+    printer.flush()?;
+    Ok(printer.ok)
 }
 
 /// Decodes a captured response from a file or stdin. Times are 0.

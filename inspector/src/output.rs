@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 
 use crate::session::{Chunk, Record};
+use crate::ws::Opcode;
 
 /// Where records go.
 pub trait Output {
@@ -135,10 +136,48 @@ impl<W: Write> Output for Plain<W> {
                     headers.iter().map(|[n, v]| format!("{n}: {v}")).collect();
                 format!("{:21} trailers: {}", "", fields.join(", "))
             }
+            Record::WsFrame {
+                t_ms,
+                direction,
+                fin,
+                opcode,
+                mask_key,
+                len,
+                data,
+                data_hex,
+                close_code,
+                close_reason,
+                ..
+            } => {
+                let shown = match (opcode, close_code) {
+                    (_, Some(code)) => format!(
+                        "{code} {}",
+                        preview(close_reason.as_deref().unwrap_or_default(), 34)
+                    ),
+                    (Opcode::Binary, _) => preview(data_hex, 40),
+                    _ => preview(data, 40),
+                };
+                let opcode = opcode.name();
+                let mask = match mask_key {
+                    Some(key) => format!("mask {key}"),
+                    None => String::new(),
+                };
+                format!(
+                    "{} {direction:<6} {opcode:<12} {:<3} {len:>8} B  {mask:<13}  {shown}",
+                    self.times(*t_ms),
+                    if *fin { "FIN" } else { "" },
+                )
+            }
+            Record::End {
+                t_ms,
+                frames: Some(frames),
+                ..
+            } => format!("{t_ms:>10.1} {:10} end: {frames} frames", ""),
             Record::End {
                 t_ms,
                 chunks,
                 body_bytes,
+                frames: None,
             } => format!(
                 "{t_ms:>10.1} {:10} end: {chunks} chunks, {body_bytes} body bytes",
                 ""

@@ -15,8 +15,11 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::decode::{Decoder, Event, Field, Head, Status};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::sse::{SseEvent, SseParser};
+use crate::ws::{
+    self, Frame, FrameReader, Header, Opcode, client_frame, close_payload,
+};
 
 /// One line of `--json` output.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -49,6 +52,11 @@ pub enum Record {
         t_ms: f64,
         chunks: u64,
         body_bytes: u64,
+        /// Extra, after a WebSocket: its frames, both ways. The response
+        /// is then over when the server closes the connection after its
+        /// close frame.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        frames: Option<u64>,
     },
     Error {
         t_ms: f64,
@@ -69,6 +77,37 @@ pub enum Record {
         retry: Option<u64>,
         /// The first and last chunk that carried it; none without chunks.
         chunks: Option<[u64; 2]>,
+    },
+    /// A WebSocket frame, after a `101`: from the server, or one the
+    /// inspector sent.
+    WsFrame {
+        /// When its first and last bytes arrived; when it was sent.
+        t_first_ms: f64,
+        t_ms: f64,
+        /// `server`, or `client` for the inspector's own.
+        direction: &'static str,
+        /// Where it starts in what the server sent; none for the client.
+        offset: Option<u64>,
+        /// The last frame of its message.
+        fin: bool,
+        /// `text`, `binary`, `continuation`, `close`, `ping` or `pong`.
+        opcode: Opcode,
+        masked: bool,
+        /// The masking key, in hex, of a masked frame.
+        mask_key: Option<String>,
+        /// The header's size on the wire: 2 to 14 bytes.
+        header_bytes: u8,
+        /// The payload's length.
+        len: u64,
+        /// The payload, unmasked, at most `max_data` bytes of it.
+        data: String,
+        data_hex: String,
+        truncated: bool,
+        /// A close frame's code and reason.
+        close_code: Option<u16>,
+        close_reason: Option<String>,
+        /// How many reads carried some of it.
+        reads: u64,
     },
 }
 
@@ -131,39 +170,121 @@ struct ReadMark {
     number: u64,
 }
 
-/// Decodes one response, timing every chunk by the reads that carried it.
+/// Decodes one response, timing every chunk by the reads that carried it;
+/// and after a WebSocket's `101`, every frame.
 #[derive(Debug)]
 pub struct Session {
     decoder: Decoder,
+    /// Everything else, apart, so that the decoder's events can update it
+    /// while the decoder is borrowed.
+    state: State,
+}
+
+#[derive(Debug)]
+struct State {
     max_data: usize,
-    /// The reads in which the next size line may have started: the
-    /// newest, and any before it since the last chunk began.
+    /// The reads in which the next size line or frame may have started:
+    /// the newest, and any before it since the last chunk or frame began.
     reads: VecDeque<ReadMark>,
     read_count: u64,
     open: Option<Open>,
     /// The event stream's reader, for a `text/event-stream` body.
     sse: Option<SseParser>,
+    /// What the inspector does as a WebSocket client.
+    client: WsClient,
+    /// A WebSocket `101` was just read: whether it completes the
+    /// handshake, and its length.
+    upgrade: Option<(Result<(), String>, u64)>,
+    /// The WebSocket, once open.
+    ws: Option<Ws>,
     done: bool,
+}
+
+/// What the inspector does once a WebSocket is open.
+#[derive(Debug, Clone, Default)]
+pub struct WsClient {
+    /// The `Sec-WebSocket-Key` the request sent, if it asked for a
+    /// WebSocket: the `101` must answer it.
+    pub key: Option<String>,
+    /// Text messages to send as soon as the WebSocket is open.
+    pub send: Vec<String>,
 }
 
 impl Session {
     /// A session for the response to `method`, keeping at most `max_data`
-    /// bytes of each chunk or read.
+    /// bytes of each chunk, read or frame that arrives.
     pub fn new(method: &str, max_data: usize) -> Self {
         Session {
             decoder: Decoder::new(method),
-            max_data,
-            reads: VecDeque::new(),
-            read_count: 0,
-            open: None,
-            sse: None,
-            done: false,
+            state: State {
+                max_data,
+                reads: VecDeque::new(),
+                read_count: 0,
+                open: None,
+                sse: None,
+                client: WsClient::default(),
+                upgrade: None,
+                ws: None,
+                done: false,
+            },
         }
+    }
+
+    /// A session for the response to `request`, as written: its method,
+    /// and its `Sec-WebSocket-Key` if it asks for a WebSocket.
+    pub fn for_request(request: &[u8], max_data: usize) -> Self {
+        let mut fields = [httparse::EMPTY_HEADER; 64];
+        let mut parsed = httparse::Request::new(&mut fields);
+        let _ = parsed.parse(request);
+        let key = parsed
+            .headers
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case("sec-websocket-key"))
+            .map(|f| String::from_utf8_lossy(f.value).trim().to_owned());
+        let mut session =
+            Session::new(parsed.method.unwrap_or("GET"), max_data);
+        session.state.client.key = key;
+        session
+    }
+
+    /// Sends `texts` as text messages once a WebSocket is open.
+    pub fn sending(mut self, texts: Vec<String>) -> Self {
+        self.state.client.send = texts;
+        self
     }
 
     /// Whether the response is complete or failed: stop reading.
     pub fn is_done(&self) -> bool {
-        self.done
+        self.state.done
+    }
+
+    /// Whether a WebSocket is open and the inspector has not closed it.
+    pub fn websocket_open(&self) -> bool {
+        self.state.ws.as_ref().is_some_and(|ws| !ws.sent_close)
+    }
+
+    /// Bytes to write to the server, now: WebSocket frames the inspector
+    /// sends. Call after every read.
+    pub fn outgoing(&mut self) -> Vec<u8> {
+        self.state
+            .ws
+            .as_mut()
+            .map(|ws| std::mem::take(&mut ws.outgoing))
+            .unwrap_or_default()
+    }
+
+    /// Whether nothing waits in [`Session::outgoing`].
+    pub fn outgoing_empty(&self) -> bool {
+        self.state.ws.as_ref().is_none_or(|ws| ws.outgoing.is_empty())
+    }
+
+    /// Starts the WebSocket closing handshake `at`: a close frame with
+    /// code 1000, "normal closure" (RFC 6455 §7.4.1). The server answers
+    /// with its own and closes the connection.
+    pub fn close(&mut self, at: Duration, emit: &mut impl FnMut(Record)) {
+        if let Some(ws) = &mut self.state.ws {
+            ws.close(at, close_payload(1000, ""), emit);
+        }
     }
 
     /// Bytes that arrived `at`, after the request was written. Returns how
@@ -174,23 +295,47 @@ impl Session {
         bytes: &[u8],
         emit: &mut impl FnMut(Record),
     ) -> usize {
-        if self.done || bytes.is_empty() {
+        if self.state.done || bytes.is_empty() {
             return 0;
         }
-        self.read_count += 1;
-        self.reads.push_back(ReadMark {
-            start: self.decoder.offset(),
-            at,
-            number: self.read_count,
+        self.state.mark_read(at, self.offset());
+        if self.state.ws.is_some() {
+            self.state.frames(at, bytes, emit);
+            return bytes.len();
+        }
+        let state = &mut self.state;
+        let decoded = self.decoder.feed(bytes, &mut |event| {
+            state.on_event(event, at, emit);
         });
-        match self.decode(at, emit, |d, mut on| d.feed(bytes, &mut on)) {
+        match decoded {
             Ok(Status::Partial) => bytes.len(),
-            Ok(Status::Complete(n)) => {
-                self.done = true;
-                n
-            }
+            Ok(Status::Complete(n)) => match self.state.upgrade.take() {
+                None => {
+                    self.state.done = true;
+                    n
+                }
+                Some((Err(why), head_len)) => {
+                    // The error is the head's: point at its first byte.
+                    let offset = self.decoder.offset() - head_len;
+                    let kind = ErrorKind::WsHandshake(why);
+                    self.state.fail(at, Error { offset, kind }, emit);
+                    bytes.len()
+                }
+                // The connection is the WebSocket's from here on.
+                Some((Ok(()), _)) => {
+                    self.state.open_websocket(self.decoder.offset());
+                    self.state.frames(at, &bytes[n..], emit);
+                    // What to send goes out once this read is taken in.
+                    if let Some(ws) = &mut self.state.ws {
+                        for text in &self.state.client.send {
+                            ws.send(at, Opcode::Text, text.as_bytes(), emit);
+                        }
+                    }
+                    bytes.len()
+                }
+            },
             Err(e) => {
-                self.fail(at, e, emit);
+                self.state.fail(at, e, emit);
                 bytes.len()
             }
         }
@@ -198,39 +343,56 @@ impl Session {
 
     /// The connection closed `at`.
     pub fn eof(&mut self, at: Duration, emit: &mut impl FnMut(Record)) {
-        if self.done {
+        if self.state.done {
             return;
         }
-        match self.decode(at, emit, |d, mut on| d.finish(&mut on)) {
-            Ok(()) => self.done = true,
-            Err(e) => self.fail(at, e, emit),
+        if let Some(ws) = &self.state.ws {
+            // After the server's close frame, its closing the connection
+            // is the clean end (RFC 6455 §7.1.1).
+            match ws.reader.closed() {
+                true => {
+                    self.state.done = true;
+                    emit(Record::End {
+                        t_ms: millis(at),
+                        chunks: 0,
+                        body_bytes: 0,
+                        frames: Some(ws.frames),
+                    });
+                }
+                false => {
+                    let offset = ws.reader.offset();
+                    let kind = ErrorKind::WsNoClose;
+                    self.state.fail(at, Error { offset, kind }, emit);
+                }
+            }
+            return;
+        }
+        let state = &mut self.state;
+        match self.decoder.finish(&mut |event| state.on_event(event, at, emit))
+        {
+            Ok(()) => self.state.done = true,
+            Err(e) => self.state.fail(at, e, emit),
         }
     }
 
-    /// Runs `step` on the decoder, turning the events it reports at `at`
-    /// into records.
-    fn decode<T>(
-        &mut self,
-        at: Duration,
-        emit: &mut impl FnMut(Record),
-        step: impl FnOnce(
-            &mut Decoder,
-            &mut dyn FnMut(Event<'_>),
-        ) -> Result<T, Error>,
-    ) -> Result<T, Error> {
-        // Split the borrow: the decoder runs while the callback updates
-        // the other fields.
-        let Session {
-            decoder,
-            reads,
-            open,
-            sse,
-            max_data,
-            ..
-        } = self;
-        step(decoder, &mut |event| {
-            on_event(event, at, *max_data, reads, open, sse, emit)
-        })
+    /// Where the next byte from the server goes in the response.
+    fn offset(&self) -> u64 {
+        match &self.state.ws {
+            Some(ws) => ws.reader.offset(),
+            None => self.decoder.offset(),
+        }
+    }
+}
+
+impl State {
+    /// Notes a read that starts at `start`.
+    fn mark_read(&mut self, at: Duration, start: u64) {
+        self.read_count += 1;
+        self.reads.push_back(ReadMark {
+            start,
+            at,
+            number: self.read_count,
+        });
     }
 
     fn fail(&mut self, at: Duration, e: Error, emit: &mut impl FnMut(Record)) {
@@ -242,90 +404,387 @@ impl Session {
             message: e.kind.to_string(),
         });
     }
-}
 
-/// Turns one decoder event into records. A free function, so that it can
-/// borrow the session's fields while the decoder is borrowed too.
-fn on_event(
-    event: Event<'_>,
-    at: Duration,
-    max_data: usize,
-    reads: &mut VecDeque<ReadMark>,
-    open: &mut Option<Open>,
-    sse: &mut Option<SseParser>,
-    emit: &mut impl FnMut(Record),
-) {
-    match event {
-        Event::Head(head) => {
-            if is_event_stream(&head) {
-                *sse = Some(SseParser::new());
-            }
-            emit(head_record(head, at));
-        }
-        Event::ChunkStart {
-            index,
-            offset,
-            size,
-            size_line,
-        } => {
-            *open = Some(start_chunk(index, offset, size, size_line, reads));
-        }
-        Event::Data { offset, bytes } => match open {
-            Some(chunk) => {
-                let room = max_data.saturating_sub(chunk.data.len());
-                chunk
-                    .data
-                    .extend_from_slice(&bytes[..bytes.len().min(room)]);
-                if let Some(sse) = sse {
-                    sse.feed(bytes, Some(chunk.index), &mut chunk.events);
+    /// Turns one decoder event into records.
+    fn on_event(
+        &mut self,
+        event: Event<'_>,
+        at: Duration,
+        emit: &mut impl FnMut(Record),
+    ) {
+        match event {
+            Event::Head(head) => {
+                if is_event_stream(&head) {
+                    self.sse = Some(SseParser::new());
                 }
+                if head.status == 101 && asks_for(&head, "upgrade", "websocket")
+                {
+                    let check = check_handshake(&head, &self.client);
+                    self.upgrade = Some((check, head.len as u64));
+                } else if head.status == 101 && self.client.key.is_some() {
+                    let why = "it has no Upgrade: websocket".to_owned();
+                    self.upgrade = Some((Err(why), head.len as u64));
+                }
+                emit(head_record(head, at));
             }
-            None => {
-                let kept = &bytes[..bytes.len().min(max_data)];
-                emit(Record::Data {
-                    t_ms: millis(at),
+            Event::ChunkStart {
+                index,
+                offset,
+                size,
+                size_line,
+            } => {
+                let first = first_read(&mut self.reads, offset);
+                self.open = Some(Open {
+                    index,
                     offset,
-                    len: bytes.len(),
-                    data: String::from_utf8_lossy(kept).into_owned(),
-                    data_hex: hex(kept),
-                    truncated: kept.len() < bytes.len(),
+                    size_line: String::from_utf8_lossy(size_line).into_owned(),
+                    size,
+                    data: Vec::new(),
+                    events: Vec::new(),
+                    t_first: first.at,
+                    first_read: first.number,
                 });
-                if let Some(sse) = sse {
-                    let mut events = Vec::new();
-                    sse.feed(bytes, None, &mut events);
+            }
+            Event::Data { offset, bytes } => match &mut self.open {
+                Some(chunk) => {
+                    keep(&mut chunk.data, bytes, self.max_data);
+                    if let Some(sse) = &mut self.sse {
+                        sse.feed(bytes, Some(chunk.index), &mut chunk.events);
+                    }
+                }
+                None => {
+                    let kept = &bytes[..bytes.len().min(self.max_data)];
+                    emit(Record::Data {
+                        t_ms: millis(at),
+                        offset,
+                        len: bytes.len(),
+                        data: String::from_utf8_lossy(kept).into_owned(),
+                        data_hex: hex(kept),
+                        truncated: kept.len() < bytes.len(),
+                    });
+                    if let Some(sse) = &mut self.sse {
+                        let mut events = Vec::new();
+                        sse.feed(bytes, None, &mut events);
+                        emit_events(events, at, emit);
+                    }
+                }
+            },
+            Event::ChunkEnd { .. } => {
+                if let Some(mut chunk) = self.open.take() {
+                    let events = std::mem::take(&mut chunk.events);
+                    emit(self.finish_chunk(chunk, at));
                     emit_events(events, at, emit);
                 }
             }
-        },
-        Event::ChunkEnd { .. } => {
-            if let Some(mut chunk) = open.take() {
-                let events = std::mem::take(&mut chunk.events);
-                emit(finish_chunk(chunk, at, reads));
-                emit_events(events, at, emit);
+            // The last-chunk is complete at its own CRLF; trailers follow.
+            Event::LastChunk {
+                index,
+                offset,
+                size_line,
+            } => {
+                let first = first_read(&mut self.reads, offset);
+                let last = Open {
+                    index,
+                    offset,
+                    size_line: String::from_utf8_lossy(size_line).into_owned(),
+                    size: 0,
+                    data: Vec::new(),
+                    events: Vec::new(),
+                    t_first: first.at,
+                    first_read: first.number,
+                };
+                emit(self.finish_chunk(last, at));
+            }
+            Event::Trailers(fields_) => emit(Record::Trailers {
+                headers: fields(fields_),
+            }),
+            // A WebSocket's 101 ends no message: its frames follow.
+            Event::End { .. } if self.upgrade.is_some() => {}
+            Event::End {
+                chunks, body_bytes, ..
+            } => {
+                emit(Record::End {
+                    t_ms: millis(at),
+                    chunks,
+                    body_bytes,
+                    frames: None,
+                });
             }
         }
-        // The last-chunk is complete at its own CRLF; trailers follow.
-        Event::LastChunk {
-            index,
-            offset,
-            size_line,
-        } => {
-            let last = start_chunk(index, offset, 0, size_line, reads);
-            emit(finish_chunk(last, at, reads));
+    }
+
+    /// The record for a chunk whose final CRLF arrived `at`.
+    fn finish_chunk(&self, chunk: Open, at: Duration) -> Record {
+        let last_read = self.reads.back().map_or(chunk.first_read, |r| r.number);
+        Record::Chunk(Chunk {
+            index: chunk.index,
+            t_first_ms: millis(chunk.t_first),
+            t_ms: millis(at),
+            truncated: (chunk.data.len() as u64) < chunk.size,
+            size_line: chunk.size_line,
+            size: chunk.size,
+            data: String::from_utf8_lossy(&chunk.data).into_owned(),
+            data_hex: hex(&chunk.data),
+            reads: last_read - chunk.first_read + 1,
+            offset: chunk.offset,
+            last: chunk.size == 0,
+        })
+    }
+
+    /// The `101` is read and right: frames from `offset` on.
+    fn open_websocket(&mut self, offset: u64) {
+        self.ws = Some(Ws {
+            reader: FrameReader::new(offset),
+            frame: None,
+            frames: 0,
+            outgoing: Vec::new(),
+            sent_close: false,
+        });
+    }
+
+    /// Reads frames from `bytes`, which arrived `at`.
+    fn frames(
+        &mut self,
+        at: Duration,
+        bytes: &[u8],
+        emit: &mut impl FnMut(Record),
+    ) {
+        let State {
+            reads,
+            max_data,
+            ws,
+            ..
+        } = self;
+        let Some(ws) = ws.as_mut() else { return };
+        let Ws {
+            reader,
+            frame,
+            frames,
+            ..
+        } = ws;
+        let mut done = Vec::new();
+        let read = reader.feed(bytes, &mut |event| match event {
+            Frame::Start { offset, header } => {
+                let first = first_read(reads, offset);
+                *frame = Some(OpenFrame {
+                    header,
+                    offset,
+                    payload: Vec::new(),
+                    t_first: first.at,
+                    first_read: first.number,
+                });
+            }
+            Frame::Payload(bytes) => {
+                if let Some(frame) = frame {
+                    // A control frame is kept whole (at most 125 bytes):
+                    // a ping's payload goes back in the pong.
+                    let limit = match frame.header.opcode.is_control() {
+                        true => 125,
+                        false => *max_data,
+                    };
+                    keep(&mut frame.payload, bytes, limit);
+                }
+            }
+            Frame::End { close, .. } => {
+                if let Some(open) = frame.take() {
+                    *frames += 1;
+                    done.push((open, close));
+                }
+            }
+        });
+        let last_read = reads.back().map_or(0, |r| r.number);
+        for (open, close) in done {
+            let ping = (open.header.opcode == Opcode::Ping)
+                .then(|| open.payload.clone());
+            let close_code = close.as_ref().map(|(code, _)| *code);
+            let closing = open.header.opcode == Opcode::Close;
+            emit(open.record(at, last_read, *max_data, close));
+            // A client answers a ping with a pong, and a close with a
+            // close, echoing its code (RFC 6455 §5.5.1, §5.5.2).
+            if let Some(payload) = ping.filter(|_| !ws.sent_close) {
+                ws.send(at, Opcode::Pong, &payload, emit);
+            }
+            if closing {
+                let payload = close_code
+                    .map(|code| close_payload(code, ""))
+                    .unwrap_or_default();
+                ws.close(at, payload, emit);
+            }
         }
-        Event::Trailers(fields_) => emit(Record::Trailers {
-            headers: fields(fields_),
-        }),
-        Event::End {
-            chunks, body_bytes, ..
-        } => {
-            emit(Record::End {
-                t_ms: millis(at),
-                chunks,
-                body_bytes,
-            });
+        if let Err(e) = read {
+            self.fail(at, e, emit);
         }
     }
+}
+
+/// A WebSocket, once open.
+#[derive(Debug)]
+struct Ws {
+    reader: FrameReader,
+    /// The server's frame being received.
+    frame: Option<OpenFrame>,
+    /// Frames so far, both ways.
+    frames: u64,
+    /// Frames to write: pongs, closes, messages to send.
+    outgoing: Vec<u8>,
+    sent_close: bool,
+}
+
+impl Ws {
+    /// Queues a masked frame to write, and emits its record.
+    fn send(
+        &mut self,
+        at: Duration,
+        opcode: Opcode,
+        payload: &[u8],
+        emit: &mut impl FnMut(Record),
+    ) {
+        let (header, wire) = client_frame(opcode, payload);
+        self.outgoing.extend_from_slice(&wire);
+        self.frames += 1;
+        let t_ms = millis(at);
+        let close = (opcode == Opcode::Close && payload.len() >= 2).then(|| {
+            let code = u16::from_be_bytes([payload[0], payload[1]]);
+            (code, String::from_utf8_lossy(&payload[2..]).into_owned())
+        });
+        // What the inspector sends is shown whole: it is short, and the
+        // user wrote it.
+        emit(frame_record(
+            (t_ms, t_ms),
+            "client",
+            None,
+            header,
+            payload,
+            close,
+            1,
+        ));
+    }
+
+    /// Sends a close frame with `payload`, unless one was sent.
+    fn close(
+        &mut self,
+        at: Duration,
+        payload: Vec<u8>,
+        emit: &mut impl FnMut(Record),
+    ) {
+        if !self.sent_close {
+            self.sent_close = true;
+            self.send(at, Opcode::Close, &payload, emit);
+        }
+    }
+}
+
+/// A server's frame being received.
+#[derive(Debug)]
+struct OpenFrame {
+    header: Header,
+    offset: u64,
+    /// Its payload, up to `max_data` bytes.
+    payload: Vec<u8>,
+    t_first: Duration,
+    first_read: u64,
+}
+
+impl OpenFrame {
+    /// Its record, complete `at`, in read `last_read`.
+    fn record(
+        self,
+        at: Duration,
+        last_read: u64,
+        max_data: usize,
+        close: Option<(u16, String)>,
+    ) -> Record {
+        let kept = &self.payload[..self.payload.len().min(max_data)];
+        frame_record(
+            (millis(self.t_first), millis(at)),
+            "server",
+            Some(self.offset),
+            self.header,
+            kept,
+            close,
+            last_read - self.first_read + 1,
+        )
+    }
+}
+
+/// A `ws_frame` record; `kept` is as much of the payload as is shown.
+fn frame_record(
+    (t_first_ms, t_ms): (f64, f64),
+    direction: &'static str,
+    offset: Option<u64>,
+    header: Header,
+    kept: &[u8],
+    close: Option<(u16, String)>,
+    reads: u64,
+) -> Record {
+    let (close_code, close_reason) = close.unzip();
+    Record::WsFrame {
+        t_first_ms,
+        t_ms,
+        direction,
+        offset,
+        fin: header.fin,
+        opcode: header.opcode,
+        masked: header.mask.is_some(),
+        mask_key: header.mask.map(|key| hex(&key)),
+        header_bytes: header.size,
+        len: header.len,
+        data: String::from_utf8_lossy(kept).into_owned(),
+        data_hex: hex(kept),
+        truncated: (kept.len() as u64) < header.len,
+        close_code,
+        close_reason,
+        reads,
+    }
+}
+
+/// Adds to `kept` what of `bytes` fits in `limit`.
+fn keep(kept: &mut Vec<u8>, bytes: &[u8], limit: usize) {
+    let room = limit.saturating_sub(kept.len());
+    kept.extend_from_slice(&bytes[..bytes.len().min(room)]);
+}
+
+/// Whether any `name` field of `head` lists `token`, case aside.
+fn asks_for(head: &Head, name: &str, token: &str) -> bool {
+    head.fields
+        .iter()
+        .filter(|f| f.name.eq_ignore_ascii_case(name))
+        .flat_map(|f| f.value.split(|&b| b == b','))
+        .any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
+}
+
+/// The client's checks of a `101` to its handshake (RFC 6455 §4.1).
+fn check_handshake(head: &Head, client: &WsClient) -> Result<(), String> {
+    let value = |name: &str| {
+        head.fields
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(name))
+            .map(|f| String::from_utf8_lossy(&f.value).trim().to_owned())
+    };
+    if !asks_for(head, "connection", "upgrade") {
+        return Err("it has no Connection: Upgrade".into());
+    }
+    if let Some(key) = &client.key {
+        let expected = ws::accept_key(key);
+        match value("sec-websocket-accept") {
+            Some(accept) if accept == expected => {}
+            Some(accept) => {
+                return Err(format!(
+                    "Sec-WebSocket-Accept is {accept}, but the key sent \
+                     needs {expected}"
+                ));
+            }
+            None => return Err("it has no Sec-WebSocket-Accept".into()),
+        }
+    }
+    // The inspector offers no extension and no subprotocol, so a server
+    // may not pick one (RFC 6455 §4.1, steps 5 and 6).
+    for name in ["Sec-WebSocket-Extensions", "Sec-WebSocket-Protocol"] {
+        if value(name).is_some() && client.key.is_some() {
+            return Err(format!("it picks a {name} the inspector did not offer"));
+        }
+    }
+    Ok(())
 }
 
 fn head_record(head: Head, at: Duration) -> Record {
@@ -371,55 +830,17 @@ fn emit_events(
     }
 }
 
-/// A chunk whose size line (starting at `offset`) was just read.
-fn start_chunk(
-    index: u64,
-    offset: u64,
-    size: u64,
-    size_line: &[u8],
-    reads: &mut VecDeque<ReadMark>,
-) -> Open {
-    // The size line's first byte came in the last read that started at or
-    // before it. No later chunk can start before this one, so only the
-    // newest read needs keeping from now on.
+/// The read that carried the byte at `offset`, which starts a chunk or a
+/// frame: the last read that started at or before it. No later chunk or
+/// frame can start before this one, so only the newest read is kept.
+fn first_read(reads: &mut VecDeque<ReadMark>, offset: u64) -> ReadMark {
     let first = reads
         .iter()
         .rposition(|r| r.start <= offset)
         .map_or(reads[0], |i| reads[i]);
     let newest = reads.len() - 1;
     reads.drain(..newest);
-    Open {
-        index,
-        offset,
-        size_line: String::from_utf8_lossy(size_line).into_owned(),
-        size,
-        data: Vec::new(),
-        events: Vec::new(),
-        t_first: first.at,
-        first_read: first.number,
-    }
-}
-
-/// The record for a chunk whose final CRLF arrived `at`.
-fn finish_chunk(
-    chunk: Open,
-    at: Duration,
-    reads: &VecDeque<ReadMark>,
-) -> Record {
-    let last_read = reads.back().map_or(chunk.first_read, |r| r.number);
-    Record::Chunk(Chunk {
-        index: chunk.index,
-        t_first_ms: millis(chunk.t_first),
-        t_ms: millis(at),
-        truncated: (chunk.data.len() as u64) < chunk.size,
-        size_line: chunk.size_line,
-        size: chunk.size,
-        data: String::from_utf8_lossy(&chunk.data).into_owned(),
-        data_hex: hex(&chunk.data),
-        reads: last_read - chunk.first_read + 1,
-        offset: chunk.offset,
-        last: chunk.size == 0,
-    })
+    first
 }
 
 fn fields(fields: Vec<Field>) -> Vec<[String; 2]> {
@@ -469,9 +890,9 @@ mod tests {
             session.read(at, &big[..3], &mut count);
             session.read(at, &big[3..], &mut count);
             assert!(
-                session.reads.len() <= 2,
+                session.state.reads.len() <= 2,
                 "{} reads kept",
-                session.reads.len()
+                session.state.reads.len()
             );
         }
         assert_eq!(chunks, 20_000);
@@ -572,5 +993,143 @@ mod tests {
             &mut |r| recs.push(r),
         );
         assert_eq!(names(&recs), ["head", "chunk 0", "chunk 1", "end"]);
+    }
+
+    const HANDSHAKE: &[u8] = b"GET /ws HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\n\
+        Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+        Sec-WebSocket-Version: 13\r\n\r\n";
+
+    const SWITCH: &[u8] = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
+        Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+
+    /// Each record in short: frames as direction, opcode and data.
+    fn frames(records: &[Record]) -> Vec<String> {
+        records
+            .iter()
+            .map(|r| match r {
+                Record::Head { status, .. } => format!("head {status}"),
+                Record::WsFrame {
+                    direction,
+                    opcode,
+                    data,
+                    masked,
+                    close_code,
+                    ..
+                } => {
+                    let shown = match close_code {
+                        Some(code) => code.to_string(),
+                        None => format!("{data:?}"),
+                    };
+                    let masked = if *masked { " masked" } else { "" };
+                    let opcode = opcode.name();
+                    format!("{direction} {opcode} {shown}{masked}")
+                }
+                Record::End { frames, .. } => format!("end {frames:?}"),
+                Record::Error { kind, offset, .. } => {
+                    format!("error {kind} at {offset}")
+                }
+                other => format!("{other:?}"),
+            })
+            .collect()
+    }
+
+    /// The frames in `wire`, as a server reads them: unmasked.
+    fn unmask(mut wire: &[u8]) -> Vec<(u8, Vec<u8>)> {
+        let mut frames = Vec::new();
+        while !wire.is_empty() {
+            let len = usize::from(wire[1] & 0x7F);
+            assert!(len < 126 && wire[1] & 0x80 != 0, "{wire:?}");
+            let key = &wire[2..6];
+            let payload =
+                wire[6..6 + len].iter().zip(key.iter().cycle()).map(|(b, k)| b ^ k);
+            frames.push((wire[0], payload.collect()));
+            wire = &wire[6 + len..];
+        }
+        frames
+    }
+
+    #[test]
+    fn after_a_101_frames_go_both_ways_until_the_closing_handshake() {
+        let mut session =
+            Session::for_request(HANDSHAKE, 64).sending(vec!["hi".into()]);
+        let mut recs = Vec::new();
+        let at = Duration::ZERO;
+        // The 101 and the first frame in one read.
+        let first = [SWITCH, b"\x81\x05Hello"].concat();
+        assert_eq!(session.read(at, &first, &mut |r| recs.push(r)), first.len());
+        assert!(session.websocket_open());
+        assert_eq!(unmask(&session.outgoing()), [(0x81, b"hi".to_vec())]);
+        // A ping is answered with a pong; a fragmented text is two frames.
+        session.read(at, b"\x89\x01?\x01\x02on\x80\x01e", &mut |r| recs.push(r));
+        assert_eq!(unmask(&session.outgoing()), [(0x8A, b"?".to_vec())]);
+        // The server's close is answered with the same code.
+        session.read(at, b"\x88\x02\x03\xe8", &mut |r| recs.push(r));
+        assert_eq!(unmask(&session.outgoing()), [(0x88, vec![0x03, 0xe8])]);
+        assert!(!session.is_done());
+        session.eof(at, &mut |r| recs.push(r));
+        assert!(session.is_done());
+        assert_eq!(
+            frames(&recs),
+            [
+                "head 101",
+                "server text \"Hello\"",
+                "client text \"hi\" masked",
+                "server ping \"?\"",
+                "client pong \"?\" masked",
+                "server text \"on\"",
+                "server continuation \"e\"",
+                "server close 1000",
+                "client close 1000 masked",
+                "end Some(8)"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_inspector_may_close_first() {
+        let mut session = Session::for_request(HANDSHAKE, 64);
+        let mut recs = Vec::new();
+        let at = Duration::ZERO;
+        session.read(at, SWITCH, &mut |r| recs.push(r));
+        session.close(at, &mut |r| recs.push(r));
+        assert!(!session.websocket_open());
+        assert_eq!(unmask(&session.outgoing()), [(0x88, vec![0x03, 0xe8])]);
+        // The server's answer needs none: the inspector has closed.
+        session.read(at, b"\x88\x02\x03\xe8", &mut |r| recs.push(r));
+        assert!(session.outgoing().is_empty());
+        session.eof(at, &mut |r| recs.push(r));
+        assert_eq!(recs.len(), 4, "{recs:?}");
+        assert!(matches!(recs[3], Record::End { frames: Some(2), .. }));
+    }
+
+    #[test]
+    fn a_wrong_accept_key_or_a_close_without_a_close_frame_is_an_error() {
+        let mut session = Session::for_request(HANDSHAKE, 64);
+        let mut recs = Vec::new();
+        let wrong = String::from_utf8_lossy(SWITCH).replace("xOo=", "xOp=");
+        session.read(Duration::ZERO, wrong.as_bytes(), &mut |r| recs.push(r));
+        assert!(session.is_done());
+        assert_eq!(frames(&recs)[1], "error ws_handshake at 0");
+        let Record::Error { message, .. } = &recs[1] else { panic!() };
+        assert!(message.contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), "{message}");
+
+        let mut session = Session::for_request(HANDSHAKE, 64);
+        let mut recs = Vec::new();
+        session.read(Duration::ZERO, SWITCH, &mut |r| recs.push(r));
+        session.read(Duration::ZERO, b"\x81\x02h", &mut |r| recs.push(r));
+        session.eof(Duration::ZERO, &mut |r| recs.push(r));
+        let end = SWITCH.len() + 3;
+        assert_eq!(frames(&recs)[1], format!("error ws_no_close at {end}"));
+    }
+
+    #[test]
+    fn a_refused_handshake_is_an_ordinary_response() {
+        let mut session = Session::for_request(HANDSHAKE, 64);
+        let mut recs = Vec::new();
+        let refusal = b"HTTP/1.1 426 Upgrade Required\r\nContent-Length: 2\r\n\r\nno";
+        session.read(Duration::ZERO, refusal, &mut |r| recs.push(r));
+        assert!(session.is_done());
+        assert_eq!(names(&recs), ["head", "data", "end"]);
+        assert!(session.outgoing().is_empty());
     }
 }

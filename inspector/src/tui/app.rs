@@ -52,6 +52,8 @@ pub enum Command {
         authority: String,
         request: Vec<u8>,
     },
+    /// Write these bytes to the server: WebSocket frames.
+    Send(Vec<u8>),
     /// The response is over: close the connection.
     Stop,
     Quit,
@@ -107,6 +109,10 @@ pub struct Options {
     pub method: String,
     /// Extra request fields, `Name: value`.
     pub headers: Vec<String>,
+    /// With a WebSocket: text messages to send once it is open, and when
+    /// to close it, after the request.
+    pub send: Vec<String>,
+    pub close_after: Option<Duration>,
     /// Wire bytes kept for the hex and raw views.
     pub budget: usize,
     /// Chunk rows and reads kept.
@@ -119,6 +125,8 @@ impl Default for Options {
         Options {
             method: "GET".into(),
             headers: Vec::new(),
+            send: Vec::new(),
+            close_after: None,
             budget: super::exchange::DEFAULT_BUDGET,
             max_rows: MAX_ROWS,
             theme: Theme::from_env(),
@@ -223,12 +231,26 @@ impl App {
         match event {
             Event::Tick => {
                 // The elapsed clock runs while bytes are awaited.
-                if let (Some(x), Some(started)) =
+                let (Some(x), Some(started)) =
                     (&mut self.exchange, self.started)
-                    && !x.is_over()
-                {
-                    x.tick(started.elapsed());
-                    self.dirty = true;
+                else {
+                    return None;
+                };
+                if x.is_over() {
+                    return None;
+                }
+                let elapsed = started.elapsed();
+                x.tick(elapsed);
+                self.dirty = true;
+                // A WebSocket the user asked to close by now.
+                let due = self.options.close_after.is_some_and(|d| elapsed >= d);
+                if due && x.websocket_open() {
+                    x.close(elapsed);
+                    let out = x.outgoing();
+                    if self.follow {
+                        self.follow_newest();
+                    }
+                    return Some(Command::Send(out));
                 }
                 None
             }
@@ -245,7 +267,13 @@ impl App {
         let x = self.exchange.as_mut()?;
         let was_over = x.is_over();
         match capture {
-            Capture::Connected => x.connected(),
+            Capture::Connected => {
+                x.connected();
+                // From here the clock is the capture's, which starts as
+                // the request is written (to within the channel's delay):
+                // the frames the app sends are timed on it.
+                self.started = Some(Instant::now());
+            }
             Capture::Read(at, bytes) => x.read(at, &bytes),
             Capture::Closed(at) => x.eof(at),
             Capture::Failed(at, error) => x.failed(at, error),
@@ -256,7 +284,12 @@ impl App {
         }
         // Once the response is over nothing more is read: a keep-alive
         // server would otherwise hold the connection open.
-        (x_is_over(&self.exchange) && !was_over).then_some(Command::Stop)
+        if x_is_over(&self.exchange) {
+            return (!was_over).then_some(Command::Stop);
+        }
+        // A WebSocket's answers: pongs, closes, the messages to send.
+        let out = self.exchange.as_mut()?.outgoing();
+        (!out.is_empty()).then_some(Command::Send(out))
     }
 
     fn input(&mut self, input: Input) -> Option<Command> {
@@ -381,13 +414,16 @@ impl App {
                 return Command::Stop;
             }
         };
-        self.exchange = Some(Exchange::new(
-            &o.method,
-            &url,
-            request.clone(),
-            o.budget,
-            o.max_rows,
-        ));
+        self.exchange = Some(
+            Exchange::new(
+                &o.method,
+                &url,
+                request.clone(),
+                o.budget,
+                o.max_rows,
+            )
+            .sending(o.send.clone()),
+        );
         Command::Start {
             id: self.capture_id,
             authority,

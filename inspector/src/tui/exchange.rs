@@ -12,6 +12,7 @@ use std::ops::Range;
 use std::time::Duration;
 
 use crate::session::{Chunk, Record, Session};
+use crate::ws::Opcode;
 
 /// Time since the request was written, in microseconds.
 pub type Micros = u64;
@@ -36,6 +37,13 @@ pub enum Kind {
     Data,
     /// Where the response broke the protocol. It is the final row.
     Error,
+    /// A WebSocket frame: from the server, with its bytes on the wire, or
+    /// sent by the inspector (`client`), with a preview in its `line`.
+    Frame {
+        opcode: Opcode,
+        fin: bool,
+        client: bool,
+    },
 }
 
 /// One row of the chunk table, kept small: a capture can hold millions.
@@ -53,7 +61,9 @@ pub struct Row {
     pub t: Micros,
     /// The size line as sent, when it is not simply `size` in lowercase
     /// hex (an extension, leading zeros, upper case). Most are, and then
-    /// nothing is allocated.
+    /// nothing is allocated. For a frame: what to show for it when its
+    /// bytes are not on the wire: a close's code and reason, or what the
+    /// inspector sent.
     line: Option<Box<str>>,
 }
 
@@ -68,11 +78,22 @@ impl Row {
         }
     }
 
+    /// A frame's stand-in for its bytes (see `line`).
+    pub fn note(&self) -> Option<&str> {
+        match self.kind {
+            Kind::Frame { .. } => self.line.as_deref(),
+            _ => None,
+        }
+    }
+
     /// Where its data starts on the wire: after the size line and CRLF.
     pub fn data_offset(&self) -> u64 {
         match self.kind {
             Kind::Chunk | Kind::Last => self.offset + self.size_line_len() + 2,
-            Kind::Data | Kind::Error => self.offset,
+            Kind::Frame { client: false, .. } => {
+                self.offset + frame_header_len(self.size)
+            }
+            Kind::Data | Kind::Error | Kind::Frame { .. } => self.offset,
         }
     }
 
@@ -81,8 +102,12 @@ impl Row {
     pub fn frame(&self) -> Range<u64> {
         let end = match self.kind {
             Kind::Chunk | Kind::Last => self.data_offset() + self.size + 2,
-            Kind::Data => self.offset + self.size,
+            Kind::Data | Kind::Frame { client: false, .. } => {
+                self.data_offset() + self.size
+            }
             Kind::Error => self.offset + 1,
+            // Not on the wire this keeps: the server's bytes.
+            Kind::Frame { client: true, .. } => self.offset,
         };
         self.offset..end
     }
@@ -92,6 +117,16 @@ impl Row {
             Some(line) => line.len() as u64,
             None => u64::from(hex_digits(self.size)),
         }
+    }
+}
+
+/// The header length of an unmasked frame with a `len`-byte payload: a
+/// server's frame (RFC 6455 §5.2).
+fn frame_header_len(len: u64) -> u64 {
+    match len {
+        0..=125 => 2,
+        126..=0xFFFF => 4,
+        _ => 10,
     }
 }
 
@@ -303,6 +338,8 @@ pub struct Exchange {
     /// last-chunk not counted).
     pub body_bytes: u64,
     pub chunks: u64,
+    /// WebSocket frames, both ways.
+    pub frames: u64,
     /// The newest time the capture reported: its latest read, or its end.
     pub now: Micros,
     session: Session,
@@ -330,6 +367,8 @@ impl Exchange {
         budget: usize,
         max_rows: usize,
     ) -> Self {
+        // No bytes in records: rows find theirs in `wire`.
+        let session = Session::for_request(&request, 0);
         Exchange {
             method: method.to_owned(),
             url: url.to_owned(),
@@ -344,12 +383,38 @@ impl Exchange {
             wire: Wire::new(budget),
             body_bytes: 0,
             chunks: 0,
+            frames: 0,
             now: 0,
-            // No bytes in records: rows find theirs in `wire`.
-            session: Session::new(method, 0),
+            session,
             waits: VecDeque::new(),
             records: Vec::new(),
         }
+    }
+
+    /// Text messages to send once a WebSocket is open.
+    pub fn sending(mut self, texts: Vec<String>) -> Self {
+        self.session = self.session.sending(texts);
+        self
+    }
+
+    /// Bytes to write to the server now: WebSocket frames the inspector
+    /// sends.
+    pub fn outgoing(&mut self) -> Vec<u8> {
+        self.session.outgoing()
+    }
+
+    /// Whether a WebSocket is open and the inspector has not closed it.
+    pub fn websocket_open(&self) -> bool {
+        self.session.websocket_open()
+    }
+
+    /// Starts closing the WebSocket `at`.
+    pub fn close(&mut self, at: Duration) {
+        let Exchange {
+            session, records, ..
+        } = self;
+        session.close(at, &mut |r| records.push(r));
+        self.take_records();
     }
 
     /// The connection is up and the request is written.
@@ -547,6 +612,50 @@ impl Exchange {
                     event: event.into(),
                     preview: preview.into(),
                     chunks,
+                });
+            }
+            Record::WsFrame {
+                t_first_ms,
+                t_ms,
+                direction,
+                offset,
+                fin,
+                opcode,
+                len,
+                data,
+                close_code,
+                close_reason,
+                reads,
+                ..
+            } => {
+                self.frames += 1;
+                let client = direction == "client";
+                // The inspector's frames are timed by the app's clock: keep
+                // rows in time order, as the timeline's search needs.
+                let floor = if client { self.now } else { 0 };
+                let (t_first, t) =
+                    (from_ms(t_first_ms).max(floor), from_ms(t_ms).max(floor));
+                let line = match (close_code, client) {
+                    (Some(code), _) => Some(format!(
+                        "{code} {}",
+                        close_reason.unwrap_or_default()
+                    )),
+                    (None, true) => Some(data),
+                    (None, false) => None,
+                };
+                self.push_row(Row {
+                    kind: Kind::Frame {
+                        opcode,
+                        fin,
+                        client,
+                    },
+                    reads: u32::try_from(reads).unwrap_or(u32::MAX),
+                    // The inspector's frames sit between the server's.
+                    offset: offset.unwrap_or(self.wire.end()),
+                    size: len,
+                    t_first,
+                    t,
+                    line: line.map(String::into_boxed_str),
                 });
             }
             Record::End { .. } => self.state = State::Complete,

@@ -22,7 +22,7 @@ pub mod exchange;
 pub mod theme;
 pub mod ui;
 
-use std::io::{self, Stdout};
+use std::io::{self, Stdout, Write as _};
 use std::net::TcpStream;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -161,19 +161,27 @@ pub fn screen(
         .build()?;
     let (tx, mut rx) = mpsc::channel(CHANNEL);
     let mut capture = None;
+    // Ticks only to close a WebSocket on time: the screen's clock is the
+    // capture's.
+    let ticking = options.close_after.is_some();
     let (mut app, command) = App::inspect(url, options, size);
     run_command(command, &mut capture, &tx);
     let deadline = limit.map(|limit| tokio::time::Instant::now() + limit);
     runtime.block_on(async {
+        let mut tick = tokio::time::interval(FRAME);
         // The capture reports until the response is over, and the app
         // then says Stop; a URL that does not parse says Stop at once.
         while capture.is_some() {
-            let event = match deadline {
-                Some(deadline) => tokio::select! {
-                    event = rx.recv() => event,
-                    () = tokio::time::sleep_until(deadline) => break,
-                },
-                None => rx.recv().await,
+            let timeout = async {
+                match deadline {
+                    Some(deadline) => tokio::time::sleep_until(deadline).await,
+                    None => std::future::pending().await,
+                }
+            };
+            let event = tokio::select! {
+                event = rx.recv() => event,
+                _ = tick.tick(), if ticking => Some(Event::Tick),
+                () = timeout => break,
             };
             let Some(event) = event else { break };
             if let Some(command) = app.handle(event) {
@@ -296,6 +304,11 @@ fn run_command(
             *capture =
                 Some(CaptureThread::spawn(id, authority, request, tx.clone()));
         }
+        Command::Send(bytes) => {
+            if let Some(capture) = capture {
+                capture.send(&bytes);
+            }
+        }
         Command::Stop => *capture = None,
         Command::Quit => {}
     }
@@ -350,6 +363,17 @@ impl CaptureThread {
             }
         });
         CaptureThread { socket }
+    }
+}
+
+impl CaptureThread {
+    /// Writes `bytes` on the connection. A failure shows up as the
+    /// reading thread's.
+    fn send(&self, bytes: &[u8]) {
+        let socket = self.socket.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(mut stream) = socket.1.as_ref() {
+            let _ = stream.write_all(bytes);
+        }
     }
 }
 

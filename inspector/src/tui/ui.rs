@@ -16,6 +16,7 @@ use ratatui::widgets::{
 use super::app::{App, View, window};
 use super::exchange::{Exchange, Kind, Micros, Row, State};
 use super::theme::Theme;
+use crate::ws::Opcode;
 
 /// Below this the screen says so instead of drawing a cramped mess.
 pub const MIN_WIDTH: u16 = 60;
@@ -163,6 +164,9 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) {
     ];
     if x.events.total() > 0 {
         second.push(Span::raw(format!("   events {}", x.events.total())));
+    }
+    if x.frames > 0 {
+        second.push(Span::raw(format!("   frames {}", x.frames)));
     }
     if x.rows.evicted() > 0 || x.wire.evicted() > 0 {
         second.push(Span::styled(
@@ -364,6 +368,11 @@ fn chunks(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
                     Cell::from(Span::styled(
                         match row.kind {
                             Kind::Data => "—".into(),
+                            Kind::Frame {
+                                opcode,
+                                fin,
+                                client,
+                            } => frame_label(opcode, fin, client),
                             _ => clip(&row.size_line(), 12),
                         },
                         t.size_line(),
@@ -382,20 +391,20 @@ fn chunks(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
             TableRow::new(cells).style(style)
         })
         .collect();
+    let (what, framing) = match x.rows.get(x.rows.kept().start) {
+        Some(row) if row.kind == Kind::Data => {
+            ("Body reads (not chunked)", "size line")
+        }
+        Some(Row {
+            kind: Kind::Frame { .. },
+            ..
+        }) => ("WebSocket frames (← server, → inspector)", "frame"),
+        _ => ("Chunks", "size line"),
+    };
     let header = TableRow::new([
-        "#",
-        "arrival",
-        "Δ",
-        "size line",
-        "bytes",
-        "reads",
-        "preview",
+        "#", "arrival", "Δ", framing, "bytes", "reads", "preview",
     ])
     .style(t.title());
-    let what = match x.rows.get(0) {
-        Some(row) if row.kind == Kind::Data => "Body reads (not chunked)",
-        _ => "Chunks",
-    };
     // Rows are numbered from 0, as chunks are on the wire.
     let title = match x.rows.total() {
         0 => format!(" {what} "),
@@ -435,8 +444,22 @@ fn chunks(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
     }
 }
 
+/// A frame in the table's `frame` column: its direction, its opcode,
+/// and `…` when more of its message follows.
+fn frame_label(opcode: Opcode, fin: bool, client: bool) -> String {
+    let arrow = if client { '→' } else { '←' };
+    let name = match opcode {
+        Opcode::Continuation => "cont",
+        opcode => opcode.name(),
+    };
+    format!("{arrow} {name}{}", if fin { "" } else { " …" })
+}
+
 /// The start of a row's data as one line of text.
 fn preview(x: &Exchange, row: &Row, width: usize) -> String {
+    if let Some(note) = row.note() {
+        return clip(&note.chars().map(visible).collect::<String>(), width);
+    }
     let start = row.data_offset();
     let (_, bytes) = x.wire.get(start..start + row.size.min(width as u64 * 4));
     let bytes: Vec<u8> = bytes.collect();
@@ -513,10 +536,34 @@ fn detail(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
             let from = row.offset.saturating_sub(step * 2) / step * step;
             (" Protocol error ".to_string(), from..row.offset + step * 2)
         }
+        Kind::Frame {
+            opcode,
+            fin,
+            client: true,
+        } => {
+            lines.push(Line::raw(format!(
+                "{} frame{}, {} bytes, sent {}",
+                opcode.name(),
+                if fin { ", FIN" } else { "" },
+                row.size,
+                ms(row.t)
+            )));
+            lines.push(Line::styled(
+                "Sent by the inspector, masked with a fresh key, as every \
+                 client frame must be (RFC 6455 §5.3). Its payload:",
+                t.dim(),
+            ));
+            lines.push(Line::raw(""));
+            lines.push(Line::raw(
+                row.note().unwrap_or_default().chars().map(visible).collect::<String>(),
+            ));
+            (format!(" frame #{} → ", app.selected), row.frame())
+        }
         _ => {
             let what = match row.kind {
                 Kind::Data => "body read",
                 Kind::Last => "last-chunk",
+                Kind::Frame { opcode, .. } => opcode.name(),
                 _ => "chunk",
             };
             let mut info = format!(
@@ -539,6 +586,18 @@ fn detail(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
                     Span::raw("size line "),
                     Span::styled(row.size_line(), t.size_line()),
                     Span::raw(format!(" = {} bytes", row.size)),
+                ]));
+            }
+            if let Kind::Frame { fin, .. } = row.kind {
+                let header = row.data_offset() - row.offset;
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{header}-byte header"), t.size_line()),
+                    Span::raw(format!(
+                        ": {}, unmasked, payload {} bytes{}",
+                        if fin { "FIN" } else { "more of its message follows" },
+                        row.size,
+                        row.note().map(|n| format!(": close {n}")).unwrap_or_default(),
+                    )),
                 ]));
             }
             lines.push(Line::raw(info));
@@ -565,6 +624,8 @@ fn detail(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
         Kind::Error if at == row.offset => t.error(),
         Kind::Error => Style::new(),
         Kind::Data => Style::new(),
+        Kind::Frame { .. } if at < row.data_offset() => t.size_line(),
+        Kind::Frame { .. } => Style::new(),
         _ if at < row.data_offset() - 2 => t.size_line(),
         _ if at < row.data_offset() => t.framing(),
         _ if at >= row.data_offset() + row.size => t.framing(),
@@ -592,7 +653,14 @@ fn detail(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
             t.dim(),
         ));
     }
-    if matches!(row.kind, Kind::Chunk | Kind::Data) {
+    let text = match row.kind {
+        Kind::Chunk | Kind::Data => true,
+        Kind::Frame { opcode, client, .. } => {
+            !client && !matches!(opcode, Opcode::Binary | Opcode::Close)
+        }
+        _ => false,
+    };
+    if text {
         lines.push(Line::raw(""));
         lines.push(Line::styled("text", t.title()));
         let start = row.data_offset();
@@ -658,9 +726,14 @@ fn timeline(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
     let (wire, arrivals) = by_column(x, per_column, usize::from(columns));
     let most = wire.iter().copied().max().unwrap_or(0).max(1);
     let bar_rows = inner.height.saturating_sub(8).clamp(1, 12);
+    let arrived = match x.rows.get(x.rows.kept().start).map(|r| r.kind) {
+        Some(Kind::Data) => "reads",
+        Some(Kind::Frame { .. }) => "frames",
+        _ => "chunks",
+    };
     let mut lines = vec![Line::styled(
         format!(
-            "wire bytes per {} (each column), and where chunks arrived",
+            "wire bytes per {} (each column), and where {arrived} arrived",
             ms(per_column)
         ),
         t.dim(),
@@ -689,10 +762,6 @@ fn timeline(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
     }
     // The chunk arrivals, and the selected one.
     let selected = x.rows.get(app.selected).map(|r| column(r.t));
-    let arrived = match x.rows.get(x.rows.kept().start) {
-        Some(row) if row.kind == Kind::Data => "reads",
-        _ => "chunks",
-    };
     let mut marks = vec![Span::styled(format!("{arrived:>9} "), t.dim())];
     for (i, &n) in arrivals.iter().enumerate() {
         let c = match n {
@@ -819,6 +888,12 @@ fn pieces(x: &Exchange) -> Option<Pieces<'_>> {
 
 /// What the timeline says in words: burst or stream, and the longest wait.
 fn summary(x: &Exchange) -> Vec<String> {
+    if x.frames > 0 {
+        return vec![format!(
+            "A WebSocket: {} frames so far, both ways; the Chunks view lists them.",
+            x.frames
+        )];
+    }
     let Some(p) = pieces(x) else {
         return vec!["No body bytes yet.".into()];
     };
@@ -933,6 +1008,7 @@ fn carried(x: &Exchange, range: std::ops::Range<u64>) -> String {
             Kind::Data => "data".to_string(),
             Kind::Last => format!("#{n} last"),
             Kind::Chunk => format!("#{n}"),
+            Kind::Frame { opcode, .. } => format!("#{n} {}", opcode.name()),
         };
         match (frame.start < range.start, frame.end > range.end) {
             (true, true) => format!("{name} (middle)"),
