@@ -278,15 +278,14 @@ impl Live {
             self.stream.set_read_timeout(timeout)?;
         }
         let out = session.outgoing();
-        if !out.is_empty() {
-            // The server may be gone already; its close is what counts.
-            if let Err(e) = self.stream.write_all(&out) {
-                if e.kind() != io::ErrorKind::BrokenPipe
-                    && e.kind() != io::ErrorKind::ConnectionReset
-                {
-                    return Err(e);
-                }
-            }
+        // The server may be gone already; its close is what counts.
+        if let Err(e) = self.stream.write_all(&out)
+            && !matches!(
+                e.kind(),
+                io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
+            )
+        {
+            return Err(e);
         }
         Ok(caught_up)
     }

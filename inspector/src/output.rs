@@ -152,7 +152,10 @@ impl<W: Write> Output for Plain<W> {
                 let shown = match (opcode, close_code) {
                     (_, Some(code)) => format!(
                         "{code} {}",
-                        preview(close_reason.as_deref().unwrap_or_default(), 34)
+                        preview(
+                            close_reason.as_deref().unwrap_or_default(),
+                            34
+                        )
                     ),
                     (Opcode::Binary, _) => preview(data_hex, 40),
                     _ => preview(data, 40),

@@ -275,7 +275,10 @@ impl Session {
 
     /// Whether nothing waits in [`Session::outgoing`].
     pub fn outgoing_empty(&self) -> bool {
-        self.state.ws.as_ref().is_none_or(|ws| ws.outgoing.is_empty())
+        self.state
+            .ws
+            .as_ref()
+            .is_none_or(|ws| ws.outgoing.is_empty())
     }
 
     /// Starts the WebSocket closing handshake `at`: a close frame with
@@ -368,7 +371,9 @@ impl Session {
             return;
         }
         let state = &mut self.state;
-        match self.decoder.finish(&mut |event| state.on_event(event, at, emit))
+        match self
+            .decoder
+            .finish(&mut |event| state.on_event(event, at, emit))
         {
             Ok(()) => self.state.done = true,
             Err(e) => self.state.fail(at, e, emit),
@@ -515,7 +520,8 @@ impl State {
 
     /// The record for a chunk whose final CRLF arrived `at`.
     fn finish_chunk(&self, chunk: Open, at: Duration) -> Record {
-        let last_read = self.reads.back().map_or(chunk.first_read, |r| r.number);
+        let last_read =
+            self.reads.back().map_or(chunk.first_read, |r| r.number);
         Record::Chunk(Chunk {
             index: chunk.index,
             t_first_ms: millis(chunk.t_first),
@@ -643,10 +649,11 @@ impl Ws {
         self.outgoing.extend_from_slice(&wire);
         self.frames += 1;
         let t_ms = millis(at);
-        let close = (opcode == Opcode::Close && payload.len() >= 2).then(|| {
-            let code = u16::from_be_bytes([payload[0], payload[1]]);
-            (code, String::from_utf8_lossy(&payload[2..]).into_owned())
-        });
+        let close =
+            (opcode == Opcode::Close && payload.len() >= 2).then(|| {
+                let code = u16::from_be_bytes([payload[0], payload[1]]);
+                (code, String::from_utf8_lossy(&payload[2..]).into_owned())
+            });
         // What the inspector sends is shown whole: it is short, and the
         // user wrote it.
         emit(frame_record(
@@ -781,7 +788,9 @@ fn check_handshake(head: &Head, client: &WsClient) -> Result<(), String> {
     // may not pick one (RFC 6455 §4.1, steps 5 and 6).
     for name in ["Sec-WebSocket-Extensions", "Sec-WebSocket-Protocol"] {
         if value(name).is_some() && client.key.is_some() {
-            return Err(format!("it picks a {name} the inspector did not offer"));
+            return Err(format!(
+                "it picks a {name} the inspector did not offer"
+            ));
         }
     }
     Ok(())
@@ -995,7 +1004,8 @@ mod tests {
         assert_eq!(names(&recs), ["head", "chunk 0", "chunk 1", "end"]);
     }
 
-    const HANDSHAKE: &[u8] = b"GET /ws HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\n\
+    const HANDSHAKE: &[u8] =
+        b"GET /ws HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\n\
         Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
         Sec-WebSocket-Version: 13\r\n\r\n";
 
@@ -1040,8 +1050,10 @@ mod tests {
             let len = usize::from(wire[1] & 0x7F);
             assert!(len < 126 && wire[1] & 0x80 != 0, "{wire:?}");
             let key = &wire[2..6];
-            let payload =
-                wire[6..6 + len].iter().zip(key.iter().cycle()).map(|(b, k)| b ^ k);
+            let payload = wire[6..6 + len]
+                .iter()
+                .zip(key.iter().cycle())
+                .map(|(b, k)| b ^ k);
             frames.push((wire[0], payload.collect()));
             wire = &wire[6 + len..];
         }
@@ -1056,11 +1068,15 @@ mod tests {
         let at = Duration::ZERO;
         // The 101 and the first frame in one read.
         let first = [SWITCH, b"\x81\x05Hello"].concat();
-        assert_eq!(session.read(at, &first, &mut |r| recs.push(r)), first.len());
+        assert_eq!(
+            session.read(at, &first, &mut |r| recs.push(r)),
+            first.len()
+        );
         assert!(session.websocket_open());
         assert_eq!(unmask(&session.outgoing()), [(0x81, b"hi".to_vec())]);
         // A ping is answered with a pong; a fragmented text is two frames.
-        session.read(at, b"\x89\x01?\x01\x02on\x80\x01e", &mut |r| recs.push(r));
+        session
+            .read(at, b"\x89\x01?\x01\x02on\x80\x01e", &mut |r| recs.push(r));
         assert_eq!(unmask(&session.outgoing()), [(0x8A, b"?".to_vec())]);
         // The server's close is answered with the same code.
         session.read(at, b"\x88\x02\x03\xe8", &mut |r| recs.push(r));
@@ -1099,7 +1115,13 @@ mod tests {
         assert!(session.outgoing().is_empty());
         session.eof(at, &mut |r| recs.push(r));
         assert_eq!(recs.len(), 4, "{recs:?}");
-        assert!(matches!(recs[3], Record::End { frames: Some(2), .. }));
+        assert!(matches!(
+            recs[3],
+            Record::End {
+                frames: Some(2),
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -1110,8 +1132,13 @@ mod tests {
         session.read(Duration::ZERO, wrong.as_bytes(), &mut |r| recs.push(r));
         assert!(session.is_done());
         assert_eq!(frames(&recs)[1], "error ws_handshake at 0");
-        let Record::Error { message, .. } = &recs[1] else { panic!() };
-        assert!(message.contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), "{message}");
+        let Record::Error { message, .. } = &recs[1] else {
+            panic!()
+        };
+        assert!(
+            message.contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
+            "{message}"
+        );
 
         let mut session = Session::for_request(HANDSHAKE, 64);
         let mut recs = Vec::new();
@@ -1126,7 +1153,8 @@ mod tests {
     fn a_refused_handshake_is_an_ordinary_response() {
         let mut session = Session::for_request(HANDSHAKE, 64);
         let mut recs = Vec::new();
-        let refusal = b"HTTP/1.1 426 Upgrade Required\r\nContent-Length: 2\r\n\r\nno";
+        let refusal =
+            b"HTTP/1.1 426 Upgrade Required\r\nContent-Length: 2\r\n\r\nno";
         session.read(Duration::ZERO, refusal, &mut |r| recs.push(r));
         assert!(session.is_done());
         assert_eq!(names(&recs), ["head", "data", "end"]);

@@ -137,7 +137,7 @@ pub fn client_frame(opcode: Opcode, payload: &[u8]) -> (Header, Vec<u8>) {
         }
     }
     wire.extend_from_slice(&key);
-    let size = wire.len() as u8;
+    let size = u8::try_from(wire.len()).expect("a header is 14 bytes at most");
     wire.extend(payload.iter().zip(key.iter().cycle()).map(|(b, k)| b ^ k));
     let header = Header {
         fin: true,
@@ -227,9 +227,9 @@ impl FrameReader {
             match self.current {
                 None => self.read_header(&mut input, on)?,
                 Some((header, remaining)) => {
-                    let take = input.len().min(
-                        usize::try_from(remaining).unwrap_or(usize::MAX),
-                    );
+                    let take = input
+                        .len()
+                        .min(usize::try_from(remaining).unwrap_or(usize::MAX));
                     let (payload, rest) = input.split_at(take);
                     self.check_payload(header, payload)?;
                     self.offset += take as u64;
@@ -290,7 +290,9 @@ impl FrameReader {
             return fail(start + 1, ErrorKind::WsMasked);
         }
         let len = match need {
-            4 => u64::from(u16::from_be_bytes([self.header[2], self.header[3]])),
+            4 => {
+                u64::from(u16::from_be_bytes([self.header[2], self.header[3]]))
+            }
             10 => u64::from_be_bytes(
                 self.header[2..10].try_into().expect("8 bytes"),
             ),
@@ -326,7 +328,7 @@ impl FrameReader {
             opcode,
             mask: None,
             len,
-            size: need as u8,
+            size: u8::try_from(need).expect("a header is 14 bytes at most"),
         };
         self.have = 0;
         self.current = Some((header, len));
@@ -510,7 +512,11 @@ mod tests {
         // §5.7: a single-frame unmasked text message.
         assert_eq!(
             read(b"\x81\x05Hello").unwrap(),
-            ["start 0 text fin=true len=5 size=2", "payload Hello", "end 7 None"]
+            [
+                "start 0 text fin=true len=5 size=2",
+                "payload Hello",
+                "end 7 None"
+            ]
         );
         // A fragmented message, a ping between its fragments.
         assert_eq!(
@@ -528,7 +534,10 @@ mod tests {
         );
         // 256 bytes: a 16-bit length. And a close with its code and reason.
         let long = [b"\x82\x7E\x01\x00".as_slice(), &[b'x'; 256]].concat();
-        assert_eq!(read(&long).unwrap()[0], "start 0 binary fin=true len=256 size=4");
+        assert_eq!(
+            read(&long).unwrap()[0],
+            "start 0 binary fin=true len=256 size=4"
+        );
         assert_eq!(
             read(b"\x88\x05\x03\xe8bye").unwrap()[2],
             "end 7 Some((1000, \"bye\"))"
@@ -537,7 +546,8 @@ mod tests {
 
     #[test]
     fn client_frames_are_masked_with_the_length_in_the_fewest_bytes() {
-        for (len, size) in [(0, 6), (125, 6), (126, 8), (65535, 8), (65536, 14)] {
+        for (len, size) in [(0, 6), (125, 6), (126, 8), (65535, 8), (65536, 14)]
+        {
             let payload = vec![b'a'; len];
             let (header, wire) = client_frame(Opcode::Binary, &payload);
             assert_eq!((header.size as usize, wire.len()), (size, size + len));

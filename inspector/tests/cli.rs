@@ -3,7 +3,7 @@
 //! opinion on the framing.
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Command, Output, Stdio};
 use std::thread;
 use std::time::Duration;
@@ -13,37 +13,47 @@ use serde_json::Value;
 const BIN: &str = env!("CARGO_BIN_EXE_inspector");
 const HEAD: &[u8] = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
 
-/// Serves `pieces` to every client, pausing `gap` between them, then
-/// closes. Reads the request head first, as a server would.
-fn server(pieces: Vec<Vec<u8>>, gap: Duration) -> SocketAddr {
+/// Serves every client on its own thread: reads the request head, as a
+/// server would, then runs `answer` with the connection and the head.
+fn serve(
+    answer: impl Fn(&mut TcpStream, &str) + Clone + Send + 'static,
+) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     thread::spawn(move || {
         for stream in listener.incoming() {
             let mut stream = stream.unwrap();
             stream.set_nodelay(true).unwrap();
-            let pieces = pieces.clone();
+            let answer = answer.clone();
             thread::spawn(move || {
                 let mut head = Vec::new();
-                let mut buf = [0; 1024];
+                let mut byte = [0];
                 while !head.ends_with(b"\r\n\r\n") {
-                    match stream.read(&mut buf) {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                    }
-                }
-                for (i, piece) in pieces.iter().enumerate() {
-                    if i > 0 {
-                        thread::sleep(gap);
-                    }
-                    if stream.write_all(piece).is_err() {
+                    if stream.read_exact(&mut byte).is_err() {
                         return;
                     }
+                    head.push(byte[0]);
                 }
+                answer(&mut stream, &String::from_utf8_lossy(&head));
             });
         }
     });
     addr
+}
+
+/// Serves `pieces` to every client, pausing `gap` between them, then
+/// closes.
+fn server(pieces: Vec<Vec<u8>>, gap: Duration) -> SocketAddr {
+    serve(move |stream, _| {
+        for (i, piece) in pieces.iter().enumerate() {
+            if i > 0 {
+                thread::sleep(gap);
+            }
+            if stream.write_all(piece).is_err() {
+                return;
+            }
+        }
+    })
 }
 
 fn inspector(args: &[&str]) -> Output {
@@ -203,7 +213,7 @@ fn bad_targets_are_one_clear_line() {
     let https = inspector(&["https://127.0.0.1/"]);
     assert_eq!(https.status.code(), Some(1));
     let stderr = String::from_utf8(https.stderr).unwrap();
-    assert!(stderr.contains("https is not supported"), "{stderr}");
+    assert!(stderr.contains("TLS is not supported"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1);
 
     // A port nobody listens on.
@@ -379,4 +389,178 @@ fn a_flood_of_small_chunks_loses_none_on_the_way_to_the_screen() {
     );
     let body = inspector::tui::ui::bytes(data_bytes as u64);
     assert!(screen.contains(&format!("body {body} ")), "{screen}");
+}
+
+/// A WebSocket server: answers the handshake with the right accept key,
+/// then runs `script` on the connection.
+fn ws_server(script: fn(&mut TcpStream)) -> SocketAddr {
+    serve(move |stream, head| {
+        let key = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: "))
+            .unwrap();
+        let answer = format!(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
+             Connection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n",
+            inspector::ws::accept_key(key)
+        );
+        stream.write_all(answer.as_bytes()).unwrap();
+        script(stream);
+    })
+}
+
+/// Reads one client frame: its first byte and its payload, unmasked. It
+/// must be masked.
+fn client_frame(stream: &mut TcpStream) -> (u8, Vec<u8>) {
+    let mut head = [0; 2];
+    stream.read_exact(&mut head).unwrap();
+    assert_eq!(head[1] & 0x80, 0x80, "a client frame is masked");
+    let mut key = [0; 4];
+    stream.read_exact(&mut key).unwrap();
+    let mut payload = vec![0; usize::from(head[1] & 0x7F)];
+    stream.read_exact(&mut payload).unwrap();
+    for (b, k) in payload.iter_mut().zip(key.iter().cycle()) {
+        *b ^= k;
+    }
+    (head[0], payload)
+}
+
+/// A server frame: unmasked, short.
+fn frame(first: u8, payload: &[u8]) -> Vec<u8> {
+    let len = u8::try_from(payload.len()).unwrap();
+    [&[first, len], payload].concat()
+}
+
+/// Greets in two writes, pings, echoes text with a `> `, reports the
+/// pong, and answers the close with its own and a reason.
+fn echo(stream: &mut TcpStream) {
+    let greeting = frame(0x81, b"hi there");
+    stream.write_all(&greeting[..4]).unwrap();
+    thread::sleep(Duration::from_millis(50));
+    stream.write_all(&greeting[4..]).unwrap();
+    stream.write_all(&frame(0x89, b"p")).unwrap();
+    loop {
+        match client_frame(stream) {
+            (0x81, text) => {
+                let echo = [b"> ", text.as_slice()].concat();
+                stream.write_all(&frame(0x81, &echo)).unwrap();
+            }
+            (0x8A, payload) => {
+                let report = [b"pong ", payload.as_slice()].concat();
+                stream.write_all(&frame(0x81, &report)).unwrap();
+            }
+            (0x88, payload) => {
+                assert_eq!(payload, [0x03, 0xe8], "1000, no reason");
+                stream.write_all(&frame(0x88, b"\x03\xe8bye")).unwrap();
+                return;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_websocket_shows_every_frame_both_ways() {
+    let addr = ws_server(echo);
+    let url = format!("ws://{addr}/chat");
+    let out = inspector(&[
+        "--json",
+        &url,
+        "--send",
+        "one",
+        "--send",
+        "two",
+        "--close-after",
+        "300",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let recs = records(&out);
+    let head_bytes = recs[0]["bytes"].as_u64().unwrap();
+    assert_eq!(recs[0]["status"], 101);
+    let frames: Vec<&Value> =
+        recs.iter().filter(|r| r["type"] == "ws_frame").collect();
+    // The greeting: two reads, 2 bytes of header, at the head's end.
+    let greeting = frames.iter().find(|f| f["direction"] == "server").unwrap();
+    assert_eq!(greeting["offset"].as_u64(), Some(head_bytes));
+    assert_eq!(
+        (&greeting["opcode"], &greeting["data"], &greeting["reads"]),
+        (&"text".into(), &"hi there".into(), &2.into())
+    );
+    assert_eq!(
+        (
+            &greeting["header_bytes"],
+            &greeting["masked"],
+            &greeting["fin"]
+        ),
+        (&2.into(), &false.into(), &true.into())
+    );
+    // What the inspector sent: masked, with a 6-byte header.
+    let sent: Vec<&Value> = frames
+        .iter()
+        .copied()
+        .filter(|f| f["direction"] == "client")
+        .collect();
+    let opcodes: Vec<(&str, &str)> = sent
+        .iter()
+        .map(|f| (f["opcode"].as_str().unwrap(), f["data"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        opcodes,
+        [
+            ("text", "one"),
+            ("text", "two"),
+            ("pong", "p"),
+            ("close", "\u{3}\u{fffd}")
+        ]
+    );
+    for f in &sent {
+        assert_eq!(
+            (&f["masked"], &f["header_bytes"]),
+            (&true.into(), &6.into())
+        );
+        assert_eq!(f["mask_key"].as_str().unwrap().len(), 8);
+        assert_eq!(f["offset"], Value::Null);
+    }
+    // What came back, and the server's close with its reason.
+    let server: Vec<&str> = frames
+        .iter()
+        .filter(|f| f["direction"] == "server" && f["opcode"] == "text")
+        .map(|f| f["data"].as_str().unwrap())
+        .collect();
+    assert_eq!(server, ["hi there", "> one", "> two", "pong p"]);
+    let close = frames.last().unwrap();
+    assert_eq!(
+        (
+            &close["direction"],
+            &close["close_code"],
+            &close["close_reason"]
+        ),
+        (&"server".into(), &1000.into(), &"bye".into())
+    );
+    let end = recs.last().unwrap();
+    assert_eq!((&end["type"], &end["frames"]), (&"end".into(), &10.into()));
+}
+
+#[test]
+fn a_masked_server_frame_is_an_error_at_its_byte() {
+    let addr = ws_server(|stream| {
+        stream.write_all(b"\x81\x82\0\0\0\0hi").unwrap();
+        thread::sleep(Duration::from_millis(200));
+    });
+    let out = inspector(&["--json", &format!("ws://{addr}/")]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let recs = records(&out);
+    let head_bytes = recs[0]["bytes"].as_u64().unwrap();
+    let error = recs.last().unwrap();
+    assert_eq!(error["kind"], "ws_masked");
+    assert_eq!(error["offset"].as_u64(), Some(head_bytes + 1));
+    let plain = inspector(&["--plain", &format!("ws://{addr}/")]);
+    let text = String::from_utf8(plain.stdout).unwrap();
+    assert!(
+        text.contains(&format!(
+            "error at byte {}: the server masked",
+            head_bytes + 1
+        )),
+        "{text}"
+    );
 }

@@ -311,3 +311,109 @@ fn event_stream() {
     key(&mut app, KeyCode::Up);
     insta::assert_snapshot!("event_stream_two_events", screen(&app));
 }
+
+/// The `101` that answers `request`'s key: what a WebSocket server sends.
+fn switching(request: &[u8]) -> Vec<u8> {
+    let request = String::from_utf8_lossy(request);
+    let key = request
+        .lines()
+        .find_map(|line| line.strip_prefix("Sec-WebSocket-Key: "))
+        .expect("a ws:// request has a key");
+    format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
+         Connection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n",
+        inspector::ws::accept_key(key)
+    )
+    .into_bytes()
+}
+
+/// The payloads of the masked frames in `wire`, unmasked, with their
+/// first byte (FIN and opcode): what a server reads.
+fn sent(mut wire: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    let mut frames = Vec::new();
+    while let [b0, b1, rest @ ..] = wire {
+        let len = usize::from(b1 & 0x7F);
+        assert!(b1 & 0x80 != 0 && len < 126, "masked and short");
+        let (key, rest) = rest.split_at(4);
+        let payload = rest[..len]
+            .iter()
+            .zip(key.iter().cycle())
+            .map(|(b, k)| b ^ k);
+        frames.push((*b0, payload.collect()));
+        wire = &rest[len..];
+    }
+    frames
+}
+
+/// An app inspecting a `ws://` URL, connected; and the request it sent.
+fn ws_app(options: Options) -> (App, Vec<u8>) {
+    let (mut app, start) =
+        App::inspect("ws://127.0.0.1:7878/ws", options, Size::new(100, 30));
+    let Command::Start { request, .. } = start else {
+        panic!("{start:?}")
+    };
+    app.handle(Event::Capture(1, Capture::Connected));
+    (app, request)
+}
+
+/// A WebSocket: the frames both ways are the rows, and the inspector
+/// answers as a client must: the message it was given to send, a pong for
+/// a ping, a close for a close.
+#[test]
+fn websocket() {
+    let (mut app, request) = ws_app(Options {
+        send: vec!["hello".into()],
+        ..options()
+    });
+    let greeting = b"\x81\x28hello: send a message, and it comes back";
+    let send = read(
+        &mut app,
+        0.5,
+        &[switching(&request), greeting.to_vec()].concat(),
+    );
+    let Some(Command::Send(bytes)) = send else {
+        panic!("{send:?}\n{}", screen(&app))
+    };
+    assert_eq!(sent(&bytes), [(0x81, b"hello".to_vec())]);
+    // The echo in two fragments, a ping between them.
+    let send = read(&mut app, 1.2, b"\x01\x03hel\x89\x01?\x80\x02lo");
+    let Some(Command::Send(bytes)) = send else {
+        panic!("{send:?}")
+    };
+    assert_eq!(sent(&bytes), [(0x8A, b"?".to_vec())]);
+    // The server closes: the inspector answers with the same code.
+    let send = read(&mut app, 1000.3, b"\x88\x05\x03\xe8bye");
+    let Some(Command::Send(bytes)) = send else {
+        panic!("{send:?}\n{}", screen(&app))
+    };
+    assert_eq!(sent(&bytes), [(0x88, vec![0x03, 0xe8])]);
+    let stop = app.handle(Event::Capture(1, Capture::Closed(ms(1000.9))));
+    assert_eq!(stop, Some(Command::Stop));
+    let x = app.exchange.as_ref().unwrap();
+    assert_eq!((x.frames, &x.state), (8, &State::Complete));
+    // The first fragment of the echo, selected.
+    for _ in 0..5 {
+        key(&mut app, KeyCode::Up);
+    }
+    insta::assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn close_after_closes_a_websocket_on_the_next_tick() {
+    let (mut app, request) = ws_app(Options {
+        close_after: Some(Duration::ZERO),
+        ..options()
+    });
+    assert_eq!(read(&mut app, 0.5, &switching(&request)), None);
+    let Some(Command::Send(bytes)) = app.handle(Event::Tick) else {
+        panic!("a close is due")
+    };
+    assert_eq!(sent(&bytes), [(0x88, vec![0x03, 0xe8])]);
+    // Once: the inspector has closed.
+    assert_eq!(app.handle(Event::Tick), None);
+    let x = app.exchange.as_ref().unwrap();
+    assert!(matches!(
+        x.rows.last().unwrap().kind,
+        Kind::Frame { client: true, .. }
+    ));
+}

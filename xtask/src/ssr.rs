@@ -141,7 +141,9 @@ fn times(addr: SocketAddr, path: &str) -> Result<Times> {
                 continue;
             }
             Record::Error { message, .. } => return Err(message.into()),
-            Record::Trailers { .. } | Record::Event { .. } => continue,
+            Record::Trailers { .. }
+            | Record::Event { .. }
+            | Record::WsFrame { .. } => continue,
         };
         for (i, module) in MODULES.iter().enumerate() {
             // The module's own section: placeholders and skeletons have

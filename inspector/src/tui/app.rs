@@ -243,7 +243,8 @@ impl App {
                 x.tick(elapsed);
                 self.dirty = true;
                 // A WebSocket the user asked to close by now.
-                let due = self.options.close_after.is_some_and(|d| elapsed >= d);
+                let due =
+                    self.options.close_after.is_some_and(|d| elapsed >= d);
                 if due && x.websocket_open() {
                     x.close(elapsed);
                     let out = x.outgoing();

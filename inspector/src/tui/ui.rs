@@ -555,7 +555,11 @@ fn detail(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
             ));
             lines.push(Line::raw(""));
             lines.push(Line::raw(
-                row.note().unwrap_or_default().chars().map(visible).collect::<String>(),
+                row.note()
+                    .unwrap_or_default()
+                    .chars()
+                    .map(visible)
+                    .collect::<String>(),
             ));
             (format!(" frame #{} → ", app.selected), row.frame())
         }
@@ -566,12 +570,13 @@ fn detail(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
                 Kind::Frame { opcode, .. } => opcode.name(),
                 _ => "chunk",
             };
-            let mut info = format!(
-                "{} bytes at byte {}, arrived {}",
-                row.size,
-                row.offset,
-                ms(row.t)
-            );
+            let mut info = match row.kind {
+                // Its header line says how big it is.
+                Kind::Frame { .. } => String::new(),
+                _ => format!("{} bytes ", row.size),
+            };
+            let _ =
+                write!(info, "at byte {}, arrived {}", row.offset, ms(row.t));
             if row.t_first != row.t {
                 let _ = write!(info, " (began {})", ms(row.t_first));
             }
@@ -591,12 +596,17 @@ fn detail(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
             if let Kind::Frame { fin, .. } = row.kind {
                 let header = row.data_offset() - row.offset;
                 lines.push(Line::from(vec![
-                    Span::styled(format!("{header}-byte header"), t.size_line()),
+                    Span::styled(
+                        format!("{header}-byte header"),
+                        t.size_line(),
+                    ),
                     Span::raw(format!(
-                        ": {}, unmasked, payload {} bytes{}",
-                        if fin { "FIN" } else { "more of its message follows" },
+                        " ({}, not masked), then a {}-byte payload{}",
+                        if fin { "FIN" } else { "no FIN: more follows" },
                         row.size,
-                        row.note().map(|n| format!(": close {n}")).unwrap_or_default(),
+                        row.note()
+                            .map(|n| format!(": close {n}"))
+                            .unwrap_or_default(),
                     )),
                 ]));
             }

@@ -7,6 +7,9 @@ use std::net::{SocketAddr, TcpStream};
 use std::process::Command;
 use std::time::Duration;
 
+use inspector::capture::Live;
+use inspector::session::{Record, Session};
+use inspector::target::Target;
 use lesson_01_raw_tcp::testing::{chromium, mask_date, require};
 use lesson_10_websocket::frame::{Opcode, encode, encode_masked};
 use lesson_10_websocket::session::{GREETING, close_payload};
@@ -145,6 +148,67 @@ fn bad_frames_are_refused_with_the_right_close_code() {
     connect(addr);
 }
 // ANCHOR_END: bad_frames
+
+// ANCHOR: inspector
+#[test]
+fn the_inspector_sees_every_frame_both_ways() {
+    let addr = spawn().unwrap();
+    let target: Target = format!("ws://{addr}/ws").parse().unwrap();
+    let request = target.request("GET", &[]);
+    let session = Session::for_request(&request, 1024)
+        .sending(vec!["hello".into(), "two words".into()]);
+    // Close as soon as the messages are out: the server echoes them
+    // first, since it reads frames in order.
+    let records = Live::connect(addr, &request)
+        .unwrap()
+        .run(session, Some(Duration::ZERO))
+        .unwrap();
+    let frames: Vec<String> = records
+        .iter()
+        .filter_map(|r| match r {
+            Record::WsFrame {
+                direction,
+                opcode,
+                data,
+                close_code,
+                masked,
+                ..
+            } => Some(match close_code {
+                Some(code) => format!("{direction} close {code} {masked}"),
+                None => format!("{direction} {opcode:?} {data} {masked}"),
+            }),
+            _ => None,
+        })
+        .collect();
+    let from = |who: &str| -> Vec<&String> {
+        frames.iter().filter(|f| f.starts_with(who)).collect()
+    };
+    assert_eq!(
+        from("client"),
+        [
+            "client Text hello true",
+            "client Text two words true",
+            "client close 1000 true"
+        ]
+    );
+    assert_eq!(
+        from("server"),
+        [
+            &format!("server Text {GREETING} false"),
+            "server Text hello false",
+            "server Text two words false",
+            "server close 1000 false"
+        ]
+    );
+    assert!(matches!(
+        records.last(),
+        Some(Record::End {
+            frames: Some(7),
+            ..
+        })
+    ));
+}
+// ANCHOR_END: inspector
 
 #[test]
 fn bad_handshakes_are_refused_with_a_reason() {
