@@ -109,10 +109,15 @@ fn demos(lesson: &Lesson, url: &str) -> Vec<Demo> {
     let plain_get =
         |w: &&Watch| !w.path.is_empty() && !w.command.contains(" -H ");
     for watch in lesson.watch.iter().filter(plain_get) {
+        // A WebSocket's frames, both ways, live.
+        let url = match watch.command.contains("{ws}") {
+            true => cli::fill("{ws}", &format!("{url}{}", watch.path)),
+            false => format!("{url}{}", watch.path),
+        };
         demos.push(Demo {
             title: format!("{} /{}", lesson.title, watch.path),
             idea: watch.what.to_owned(),
-            url: format!("{url}{}", watch.path),
+            url,
         });
     }
     demos

@@ -220,9 +220,11 @@ pub fn run(root: &Path) -> Result {
         .partition(|(_, command, _, _)| *command == runnable(&cli::TIMING));
     let transcript =
         |(name, command, url, path): (String, String, String, &str)| {
-            let real = command.replace("{url}", &format!("{url}{path}"));
-            let shown = command.replace("{url}", &format!("{shown_url}{path}"));
+            let real = cli::fill(&command, &format!("{url}{path}"));
+            let shown = cli::fill(&command, &format!("{shown_url}{path}"));
             let text = shell(&real, &shown)?;
+            let ws = |url: &str| url.replacen("http://", "ws://", 1);
+            let text = text.replace(&ws(&url), &ws(&shown_url));
             Ok((name, text.replace(&url, &shown_url)))
         };
 

@@ -27,7 +27,8 @@ impl ServerArgs {
 }
 
 /// A command that shows a lesson's stream. `{url}` stands for the server's
-/// base URL, such as `http://127.0.0.1:7878/`, followed by `path`.
+/// base URL, such as `http://127.0.0.1:7878/`, followed by `path`; `{ws}`
+/// for the same as a WebSocket URL, `ws://127.0.0.1:7878/…`.
 #[derive(Debug, Clone, Copy)]
 pub struct Watch {
     /// What the command shows, in a few words.
@@ -66,9 +67,15 @@ impl Watch {
 
     /// The command, with the URL filled in.
     pub fn command_for(&self, url: &str) -> String {
-        self.command
-            .replace("{url}", &format!("{url}{}", self.path))
+        fill(self.command, &format!("{url}{}", self.path))
     }
+}
+
+/// `command` with `{url}` replaced by `url` (`http://…`), and `{ws}` by
+/// the same address as `ws://…`.
+pub fn fill(command: &str, url: &str) -> String {
+    let ws = url.replacen("http://", "ws://", 1);
+    command.replace("{url}", url).replace("{ws}", &ws)
 }
 
 /// What a lesson's banner says about it.

@@ -31,13 +31,21 @@ pub const LESSON: Lesson = Lesson {
     package: "lesson-10-websocket",
     title: "lesson 10: WebSocket",
     idea: "one HTTP request switches protocols: then frames go both ways on the same connection",
-    watch: &[Watch {
-        what: "the opening handshake by hand, then the first frame (. is a byte that is not text)",
-        command: "curl -sS -i -N --max-time 1 -H 'Connection: Upgrade' -H 'Upgrade: websocket' \\\n    \
-            -H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' \\\n    \
-            '{url}' | LC_ALL=C tr -c '[:print:]\\r\\n' '.'",
-        path: "ws",
-    }],
+    watch: &[
+        Watch {
+            what: "the opening handshake by hand, then the first frame (. is a byte that is not text)",
+            command: "curl -sS -i -N --max-time 1 -H 'Connection: Upgrade' -H 'Upgrade: websocket' \\\n    \
+                -H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' \\\n    \
+                '{url}' | LC_ALL=C tr -c '[:print:]\\r\\n' '.'",
+            path: "ws",
+        },
+        Watch {
+            what: "every frame both ways: the inspector sends two messages, and closes after 500 ms",
+            command: "cargo run -q -p inspector -- --plain --send hello --send 'two words' \\\n    \
+                --close-after 500 {ws}",
+            path: "ws",
+        },
+    ],
 };
 
 /// Lesson 10's site: the page at `/`, the WebSocket at `/ws`.
