@@ -208,6 +208,9 @@ pub struct WsClient {
     pub key: Option<String>,
     /// Text messages to send as soon as the WebSocket is open.
     pub send: Vec<String>,
+    /// Whether the inspector is the client on a live connection, and
+    /// answers pings and closes; not when it decodes a captured one.
+    pub live: bool,
 }
 
 impl Session {
@@ -244,6 +247,7 @@ impl Session {
         let mut session =
             Session::new(parsed.method.unwrap_or("GET"), max_data);
         session.state.client.key = key;
+        session.state.client.live = true;
         session
     }
 
@@ -559,6 +563,7 @@ impl State {
             reads,
             max_data,
             ws,
+            client,
             ..
         } = self;
         let Some(ws) = ws.as_mut() else { return };
@@ -607,6 +612,9 @@ impl State {
             emit(open.record(at, last_read, *max_data, close));
             // A client answers a ping with a pong, and a close with a
             // close, echoing its code (RFC 6455 §5.5.1, §5.5.2).
+            if !client.live {
+                continue;
+            }
             if let Some(payload) = ping.filter(|_| !ws.sent_close) {
                 ws.send(at, Opcode::Pong, &payload, emit);
             }
@@ -1158,6 +1166,31 @@ mod tests {
         session.read(Duration::ZERO, refusal, &mut |r| recs.push(r));
         assert!(session.is_done());
         assert_eq!(names(&recs), ["head", "data", "end"]);
+        assert!(session.outgoing().is_empty());
+    }
+
+    #[test]
+    fn a_captured_websocket_is_read_not_answered() {
+        // `--file`: no request, so no key to check and nobody to answer.
+        let mut session = Session::new("GET", 64);
+        let mut recs = Vec::new();
+        let capture = String::from_utf8_lossy(SWITCH).replace(
+            "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n",
+            "",
+        );
+        let capture =
+            [capture.as_bytes(), b"\x89\x00\x88\x02\x03\xe8"].concat();
+        session.read(Duration::ZERO, &capture, &mut |r| recs.push(r));
+        session.eof(Duration::ZERO, &mut |r| recs.push(r));
+        assert_eq!(
+            frames(&recs),
+            [
+                "head 101",
+                "server ping \"\"",
+                "server close 1000",
+                "end Some(2)"
+            ]
+        );
         assert!(session.outgoing().is_empty());
     }
 }
