@@ -1,13 +1,19 @@
 //! A timed decode: reads go in with their arrival times, records come out,
-//! one per head, chunk, read of a plain body, trailer section, end or error.
+//! one per head, chunk, read of a plain body, trailer section, end or error;
+//! and the layers above: an `event` per server-sent event, and after a
+//! WebSocket's `101` a `ws_frame` per frame, both ways.
 //!
 //! The records are the inspector's headless contract (`--json`): their names
 //! and fields are in `shared/DESIGN.md` ("Inspector contract"), and later
 //! layers only add to them.
 //!
-//! Memory stays bounded on endless streams: a chunk keeps at most
-//! `max_data` of its bytes, and the session forgets reads once no chunk in
-//! progress needs their times.
+//! A session does no I/O. On a WebSocket it is the client, so it also has
+//! bytes to send ([`Session::outgoing`]): pongs, closes, and the messages
+//! it was given. Whoever reads the socket writes them.
+//!
+//! Memory stays bounded on endless streams: a chunk or frame keeps at most
+//! `max_data` of its bytes, and the session forgets reads once no chunk or
+//! frame in progress needs their times.
 
 use std::collections::VecDeque;
 use std::time::Duration;
