@@ -111,7 +111,7 @@ fn demos(lesson: &Lesson, url: &str) -> Vec<Demo> {
     for watch in lesson.watch.iter().filter(plain_get) {
         // A WebSocket's frames, both ways, live.
         let url = match watch.command.contains("{ws}") {
-            true => cli::fill("{ws}", &format!("{url}{}", watch.path)),
+            true => cli::ws_url(&format!("{url}{}", watch.path)),
             false => format!("{url}{}", watch.path),
         };
         demos.push(Demo {

@@ -240,7 +240,11 @@ impl Live {
         emit: &mut impl FnMut(Record),
     ) -> io::Result<bool> {
         let due = close_after.filter(|_| session.websocket_open());
-        let timeout = self.stream.read_timeout()?;
+        // Asked only when a close is due: not a system call per read.
+        let timeout = match due {
+            Some(_) => self.stream.read_timeout()?,
+            None => None,
+        };
         if let Some(due) = due {
             match due.checked_sub(self.elapsed()) {
                 Some(left) if !left.is_zero() => {
@@ -249,10 +253,11 @@ impl Live {
                 _ => session.close(self.elapsed(), emit),
             }
         }
-        let caught_up = match session.is_done() || !session.outgoing_empty() {
-            // The close goes out first; reading waits for the next step.
-            true => true,
-            false => match self.next_read() {
+        // A close just queued goes out first; reading waits for the next
+        // step.
+        let closing = !session.outgoing_empty();
+        let caught_up = closing
+            || match self.next_read() {
                 Ok(Some((at, bytes))) => {
                     session.read(at, bytes, emit);
                     bytes.len() < READ_BUFFER
@@ -272,8 +277,7 @@ impl Live {
                     true
                 }
                 Err(e) => return Err(e),
-            },
-        };
+            };
         if due.is_some() {
             self.stream.set_read_timeout(timeout)?;
         }

@@ -74,6 +74,36 @@ pub struct Head {
     pub len: usize,
 }
 
+impl Head {
+    /// The value of the first field called `name`, case aside.
+    pub fn field(&self, name: &str) -> Option<&[u8]> {
+        self.fields
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(name))
+            .map(|f| f.value.as_slice())
+    }
+
+    /// Whether a `name` field lists `token`, case aside: `Connection:
+    /// keep-alive, Upgrade` lists `upgrade`.
+    pub fn lists(&self, name: &str, token: &str) -> bool {
+        list(&self.fields, name)
+            .any(|t| t.eq_ignore_ascii_case(token.as_bytes()))
+    }
+}
+
+/// The elements of every `name` field's comma-separated list, trimmed:
+/// repeated fields make one list (RFC 9110 §5.3).
+fn list<'a>(
+    fields: &'a [Field],
+    name: &'a str,
+) -> impl Iterator<Item = &'a [u8]> {
+    fields
+        .iter()
+        .filter(move |f| f.name.eq_ignore_ascii_case(name))
+        .flat_map(|f| f.value.split(|&b| b == b','))
+        .map(<[u8]>::trim_ascii)
+}
+
 // ANCHOR: events
 /// What the decoder found. Offsets count from the response's first byte.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -844,17 +874,10 @@ fn framing(
     {
         return Ok(Framing::None);
     }
-    let values = |name: &'static str| {
-        fields
-            .iter()
-            .filter(move |f| f.name.eq_ignore_ascii_case(name))
-            .flat_map(|f| f.value.split(|&b| b == b','))
-            .map(<[u8]>::trim_ascii)
-    };
-    let codings: Vec<&[u8]> = values("transfer-encoding")
+    let codings: Vec<&[u8]> = list(fields, "transfer-encoding")
         .filter(|c| !c.is_empty())
         .collect();
-    let lengths: Vec<&[u8]> = values("content-length").collect();
+    let lengths: Vec<&[u8]> = list(fields, "content-length").collect();
     if !codings.is_empty() {
         if !lengths.is_empty() {
             return Err(ErrorKind::ConflictingFraming);

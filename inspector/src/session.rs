@@ -432,8 +432,7 @@ impl State {
                 if is_event_stream(&head) {
                     self.sse = Some(SseParser::new());
                 }
-                if head.status == 101 && asks_for(&head, "upgrade", "websocket")
-                {
+                if head.status == 101 && head.lists("upgrade", "websocket") {
                     let check = check_handshake(&head, &self.client);
                     self.upgrade = Some((check, head.len as u64));
                 } else if head.status == 101 && self.client.key.is_some() {
@@ -765,24 +764,13 @@ fn keep(kept: &mut Vec<u8>, bytes: &[u8], limit: usize) {
     kept.extend_from_slice(&bytes[..bytes.len().min(room)]);
 }
 
-/// Whether any `name` field of `head` lists `token`, case aside.
-fn asks_for(head: &Head, name: &str, token: &str) -> bool {
-    head.fields
-        .iter()
-        .filter(|f| f.name.eq_ignore_ascii_case(name))
-        .flat_map(|f| f.value.split(|&b| b == b','))
-        .any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
-}
-
 /// The client's checks of a `101` to its handshake (RFC 6455 §4.1).
 fn check_handshake(head: &Head, client: &WsClient) -> Result<(), String> {
     let value = |name: &str| {
-        head.fields
-            .iter()
-            .find(|f| f.name.eq_ignore_ascii_case(name))
-            .map(|f| String::from_utf8_lossy(&f.value).trim().to_owned())
+        head.field(name)
+            .map(|v| String::from_utf8_lossy(v).trim().to_owned())
     };
-    if !asks_for(head, "connection", "upgrade") {
+    if !head.lists("connection", "upgrade") {
         return Err("it has no Connection: Upgrade".into());
     }
     if let Some(key) = &client.key {

@@ -223,8 +223,8 @@ pub fn run(root: &Path) -> Result {
             let real = cli::fill(&command, &format!("{url}{path}"));
             let shown = cli::fill(&command, &format!("{shown_url}{path}"));
             let text = shell(&real, &shown)?;
-            let ws = |url: &str| url.replacen("http://", "ws://", 1);
-            let text = text.replace(&ws(&url), &ws(&shown_url));
+            let text =
+                text.replace(&cli::ws_url(&url), &cli::ws_url(&shown_url));
             Ok((name, text.replace(&url, &shown_url)))
         };
 

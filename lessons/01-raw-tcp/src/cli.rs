@@ -74,8 +74,12 @@ impl Watch {
 /// `command` with `{url}` replaced by `url` (`http://…`), and `{ws}` by
 /// the same address as `ws://…`.
 pub fn fill(command: &str, url: &str) -> String {
-    let ws = url.replacen("http://", "ws://", 1);
-    command.replace("{url}", url).replace("{ws}", &ws)
+    command.replace("{url}", url).replace("{ws}", &ws_url(url))
+}
+
+/// `url`, `http://…`, as the WebSocket URL of the same address, `ws://…`.
+pub fn ws_url(url: &str) -> String {
+    url.replacen("http://", "ws://", 1)
 }
 
 /// What a lesson's banner says about it.
