@@ -60,6 +60,8 @@ pub enum ErrorKind {
     WsControlFrame,
     /// A 64-bit payload length has its most significant bit set.
     WsLengthTopBit,
+    /// A payload length in 16 or 64 bits that fits in fewer.
+    WsLengthNotMinimal,
     /// A continuation frame, with no fragmented message to continue.
     WsNoMessage,
     /// A text or binary frame while a fragmented message is unfinished.
@@ -103,6 +105,7 @@ impl ErrorKind {
             WsMasked => "ws_masked",
             WsControlFrame => "ws_control_frame",
             WsLengthTopBit => "ws_length_top_bit",
+            WsLengthNotMinimal => "ws_length_not_minimal",
             WsNoMessage => "ws_no_message",
             WsUnfinishedMessage => "ws_unfinished_message",
             WsInvalidUtf8 => "ws_invalid_utf8",
@@ -230,6 +233,11 @@ impl fmt::Display for ErrorKind {
             WsLengthTopBit => f.write_str(
                 "a 64-bit payload length has its most significant bit set, \
                  which RFC 6455 §5.2 forbids",
+            ),
+            WsLengthNotMinimal => f.write_str(
+                "a payload length in 16 or 64 bits that fits in fewer; \
+                 RFC 6455 §5.2 says the minimal number of bytes MUST be used \
+                 (7 bits up to 125, 16 bits up to 65535)",
             ),
             WsNoMessage => f.write_str(
                 "a continuation frame, but no fragmented message is \

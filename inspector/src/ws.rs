@@ -301,6 +301,10 @@ impl FrameReader {
         if len >> 63 != 0 {
             return fail(start + 2, ErrorKind::WsLengthTopBit);
         }
+        // Each length has one encoding, the shortest (§5.2).
+        if (need == 4 && len < 126) || (need == 10 && len <= 0xFFFF) {
+            return fail(start + 2, ErrorKind::WsLengthNotMinimal);
+        }
         let fin = b0 & 0x80 != 0;
         if opcode.is_control() && (len > 125 || !fin) {
             return fail(start, ErrorKind::WsControlFrame);
@@ -574,6 +578,11 @@ mod tests {
         assert_eq!(
             error(b"\x82\x7F\x80\0\0\0\0\0\0\0"),
             (2, "ws_length_top_bit")
+        );
+        assert_eq!(error(b"\x81\x7E\x00\x7D"), (2, "ws_length_not_minimal"));
+        assert_eq!(
+            error(b"\x82\x7F\0\0\0\0\0\0\xFF\xFF"),
+            (2, "ws_length_not_minimal")
         );
         assert_eq!(error(b"\x80\x00"), (0, "ws_no_message"));
         assert_eq!(error(b"\x01\x01a\x81\x01b"), (3, "ws_unfinished_message"));

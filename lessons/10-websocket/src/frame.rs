@@ -148,6 +148,11 @@ pub fn decode(buf: &mut Vec<u8>, max: usize) -> Result<Option<Frame>, Failure> {
             "a 64-bit length with its top bit set",
         ));
     }
+    if (at == 4 && len < 126) || (at == 10 && len <= 0xFFFF) {
+        // Each length has one encoding: "the minimal number of bytes MUST
+        // be used" (§5.2).
+        return Err(fail(PROTOCOL_ERROR, "a length not in its fewest bytes"));
+    }
     if opcode.is_control() && (len > 125 || !fin) {
         return Err(fail(
             PROTOCOL_ERROR,
@@ -258,6 +263,12 @@ mod tests {
             code(b"\x82\xFF\x80\0\0\0\0\0\0\0"),
             PROTOCOL_ERROR,
             "a top bit set"
+        );
+        assert_eq!(code(b"\x81\xFE\0\x05"), PROTOCOL_ERROR, "5 in 16 bits");
+        assert_eq!(
+            code(b"\x82\xFF\0\0\0\0\0\0\xFF\xFF"),
+            PROTOCOL_ERROR,
+            "65535 in 64 bits"
         );
     }
 
