@@ -103,6 +103,46 @@ fn inspector_shows_each_chunk_of_lesson_02_and_q_quits() {
     term.expect_clean_exit();
 }
 
+/// A WebSocket, against lesson 10: `m` opens a line, the typed message
+/// goes out as a frame and its echo comes back, and `c` closes the
+/// WebSocket with the closing handshake.
+#[test]
+fn a_message_typed_in_the_tui_comes_back_from_lesson_10() {
+    let Some(inspector) = inspector() else { return };
+    let addr = lesson_10_websocket::spawn().unwrap();
+    let url = format!("ws://{addr}/ws");
+    let Some(term) = Tmux::start("websocket", WIDE, &inspector, &[&url]) else {
+        return;
+    };
+    let row = |s: &str, arrow: &str, text: &str| {
+        s.lines().any(|l| l.contains(arrow) && l.contains(text))
+    };
+    term.wait_for_moving("the greeting and the WebSocket's keys", |s| {
+        row(s, "← text", "hello: send a mess")
+            && s.contains(" m message  c close ")
+    });
+    term.keys(&["m"]);
+    // -l: the letters as typed, not key names; q is a letter here.
+    term.keys(&["-l", "q? hi from tmux"]);
+    term.wait_for_moving("the typed line", |s| {
+        s.contains(" message q? hi from tmux ")
+    });
+    term.keys(&["Enter"]);
+    term.wait_for_moving("the message and its echo", |s| {
+        row(s, "→ text", "q? hi from tmux")
+            && row(s, "← text", "q? hi from tmux")
+    });
+    term.keys(&["c"]);
+    let screen = term.wait_for("the closing handshake", |s| {
+        status_line(s).starts_with(" ● complete ")
+    });
+    assert!(row(&screen, "→ close", "1000"), "{screen}");
+    assert!(row(&screen, "← close", "1000"), "{screen}");
+    assert!(status_line(&screen).contains("frames 5"), "{screen}");
+    term.keys(&["q"]);
+    term.expect_clean_exit();
+}
+
 /// The tour: the picker lists the lessons; Down and Enter inspect lesson
 /// 02's stream; Enter streams it again; Esc quits.
 #[test]

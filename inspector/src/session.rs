@@ -291,6 +291,20 @@ impl Session {
             .is_none_or(|ws| ws.outgoing.is_empty())
     }
 
+    /// Sends `text` as a text message `at`, if the WebSocket is open and
+    /// the inspector has not closed it: its frame waits in
+    /// [`Session::outgoing`].
+    pub fn send_text(
+        &mut self,
+        at: Duration,
+        text: &str,
+        emit: &mut impl FnMut(Record),
+    ) {
+        if let Some(ws) = self.state.ws.as_mut().filter(|ws| !ws.sent_close) {
+            ws.send(at, Opcode::Text, text.as_bytes(), emit);
+        }
+    }
+
     /// Starts the WebSocket closing handshake `at`: a close frame with
     /// code 1000, "normal closure" (RFC 6455 §7.4.1). The server answers
     /// with its own and closes the connection.
@@ -338,11 +352,10 @@ impl Session {
                 Some((Ok(()), _)) => {
                     self.state.open_websocket(self.decoder.offset());
                     self.state.frames(at, &bytes[n..], emit);
-                    // What to send goes out once this read is taken in.
-                    if let Some(ws) = &mut self.state.ws {
-                        for text in &self.state.client.send {
-                            ws.send(at, Opcode::Text, text.as_bytes(), emit);
-                        }
+                    // What to send goes out once this read is taken in,
+                    // unless the server has closed already.
+                    for text in std::mem::take(&mut self.state.client.send) {
+                        self.send_text(at, &text, emit);
                     }
                     bytes.len()
                 }
@@ -1101,6 +1114,37 @@ mod tests {
                 "end Some(8)"
             ]
         );
+    }
+
+    #[test]
+    fn a_message_goes_whenever_asked_but_never_after_a_close() {
+        let mut session =
+            Session::for_request(HANDSHAKE, 64).sending(vec!["early".into()]);
+        let mut recs = Vec::new();
+        let at = Duration::ZERO;
+        // Before the 101 there is no WebSocket to send on.
+        session.send_text(at, "too soon", &mut |r| recs.push(r));
+        assert!(session.outgoing_empty());
+        session.read(at, SWITCH, &mut |r| recs.push(r));
+        session.send_text(at, "later", &mut |r| recs.push(r));
+        assert_eq!(
+            unmask(&session.outgoing()),
+            [(0x81, b"early".to_vec()), (0x81, b"later".to_vec())]
+        );
+        session.read(at, b"\x88\x02\x03\xe8", &mut |r| recs.push(r));
+        session.send_text(at, "too late", &mut |r| recs.push(r));
+        assert_eq!(unmask(&session.outgoing()), [(0x88, vec![0x03, 0xe8])]);
+    }
+
+    #[test]
+    fn a_server_that_closes_at_once_gets_no_messages() {
+        let mut session =
+            Session::for_request(HANDSHAKE, 64).sending(vec!["hi".into()]);
+        let mut recs = Vec::new();
+        let first = [SWITCH, b"\x88\x02\x03\xe9"].concat();
+        session.read(Duration::ZERO, &first, &mut |r| recs.push(r));
+        // The close's echo, and no message after it (RFC 6455 §5.5.1).
+        assert_eq!(unmask(&session.outgoing()), [(0x88, vec![0x03, 0xe9])]);
     }
 
     #[test]

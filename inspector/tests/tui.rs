@@ -405,10 +405,13 @@ fn close_after_closes_a_websocket_on_the_next_tick() {
         ..options()
     });
     assert_eq!(read(&mut app, 0.5, &switching(&request)), None);
+    key(&mut app, KeyCode::Char('m'));
+    typed(&mut app, "unsent");
     let Some(Command::Send(bytes)) = app.handle(Event::Tick) else {
         panic!("a close is due")
     };
     assert_eq!(sent(&bytes), [(0x88, vec![0x03, 0xe8])]);
+    assert_eq!(app.compose, None, "nothing left to send on");
     // Once: the inspector has closed.
     assert_eq!(app.handle(Event::Tick), None);
     let x = app.exchange.as_ref().unwrap();
@@ -416,4 +419,67 @@ fn close_after_closes_a_websocket_on_the_next_tick() {
         x.rows.last().unwrap().kind,
         Kind::Frame { client: true, .. }
     ));
+}
+
+fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        assert_eq!(key(app, KeyCode::Char(c)), None, "{c:?} is typed");
+    }
+}
+
+/// A WebSocket the user talks on: `m` opens a line to type a message on,
+/// where every letter is text (`q` too), Enter sends it, Esc drops it;
+/// `c` closes the WebSocket, after which there is nothing to send on.
+#[test]
+fn typing_a_message_sends_it_and_c_closes() {
+    let (mut app, request) = ws_app(options());
+    assert_eq!(key(&mut app, KeyCode::Char('m')), None);
+    assert_eq!(app.compose, None, "no WebSocket yet");
+    read(&mut app, 0.5, &switching(&request));
+    key(&mut app, KeyCode::Char('m'));
+    typed(&mut app, "quit? nox");
+    key(&mut app, KeyCode::Backspace);
+    typed(&mut app, "t yet");
+    assert!(!app.quit);
+    insta::assert_snapshot!("websocket_message", screen(&app));
+    let send = key(&mut app, KeyCode::Enter);
+    let Some(Command::Send(bytes)) = send else {
+        panic!("{send:?}")
+    };
+    assert_eq!(sent(&bytes), [(0x81, b"quit? not yet".to_vec())]);
+    assert_eq!(app.compose, None);
+    // Esc drops what was typed, and sends nothing.
+    key(&mut app, KeyCode::Char('m'));
+    typed(&mut app, "never mind");
+    assert_eq!(key(&mut app, KeyCode::Esc), None);
+    assert!(!app.quit && app.compose.is_none());
+    let send = key(&mut app, KeyCode::Char('c'));
+    let Some(Command::Send(bytes)) = send else {
+        panic!("{send:?}")
+    };
+    assert_eq!(sent(&bytes), [(0x88, vec![0x03, 0xe8])]);
+    // Closed by the inspector: nothing more goes out.
+    assert_eq!(key(&mut app, KeyCode::Char('c')), None);
+    key(&mut app, KeyCode::Char('m'));
+    assert_eq!(app.compose, None);
+    let x = app.exchange.as_ref().unwrap();
+    let sent_rows = x
+        .rows
+        .iter()
+        .filter(|r| matches!(r.kind, Kind::Frame { client: true, .. }))
+        .count();
+    assert_eq!(sent_rows, 2, "the message and the close");
+}
+
+/// The server closing while a message is typed ends the typing: there is
+/// no WebSocket left to send it on.
+#[test]
+fn a_close_from_the_server_ends_the_typing() {
+    let (mut app, request) = ws_app(options());
+    read(&mut app, 0.5, &switching(&request));
+    key(&mut app, KeyCode::Char('m'));
+    typed(&mut app, "hel");
+    read(&mut app, 9.0, b"\x88\x02\x03\xe9");
+    assert_eq!(app.compose, None);
+    assert_eq!(key(&mut app, KeyCode::Char('q')), Some(Command::Quit));
 }

@@ -160,6 +160,8 @@ pub struct App {
     /// Keep the newest chunk and read selected as they arrive.
     pub follow: bool,
     pub help: bool,
+    /// A WebSocket message being typed (`m`), sent with Enter.
+    pub compose: Option<String>,
     /// The terminal's size, and how many table rows it shows: a page.
     pub size: Size,
     page: u16,
@@ -201,6 +203,7 @@ impl App {
             headers_scroll: 0,
             follow: true,
             help: false,
+            compose: None,
             size,
             page: 1,
             quit: false,
@@ -228,6 +231,16 @@ impl App {
 
     /// Changes the state for `event`; returns what the runtime must do.
     pub fn handle(&mut self, event: Event) -> Option<Command> {
+        let command = self.apply(event);
+        // A message being typed has nowhere to go once either side has
+        // closed the WebSocket.
+        if !self.websocket_open() {
+            self.compose = None;
+        }
+        command
+    }
+
+    fn apply(&mut self, event: Event) -> Option<Command> {
         match event {
             Event::Tick => {
                 // The elapsed clock runs while bytes are awaited.
@@ -243,15 +256,8 @@ impl App {
                 x.tick(elapsed);
                 self.dirty = true;
                 // A WebSocket the user asked to close by now.
-                let due =
-                    self.options.close_after.is_some_and(|d| elapsed >= d);
-                if due && x.websocket_open() {
-                    x.close(elapsed);
-                    let out = x.outgoing();
-                    if self.follow {
-                        self.follow_newest();
-                    }
-                    return Some(Command::Send(out));
+                if self.options.close_after.is_some_and(|d| elapsed >= d) {
+                    return self.act_on_websocket(Exchange::close);
                 }
                 None
             }
@@ -326,6 +332,9 @@ impl App {
             self.quit = true;
             return Some(Command::Quit);
         }
+        if self.compose.is_some() {
+            return self.compose_key(key);
+        }
         // Help is a popup: the next key closes it (q still quits).
         if self.help && !matches!(key.code, KeyCode::Char('q')) {
             self.help = false;
@@ -365,9 +374,61 @@ impl App {
                 return self.pick(self.cursor);
             }
             KeyCode::Enter | KeyCode::Char('r') => return self.repeat(),
+            KeyCode::Char('m') if self.websocket_open() => {
+                self.compose = Some(String::new());
+            }
+            KeyCode::Char('c') => {
+                return self.act_on_websocket(Exchange::close);
+            }
             _ => {}
         }
         None
+    }
+
+    /// A key while a message is typed: every printable key is text, so
+    /// `q` is a letter here, not quit.
+    fn compose_key(&mut self, key: KeyEvent) -> Option<Command> {
+        let line = self.compose.as_mut()?;
+        match key.code {
+            KeyCode::Char(c)
+                if !key
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+            {
+                line.push(c);
+            }
+            KeyCode::Backspace => {
+                line.pop();
+            }
+            KeyCode::Esc => self.compose = None,
+            KeyCode::Enter => {
+                let text = self.compose.take()?;
+                return self.act_on_websocket(|x, at| x.send_text(at, &text));
+            }
+            _ => {}
+        }
+        None
+    }
+
+    /// Whether a WebSocket is open for the inspector to send on.
+    pub fn websocket_open(&self) -> bool {
+        self.exchange.as_ref().is_some_and(Exchange::websocket_open)
+    }
+
+    /// Does `act` to the open WebSocket now, and returns the frames it
+    /// queued, to write. Nothing once the inspector has sent its close.
+    fn act_on_websocket(
+        &mut self,
+        act: impl FnOnce(&mut Exchange, Duration),
+    ) -> Option<Command> {
+        let at = self.started?.elapsed();
+        let x = self.exchange.as_mut().filter(|x| x.websocket_open())?;
+        act(x, at);
+        let out = x.outgoing();
+        if self.follow {
+            self.follow_newest();
+        }
+        (!out.is_empty()).then_some(Command::Send(out))
     }
 
     /// Inspects demo `i`, and shows its chunks.
@@ -396,6 +457,7 @@ impl App {
         self.detail_scroll = 0;
         self.headers_scroll = 0;
         self.follow = true;
+        self.compose = None;
         self.dirty = true;
         let o = &self.options;
         let (authority, request) = match url.parse::<Target>() {

@@ -408,6 +408,15 @@ impl Exchange {
         self.session.websocket_open()
     }
 
+    /// Sends `text` as a WebSocket text message `at`.
+    pub fn send_text(&mut self, at: Duration, text: &str) {
+        let Exchange {
+            session, records, ..
+        } = self;
+        session.send_text(at, text, &mut |r| records.push(r));
+        self.take_records();
+    }
+
     /// Starts closing the WebSocket `at`.
     pub fn close(&mut self, at: Duration) {
         let Exchange {

@@ -202,19 +202,40 @@ fn tabs(app: &App, area: Rect, buf: &mut Buffer) {
 
 fn keys(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.options.theme;
+    if let Some(line) = &app.compose {
+        let spans = vec![
+            Span::styled(" message ", t.key()),
+            Span::raw(line.clone()),
+            // The cursor.
+            Span::styled(" ", t.selected()),
+            Span::styled("  Enter", t.key()),
+            Span::raw(" send "),
+            Span::styled(" Esc", t.key()),
+            Span::raw(" cancel"),
+        ];
+        // The end of a long line stays in sight, where the typing is.
+        let width = Line::from(spans.clone()).width();
+        let hidden = width.saturating_sub(usize::from(area.width));
+        Paragraph::new(Line::from(spans))
+            .scroll((0, u16::try_from(hidden).unwrap_or(u16::MAX)))
+            .render(area, buf);
+        return;
+    }
     let enter = if app.view == View::Lessons {
         "inspect"
     } else {
         "repeat"
     };
-    let hints = [
+    let mut hints = vec![
         ("↑↓", "select"),
         ("Tab", "view"),
         ("f", if app.follow { "unfollow" } else { "follow" }),
         ("r/Enter", enter),
-        ("?", "help"),
-        ("q", "quit"),
     ];
+    if app.websocket_open() {
+        hints.extend([("m", "message"), ("c", "close")]);
+    }
+    hints.extend([("?", "help"), ("q", "quit")]);
     let mut spans = Vec::new();
     for (key, what) in hints {
         spans.push(Span::styled(format!(" {key}"), t.key()));
@@ -233,6 +254,8 @@ fn help(t: &Theme, area: Rect, buf: &mut Buffer) {
         ("f", "follow the newest chunk, or stop"),
         ("r  Enter", "send the request again"),
         ("Enter", "in Lessons: inspect that lesson"),
+        ("m", "WebSocket: type a message; Enter sends it"),
+        ("c", "WebSocket: close it, with code 1000"),
         ("mouse wheel", "scroll"),
         ("Shift-drag", "select text, in most terminals"),
         ("?", "this help; any key closes it"),
@@ -391,14 +414,13 @@ fn chunks(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
             TableRow::new(cells).style(style)
         })
         .collect();
+    // After a `101`, the rows are frames, from before the first arrives.
+    let websocket = x.head.as_ref().is_some_and(|h| h.status == 101);
     let (what, framing) = match x.rows.get(x.rows.kept().start) {
         Some(row) if row.kind == Kind::Data => {
             ("Body reads (not chunked)", "size line")
         }
-        Some(Row {
-            kind: Kind::Frame { .. },
-            ..
-        }) => ("WebSocket frames (← server, → inspector)", "frame"),
+        _ if websocket => ("WebSocket frames (← server, → inspector)", "frame"),
         _ => ("Chunks", "size line"),
     };
     let header = TableRow::new([
@@ -432,6 +454,7 @@ fn chunks(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
             (State::Connecting, _) => "connecting…".into(),
             (_, None) => "waiting for the response head…".into(),
             (State::Complete, _) => "this response has no body".into(),
+            _ if websocket => "waiting for the first frame…".into(),
             _ => "waiting for the first chunk…".into(),
         };
         let inner = Rect {
