@@ -483,3 +483,21 @@ fn a_close_from_the_server_ends_the_typing() {
     assert_eq!(app.compose, None);
     assert_eq!(key(&mut app, KeyCode::Char('q')), Some(Command::Quit));
 }
+
+/// A message longer than the terminal is wide: its end, where the typing
+/// is, stays on screen.
+#[test]
+fn a_long_message_keeps_its_end_in_sight() {
+    let (mut app, request) = ws_app(options());
+    read(&mut app, 0.5, &switching(&request));
+    key(&mut app, KeyCode::Char('m'));
+    let text: String = (0..30).map(|i| format!("w{i:02} ")).collect();
+    typed(&mut app, &text);
+    let screen = screen(&app);
+    let last = screen.lines().last().unwrap();
+    assert!(
+        last.trim_end().ends_with("w29    Enter send  Esc cancel"),
+        "{last}"
+    );
+    assert!(!last.contains("w00"), "{last}");
+}

@@ -202,21 +202,20 @@ fn tabs(app: &App, area: Rect, buf: &mut Buffer) {
 
 fn keys(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.options.theme;
-    if let Some(line) = &app.compose {
-        let spans = vec![
+    if let Some(typed) = &app.compose {
+        let line = Line::from(vec![
             Span::styled(" message ", t.key()),
-            Span::raw(line.clone()),
+            Span::raw(typed.clone()),
             // The cursor.
             Span::styled(" ", t.selected()),
             Span::styled("  Enter", t.key()),
             Span::raw(" send "),
             Span::styled(" Esc", t.key()),
             Span::raw(" cancel"),
-        ];
+        ]);
         // The end of a long line stays in sight, where the typing is.
-        let width = Line::from(spans.clone()).width();
-        let hidden = width.saturating_sub(usize::from(area.width));
-        Paragraph::new(Line::from(spans))
+        let hidden = line.width().saturating_sub(usize::from(area.width));
+        Paragraph::new(line)
             .scroll((0, u16::try_from(hidden).unwrap_or(u16::MAX)))
             .render(area, buf);
         return;
