@@ -152,21 +152,21 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) {
         State::Complete => ("● complete".to_owned(), t.good()),
         State::Failed(_) => ("● error".to_owned(), t.error()),
     };
+    // After a `101` there is no body, only frames.
+    let counts = match x.head.as_ref().is_some_and(|h| h.status == 101) {
+        true => format!("frames {}", x.frames),
+        false => format!("chunks {}   body {}", x.chunks, bytes(x.body_bytes)),
+    };
     let mut second = vec![
         Span::styled(format!(" {state}"), style),
         Span::raw(format!(
-            "   TTFB {}   elapsed {}   chunks {}   body {}",
+            "   TTFB {}   elapsed {}   {counts}",
             x.first_byte().map_or("—".into(), ms),
             ms(x.now),
-            x.chunks,
-            bytes(x.body_bytes),
         )),
     ];
     if x.events.total() > 0 {
         second.push(Span::raw(format!("   events {}", x.events.total())));
-    }
-    if x.frames > 0 {
-        second.push(Span::raw(format!("   frames {}", x.frames)));
     }
     if x.rows.evicted() > 0 || x.wire.evicted() > 0 {
         second.push(Span::styled(
