@@ -5,18 +5,18 @@
 //!
 //! For each, [`N`] messages go over one connection; the framing is the
 //! bytes on the wire after the head, minus the messages' own bytes,
-//! divided by `N`. Writes `compare/overhead.txt`.
+//! divided by `N`. For WebSocket frames that is each frame's header, as
+//! the inspector, the client here, records it. Writes
+//! `compare/overhead.txt`.
 
 use std::fmt::Write as _;
-use std::io::{Read as _, Write as _};
-use std::net::{SocketAddr, TcpStream};
-
+use std::net::SocketAddr;
 use std::time::Duration;
 
-use inspector::capture;
+use inspector::capture::{self, Live};
 use inspector::session::{Record, Session};
-use lesson_10_websocket::frame::{Opcode, encode_masked};
-use lesson_10_websocket::session::GREETING;
+use inspector::target::Target;
+use inspector::ws::Opcode;
 
 use crate::Result;
 
@@ -135,44 +135,68 @@ fn body_bytes(addr: SocketAddr, target: &str) -> Result<(usize, Vec<Record>)> {
     Ok((capture.bytes.len() - head, records))
 }
 
-/// Lesson 10's echo: `N` text messages of `size` bytes out, `N` back.
-/// Returns the framing per message each way: server to client, client to
+/// Lesson 10's echo: `N` text messages of `size` bytes out, `N` back,
+/// one at a time (all at once, neither side would read while it writes),
+/// with the inspector as the client. Returns the framing per message each
+/// way, from the headers it sent and read: server to client, client to
 /// server.
 fn ws_overhead(addr: SocketAddr, size: usize) -> Result<(f64, f64)> {
-    let mut client = TcpStream::connect(addr)?;
-    client.set_nodelay(true)?;
-    client.write_all(
-        b"GET /ws HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-    )?;
-    let mut head = Vec::new();
-    while !head.ends_with(b"\r\n\r\n") {
-        let mut byte = [0];
-        client.read_exact(&mut byte)?;
-        head.push(byte[0]);
+    let request = format!("ws://{addr}/ws")
+        .parse::<Target>()?
+        .request("GET", &[]);
+    let message = "x".repeat(size);
+    let mut session =
+        Session::for_request(&request, 0).sending(vec![message.clone()]);
+    let mut live = Live::connect(addr, &request)?;
+    let mut headers = Headers::default();
+    for n in 1..=N {
+        // Reads until the echo of the message just sent is in.
+        while headers.echoes < n {
+            live.step(&mut session, None, &mut |r| headers.count(r))?;
+            if session.is_done() {
+                return Err(format!("{size}-byte echo {n}: closed").into());
+            }
+        }
+        if n < N {
+            session
+                .send_text(live.elapsed(), &message, &mut |r| headers.count(r));
+        }
     }
-    let mut greeting = vec![0; 2 + GREETING.len()];
-    client.read_exact(&mut greeting)?;
-    let message = vec![b'x'; size];
-    let mut sent = 0;
-    let mut received = 0;
-    for i in 0..N {
-        let key = u32::try_from(i).unwrap_or(0).to_be_bytes();
-        let frame = encode_masked(true, Opcode::Text, &message, key);
-        client.write_all(&frame)?;
-        sent += frame.len();
-        // The echo: a header (2, 4 or 10 bytes), then the payload.
-        let mut header = [0; 2];
-        client.read_exact(&mut header)?;
-        let extra = match header[1] & 0x7F {
-            126 => 2,
-            127 => 8,
-            _ => 0,
+    live.run(session, Some(Duration::ZERO))?;
+    let per = |bytes: usize| bytes as f64 / N as f64;
+    Ok((per(headers.received), per(headers.sent)))
+}
+
+/// The header bytes of the echoes and of the messages, as the inspector
+/// records them.
+#[derive(Debug, Default)]
+struct Headers {
+    greeted: bool,
+    echoes: usize,
+    received: usize,
+    sent: usize,
+}
+
+impl Headers {
+    fn count(&mut self, record: Record) {
+        let Record::WsFrame {
+            direction,
+            opcode: Opcode::Text,
+            header_bytes,
+            ..
+        } = record
+        else {
+            return;
         };
-        let mut rest = vec![0; extra + size];
-        client.read_exact(&mut rest)?;
-        received += 2 + rest.len();
+        let header_bytes = usize::from(header_bytes);
+        match direction {
+            // The server's first frame is its greeting, not an echo.
+            "server" if !self.greeted => self.greeted = true,
+            "server" => {
+                self.echoes += 1;
+                self.received += header_bytes;
+            }
+            _ => self.sent += header_bytes,
+        }
     }
-    let per = |bytes: usize| bytes as f64 / N as f64 - size as f64;
-    Ok((per(received), per(sent)))
 }
