@@ -223,7 +223,7 @@ fn main() {
 fn app(options: Options) -> App {
     let (mut app, _start) =
         App::inspect(URL, options, Size::new(WIDTH, HEIGHT));
-    app.handle(Event::Capture(1, Capture::Connected));
+    app.handle(Event::Capture(1, Capture::Connected(None)));
     read(&mut app, Duration::ZERO, HEAD.to_vec());
     app
 }
@@ -378,7 +378,7 @@ fn big_reads() -> Run {
     let mut wire = ChunkedResponse::new(CHUNK, chunks);
     let (mut app, _start) =
         App::inspect(URL, options(), Size::new(WIDTH, HEIGHT));
-    app.handle(Event::Capture(1, Capture::Connected));
+    app.handle(Event::Capture(1, Capture::Connected(None)));
     let (mut events, mut bytes) = (0, 0);
     let mut buf = vec![0; READ];
     let start = Instant::now();

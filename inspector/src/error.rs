@@ -50,6 +50,9 @@ pub enum ErrorKind {
     UnexpectedEof(&'static str),
     /// A `101` to a WebSocket handshake that breaks RFC 6455 §4.1.
     WsHandshake(String),
+    /// The body's content coding (`Content-Encoding`) cannot be undone:
+    /// its data is not valid, it ends early, or no decoder knows it.
+    ContentCoding(String),
     /// A frame has RSV1, RSV2 or RSV3 set, and no extension was agreed.
     WsReservedBit,
     /// A frame's opcode is none of the six RFC 6455 defines.
@@ -100,6 +103,7 @@ impl ErrorKind {
             TrailersTooLong => "trailers_too_long",
             UnexpectedEof(_) => "unexpected_eof",
             WsHandshake(_) => "ws_handshake",
+            ContentCoding(_) => "content_coding",
             WsReservedBit => "ws_reserved_bit",
             WsUnknownOpcode(_) => "ws_unknown_opcode",
             WsMasked => "ws_masked",
@@ -206,6 +210,7 @@ impl fmt::Display for ErrorKind {
                     "the connection closed {what}: the message is incomplete"
                 )
             }
+            ContentCoding(why) => f.write_str(why),
             WsHandshake(why) => write!(
                 f,
                 "the 101 does not complete the WebSocket handshake: {why} \

@@ -26,6 +26,7 @@
 //! here, so there is one client, not one per lesson.
 
 pub mod capture;
+pub mod content;
 pub mod decode;
 pub mod error;
 pub mod output;
@@ -33,6 +34,7 @@ pub mod session;
 pub mod sse;
 pub mod target;
 pub mod tui;
+pub mod verdict;
 pub mod ws;
 
 pub use decode::{Decoder, Event, Framing, Status};

@@ -16,7 +16,7 @@ use clap::Parser;
 use inspector::capture::{Live, READ_BUFFER};
 use inspector::output::{Json, Output, Plain};
 use inspector::session::{Record, Session};
-use inspector::target::Target;
+use inspector::target::{Request, Target};
 use inspector::tui::{self, Options, View};
 use ratatui::layout::Size;
 
@@ -69,13 +69,30 @@ struct Args {
     #[arg(long, value_name = "N", default_value_t = 4096)]
     max_data: usize,
 
-    /// The request method
-    #[arg(short = 'X', long, default_value = "GET")]
-    method: String,
+    /// The request method: GET, or POST with a body
+    #[arg(short = 'X', long = "request", value_name = "METHOD")]
+    method: Option<String>,
 
-    /// An extra request header, `Name: value`; repeat for more
+    /// An extra request header, `Name: value`, which replaces a default
+    /// of its name; repeat for more
     #[arg(short = 'H', long = "header", value_name = "FIELD")]
     headers: Vec<String>,
+
+    /// Ask for no content coding (Accept-Encoding: identity). By default
+    /// the inspector asks for what a browser does: gzip, deflate, br, zstd
+    #[arg(long)]
+    identity: bool,
+
+    /// A body to POST, as curl's -d: form data, sent with Content-Type:
+    /// application/x-www-form-urlencoded; @FILE reads FILE, without its
+    /// line breaks. Repeat to join with &
+    #[arg(short = 'd', long = "data", value_name = "DATA")]
+    data: Vec<String>,
+
+    /// A body to POST, as curl's --data-binary: sent as it is; @FILE
+    /// reads FILE. Repeat to join with &
+    #[arg(long, value_name = "DATA")]
+    data_binary: Vec<String>,
 
     /// With a ws:// URL: a text message to send once the WebSocket is
     /// open; repeat for more, sent in order
@@ -90,16 +107,24 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    let request = match request(&args) {
+        Ok(request) => request,
+        Err(e) => {
+            eprintln!("inspector: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let Some(url) = &args.url else {
         if args.file.is_none() {
             return tour();
         }
-        return headless(&args);
+        return headless(&args, &request);
     };
     let live = !args.json && !args.plain && args.file.is_none();
     if let Some(size) = args.screen {
         let limit = args.screen_after.map(Duration::from_millis);
-        let screen = tui::screen(url, options(&args), size, args.view, limit);
+        let screen =
+            tui::screen(url, options(&args, request), size, args.view, limit);
         return report(screen.map(|(screen, complete)| {
             print!("{screen}");
             complete
@@ -107,15 +132,62 @@ fn main() -> ExitCode {
     }
     if live && io::stdout().is_terminal() {
         let start = tui::Start::Url(url.clone());
-        return report(tui::run(start, options(&args)));
+        return report(tui::run(start, options(&args, request)));
     }
-    headless(&args)
+    headless(&args, &request)
 }
 
-fn options(args: &Args) -> Options {
+/// The request the arguments ask for, curl's way: `-d` and
+/// `--data-binary` make a body, and a POST unless `-X` says otherwise.
+fn request(args: &Args) -> io::Result<Request> {
+    let mut parts = Vec::new();
+    for data in &args.data {
+        let mut part = data_part(data)?;
+        // curl's -d @FILE leaves out the file's carriage returns and
+        // line feeds.
+        if data.starts_with('@') {
+            part.retain(|&b| b != b'\r' && b != b'\n');
+        }
+        parts.push(part);
+    }
+    for data in &args.data_binary {
+        parts.push(data_part(data)?);
+    }
+    let body = (!parts.is_empty()).then(|| parts.join(&b'&'));
+    let method = match (&args.method, &body) {
+        (Some(method), _) => method.clone(),
+        (None, Some(_)) => "POST".into(),
+        (None, None) => "GET".into(),
+    };
+    let mut headers = args.headers.clone();
+    if args.identity {
+        headers.push("Accept-Encoding: identity".into());
+    }
+    Ok(Request {
+        method,
+        headers,
+        body,
+        form: !args.data.is_empty(),
+    })
+}
+
+/// One `-d` or `--data-binary` value: the text, or the file after `@`.
+fn data_part(data: &str) -> io::Result<Vec<u8>> {
+    match data.strip_prefix('@') {
+        Some("-") => {
+            let mut body = Vec::new();
+            io::stdin().read_to_end(&mut body)?;
+            Ok(body)
+        }
+        Some(path) => std::fs::read(path)
+            .map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}"))),
+        None => Ok(data.as_bytes().to_vec()),
+    }
+}
+
+fn options(args: &Args, request: Request) -> Options {
     Options {
-        method: args.method.clone(),
-        headers: args.headers.clone(),
+        request,
         send: args.send.clone(),
         close_after: args.close_after.map(Duration::from_millis),
         budget: args.budget,
@@ -192,7 +264,7 @@ fn report(result: io::Result<bool>) -> ExitCode {
 }
 
 /// `--json`, `--plain` or `--file`: records as text, no terminal UI.
-fn headless(args: &Args) -> ExitCode {
+fn headless(args: &Args, request: &Request) -> ExitCode {
     let stdout = BufWriter::new(io::stdout().lock());
     let mut out: Box<dyn Output> = if args.json {
         Box::new(Json(stdout))
@@ -200,19 +272,25 @@ fn headless(args: &Args) -> ExitCode {
         Box::new(Plain::new(stdout))
     };
     report(match &args.file {
-        Some(path) => decode_file(args, path, &mut *out),
-        None => watch(args, &mut *out),
+        Some(path) => decode_file(args, &request.method, path, &mut *out),
+        None => watch(args, request, &mut *out),
     })
 }
 
 /// Requests the URL and prints each record as its bytes arrive. Returns
 /// whether the response was complete and valid.
-fn watch(args: &Args, out: &mut dyn Output) -> io::Result<bool> {
+fn watch(
+    args: &Args,
+    request: &Request,
+    out: &mut dyn Output,
+) -> io::Result<bool> {
     let url = args.url.as_deref().unwrap_or_default();
     let target: Target = url.parse().map_err(io::Error::other)?;
-    let request = target.request(&args.method, &args.headers);
+    let request = target.request(request);
     let mut live = Live::open(&target.authority(), &request)?;
+    out.request(&request)?;
     let mut session = Session::for_request(&request, args.max_data)
+        .with_rtt(live.connect_time())
         .sending(args.send.clone());
     let close_after = args.close_after.map(Duration::from_millis);
     let mut printer = Printer::new(out);
@@ -236,6 +314,7 @@ fn watch(args: &Args, out: &mut dyn Output) -> io::Result<bool> {
 /// Decodes a captured response from a file or stdin. Times are 0.
 fn decode_file(
     args: &Args,
+    method: &str,
     path: &PathBuf,
     out: &mut dyn Output,
 ) -> io::Result<bool> {
@@ -246,7 +325,7 @@ fn decode_file(
             io::Error::new(e.kind(), format!("{}: {e}", path.display()))
         })?)
     };
-    let mut session = Session::new(&args.method, args.max_data);
+    let mut session = Session::new(method, args.max_data);
     let mut printer = Printer::new(out);
     let mut buf = vec![0; READ_BUFFER];
     while !session.is_done() {

@@ -8,6 +8,12 @@ use crate::ws::Opcode;
 
 /// Where records go.
 pub trait Output {
+    /// The request, as written, before any record: `--plain` shows its
+    /// head, as curl -v does; `--json` leaves it out.
+    fn request(&mut self, _request: &[u8]) -> io::Result<()> {
+        Ok(())
+    }
+
     fn record(&mut self, record: &Record) -> io::Result<()>;
 
     /// Pushes out what is buffered: called after every read, since this
@@ -57,6 +63,18 @@ impl<W: Write> Plain<W> {
 }
 
 impl<W: Write> Output for Plain<W> {
+    fn request(&mut self, request: &[u8]) -> io::Result<()> {
+        let text = String::from_utf8_lossy(request);
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        for line in head.lines() {
+            writeln!(self.out, "{:21} > {line}", "")?;
+        }
+        if !body.is_empty() {
+            writeln!(self.out, "{:21} > {}", "", preview(body, 60))?;
+        }
+        Ok(())
+    }
+
     fn record(&mut self, record: &Record) -> io::Result<()> {
         let line = match record {
             Record::Head {
@@ -130,6 +148,18 @@ impl<W: Write> Output for Plain<W> {
                     self.times(*t_ms),
                     preview(data, 40)
                 )
+            }
+            Record::Verdict(verdict) => {
+                let mut line =
+                    format!("{:21} verdict: {}", "", verdict.pattern.name());
+                line += &format!("\n{:21} {}", "", verdict.sentence());
+                for clue in &verdict.clues {
+                    line += &format!(
+                        "\n{:21} clue {}: {}",
+                        "", clue.code, clue.message
+                    );
+                }
+                line
             }
             Record::Trailers { headers } => {
                 let fields: Vec<String> =

@@ -20,9 +20,11 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::content;
 use crate::decode::{Decoder, Event, Field, Head, Status};
 use crate::error::{Error, ErrorKind};
 use crate::sse::{SseEvent, SseParser};
+use crate::verdict::{Analysis, Verdict};
 use crate::ws::{
     self, Frame, FrameReader, Header, Opcode, client_frame, close_payload,
 };
@@ -50,10 +52,15 @@ pub enum Record {
         data: String,
         data_hex: String,
         truncated: bool,
+        /// Of a coded body: the content this read's bytes yielded.
+        #[serde(flatten)]
+        content: Option<Content>,
     },
     Trailers {
         headers: Vec<[String; 2]>,
     },
+    /// Did the response stream? After its `end` or `error`.
+    Verdict(Verdict),
     End {
         t_ms: f64,
         chunks: u64,
@@ -151,6 +158,23 @@ pub struct Chunk {
     /// Extra: whether this is the last-chunk (size 0), which `end`'s
     /// `chunks` does not count.
     pub last: bool,
+    /// Of a coded body: the content its data yielded.
+    #[serde(flatten)]
+    pub content: Option<Content>,
+}
+
+/// What a piece of a coded body (`Content-Encoding`) yielded, once
+/// decoded: the fields a `chunk` or `data` record gains.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Content {
+    /// How many bytes of content; 0 when the piece completed none, as a
+    /// gzip header alone does.
+    pub content_len: u64,
+    /// The content as text, at most `max_data` bytes of it. A character
+    /// cut between pieces is shown in the piece that completes it.
+    pub content: String,
+    /// Whether `content` was cut at `max_data`.
+    pub content_truncated: bool,
 }
 
 /// A chunk being received.
@@ -161,11 +185,60 @@ struct Open {
     size_line: String,
     size: u64,
     data: Vec<u8>,
+    /// The content its data yielded, if the body is coded.
+    content: Option<Kept>,
     /// Server-sent events it completed, sent after it.
     events: Vec<SseEvent>,
     /// The read that carried its first byte: when, and its number.
     t_first: Duration,
     first_read: u64,
+}
+
+/// The body's content coding.
+#[derive(Debug)]
+enum Coding {
+    Identity,
+    Coded(content::Decoder),
+    /// A coding no decoder here knows: an error at the first body byte.
+    Unknown(String),
+}
+
+/// Content kept from a piece of a coded body, up to `max_data` bytes.
+#[derive(Debug, Default)]
+struct Kept {
+    bytes: Vec<u8>,
+    /// All of the content, kept or not.
+    len: u64,
+    truncated: bool,
+}
+
+impl Kept {
+    fn keep(&mut self, content: &[u8], limit: usize) {
+        let room = limit.saturating_sub(self.bytes.len());
+        self.len += content.len() as u64;
+        self.truncated |= content.len() > room;
+        self.bytes
+            .extend_from_slice(&content[..content.len().min(room)]);
+    }
+
+    /// The fields of the piece it was kept from. `carry`
+    /// holds the start of a character the previous piece cut, and takes
+    /// the start of one this piece cuts, for the next.
+    fn finish(self, carry: &mut Vec<u8>) -> Content {
+        let mut text = std::mem::take(carry);
+        text.extend_from_slice(&self.bytes);
+        if !self.truncated
+            && let Err(e) = std::str::from_utf8(&text)
+            && e.error_len().is_none()
+        {
+            *carry = text.split_off(e.valid_up_to());
+        }
+        Content {
+            content_len: self.len,
+            content: String::from_utf8_lossy(&text).into_owned(),
+            content_truncated: self.truncated,
+        }
+    }
 }
 
 /// A read that may still matter: where it started, when, and its number.
@@ -196,6 +269,17 @@ struct State {
     open: Option<Open>,
     /// The event stream's reader, for a `text/event-stream` body.
     sse: Option<SseParser>,
+    /// The body's content coding, once the head has named it.
+    coding: Coding,
+    /// The end of a character cut between pieces of content.
+    carry: Vec<u8>,
+    /// Where the coded body's last byte so far ends, on the wire.
+    body_end: u64,
+    /// Content over time, for the verdict.
+    analysis: Analysis,
+    /// Whether a final head was read, and whether the response failed.
+    head_seen: bool,
+    failed: bool,
     /// What the inspector does as a WebSocket client.
     client: WsClient,
     /// A WebSocket `101` was just read: whether it completes the
@@ -231,6 +315,12 @@ impl Session {
                 read_count: 0,
                 open: None,
                 sse: None,
+                coding: Coding::Identity,
+                carry: Vec::new(),
+                body_end: 0,
+                analysis: Analysis::new(),
+                head_seen: false,
+                failed: false,
                 client: WsClient::default(),
                 upgrade: None,
                 ws: None,
@@ -261,6 +351,28 @@ impl Session {
     pub fn sending(mut self, texts: Vec<String>) -> Self {
         self.state.client.send = texts;
         self
+    }
+
+    /// The connection's round trip, as its connect took: the verdict
+    /// does not take TCP's flights of one burst for a stream.
+    pub fn with_rtt(mut self, rtt: Option<Duration>) -> Self {
+        self.set_rtt(rtt);
+        self
+    }
+
+    /// [`Session::with_rtt`], once connected.
+    pub fn set_rtt(&mut self, rtt: Option<Duration>) {
+        let analysis = std::mem::take(&mut self.state.analysis);
+        self.state.analysis = analysis.rtt(rtt);
+    }
+
+    /// The verdict on what has arrived so far: final once the response
+    /// is over. None before a head, and for a WebSocket.
+    pub fn verdict(&self) -> Option<Verdict> {
+        let state = &self.state;
+        let judged =
+            state.head_seen && state.ws.is_none() && state.upgrade.is_none();
+        judged.then(|| state.analysis.verdict(state.done && !state.failed))
     }
 
     /// Whether the response is complete or failed: stop reading.
@@ -425,12 +537,64 @@ impl State {
 
     fn fail(&mut self, at: Duration, e: Error, emit: &mut impl FnMut(Record)) {
         self.done = true;
+        self.failed = true;
         emit(Record::Error {
             t_ms: millis(at),
             offset: e.offset,
             kind: e.kind.name(),
             message: e.kind.to_string(),
         });
+        self.judge(emit);
+    }
+
+    /// The verdict, once the response is over, unless it was a WebSocket.
+    fn judge(&mut self, emit: &mut impl FnMut(Record)) {
+        if self.head_seen && self.ws.is_none() && self.upgrade.is_none() {
+            emit(Record::Verdict(self.analysis.verdict(!self.failed)));
+        }
+    }
+
+    /// Decodes `bytes`, body bytes at `offset`, if the body is coded:
+    /// what they yielded goes to `kept` and to the event stream's reader.
+    /// Returns the content's length, or `Ok(None)` for a body that is not
+    /// coded, whose bytes are its content.
+    fn decode_content(
+        &mut self,
+        offset: u64,
+        bytes: &[u8],
+        chunk: Option<u64>,
+        kept: &mut Kept,
+        events: &mut Vec<SseEvent>,
+    ) -> Result<Option<u64>, Error> {
+        let State {
+            coding,
+            sse,
+            max_data,
+            body_end,
+            ..
+        } = self;
+        let decoder = match coding {
+            Coding::Identity => return Ok(None),
+            Coding::Unknown(why) => {
+                let kind = ErrorKind::ContentCoding(why.clone());
+                return Err(Error { offset, kind });
+            }
+            Coding::Coded(decoder) => decoder,
+        };
+        let before = kept.len;
+        *body_end = offset + bytes.len() as u64;
+        decoder
+            .feed(bytes, &mut |content| {
+                kept.keep(content, *max_data);
+                if let Some(sse) = sse {
+                    sse.feed(content, chunk, events);
+                }
+            })
+            .map_err(|failure| Error {
+                offset: offset + failure.at as u64,
+                kind: ErrorKind::ContentCoding(failure.message),
+            })?;
+        Ok(Some(kept.len - before))
     }
 
     /// Turns one decoder event into records.
@@ -440,10 +604,31 @@ impl State {
         at: Duration,
         emit: &mut impl FnMut(Record),
     ) {
+        // After a failure (a coding error, inside this read), the rest of
+        // the read is not looked at.
+        if self.done {
+            return;
+        }
         match event {
             Event::Head(head) => {
                 if is_event_stream(&head) {
                     self.sse = Some(SseParser::new());
+                }
+                if head.status >= 200 && head.status != 101 {
+                    self.head_seen = true;
+                    let encodings = head.fields.iter().filter(|f| {
+                        f.name.eq_ignore_ascii_case("content-encoding")
+                    });
+                    let values: Vec<String> = encodings
+                        .map(|f| String::from_utf8_lossy(&f.value).into_owned())
+                        .collect();
+                    self.coding = match content::codings(
+                        values.iter().map(String::as_str),
+                    ) {
+                        Ok(list) if list.is_empty() => Coding::Identity,
+                        Ok(list) => Coding::Coded(content::Decoder::new(&list)),
+                        Err(why) => Coding::Unknown(why),
+                    };
                 }
                 if head.status == 101 && head.lists("upgrade", "websocket") {
                     let check = check_handshake(&head, &self.client);
@@ -452,7 +637,18 @@ impl State {
                     let why = "it has no Upgrade: websocket".to_owned();
                     self.upgrade = Some((Err(why), head.len as u64));
                 }
-                emit(head_record(head, at));
+                let record = head_record(head, at);
+                if let Record::Head {
+                    version,
+                    framing,
+                    headers,
+                    status: 200..,
+                    ..
+                } = &record
+                {
+                    self.analysis.head(at, version, framing, headers);
+                }
+                emit(record);
             }
             Event::ChunkStart {
                 index,
@@ -461,41 +657,63 @@ impl State {
                 size_line,
             } => {
                 let first = first_read(&mut self.reads, offset);
+                let coded = !matches!(self.coding, Coding::Identity);
                 self.open = Some(Open {
                     index,
                     offset,
                     size_line: String::from_utf8_lossy(size_line).into_owned(),
                     size,
                     data: Vec::new(),
+                    content: coded.then(Kept::default),
                     events: Vec::new(),
                     t_first: first.at,
                     first_read: first.number,
                 });
             }
-            Event::Data { offset, bytes } => match &mut self.open {
-                Some(chunk) => {
-                    keep(&mut chunk.data, bytes, self.max_data);
-                    if let Some(sse) = &mut self.sse {
-                        sse.feed(bytes, Some(chunk.index), &mut chunk.events);
+            Event::Data { offset, bytes } => {
+                // The piece these bytes belong to: the open chunk, or, for
+                // a body that is not chunked, this read alone.
+                let mut open = self.open.take();
+                let (mut piece, mut piece_events) =
+                    (Kept::default(), Vec::new());
+                let (chunk, kept, events) = match &mut open {
+                    Some(c) => {
+                        keep(&mut c.data, bytes, self.max_data);
+                        let kept = c.content.get_or_insert_default();
+                        (Some(c.index), kept, &mut c.events)
                     }
+                    None => (None, &mut piece, &mut piece_events),
+                };
+                let decoded =
+                    self.decode_content(offset, bytes, chunk, kept, events);
+                let content_len = match decoded {
+                    Ok(len) => len,
+                    Err(e) => return self.fail(at, e, emit),
+                };
+                let body = bytes.len() as u64;
+                self.analysis.arrived(at, body, content_len.unwrap_or(body));
+                // A body that is not coded is its own content.
+                if content_len.is_none()
+                    && let Some(sse) = &mut self.sse
+                {
+                    sse.feed(bytes, chunk, events);
                 }
-                None => {
-                    let kept = &bytes[..bytes.len().min(self.max_data)];
-                    emit(Record::Data {
-                        t_ms: millis(at),
-                        offset,
-                        len: bytes.len(),
-                        data: String::from_utf8_lossy(kept).into_owned(),
-                        data_hex: hex(kept),
-                        truncated: kept.len() < bytes.len(),
-                    });
-                    if let Some(sse) = &mut self.sse {
-                        let mut events = Vec::new();
-                        sse.feed(bytes, None, &mut events);
-                        emit_events(events, at, emit);
-                    }
+                if open.is_some() {
+                    self.open = open;
+                    return;
                 }
-            },
+                let kept = &bytes[..bytes.len().min(self.max_data)];
+                emit(Record::Data {
+                    t_ms: millis(at),
+                    offset,
+                    len: bytes.len(),
+                    data: String::from_utf8_lossy(kept).into_owned(),
+                    data_hex: hex(kept),
+                    truncated: kept.len() < bytes.len(),
+                    content: content_len.map(|_| piece.finish(&mut self.carry)),
+                });
+                emit_events(piece_events, at, emit);
+            }
             Event::ChunkEnd { .. } => {
                 if let Some(mut chunk) = self.open.take() {
                     let events = std::mem::take(&mut chunk.events);
@@ -516,6 +734,7 @@ impl State {
                     size_line: String::from_utf8_lossy(size_line).into_owned(),
                     size: 0,
                     data: Vec::new(),
+                    content: None,
                     events: Vec::new(),
                     t_first: first.at,
                     first_read: first.number,
@@ -530,18 +749,28 @@ impl State {
             Event::End {
                 chunks, body_bytes, ..
             } => {
+                // Every coding must have come to its end with the body.
+                if let Coding::Coded(decoder) = &mut self.coding
+                    && body_bytes > 0
+                    && let Err(why) = decoder.finish()
+                {
+                    let kind = ErrorKind::ContentCoding(why);
+                    let offset = self.body_end;
+                    return self.fail(at, Error { offset, kind }, emit);
+                }
                 emit(Record::End {
                     t_ms: millis(at),
                     chunks,
                     body_bytes,
                     frames: None,
                 });
+                self.judge(emit);
             }
         }
     }
 
     /// The record for a chunk whose final CRLF arrived `at`.
-    fn finish_chunk(&self, chunk: Open, at: Duration) -> Record {
+    fn finish_chunk(&mut self, chunk: Open, at: Duration) -> Record {
         let last_read =
             self.reads.back().map_or(chunk.first_read, |r| r.number);
         Record::Chunk(Chunk {
@@ -556,6 +785,7 @@ impl State {
             reads: last_read - chunk.first_read + 1,
             offset: chunk.offset,
             last: chunk.size == 0,
+            content: chunk.content.map(|kept| kept.finish(&mut self.carry)),
         })
     }
 
@@ -953,6 +1183,7 @@ mod tests {
                     format!("event {data} {chunks:?}")
                 }
                 Record::End { .. } => "end".to_owned(),
+                Record::Verdict(v) => format!("verdict {}", v.pattern.name()),
                 other => format!("{other:?}"),
             })
             .collect()
@@ -978,7 +1209,8 @@ mod tests {
                 "chunk 2",
                 "event c Some([0, 2])",
                 "chunk 3",
-                "end"
+                "end",
+                "verdict single_piece"
             ]
         );
     }
@@ -1001,7 +1233,8 @@ mod tests {
                 "event a None",
                 "data",
                 "event b None",
-                "end"
+                "end",
+                "verdict single_piece"
             ]
         );
     }
@@ -1016,7 +1249,10 @@ mod tests {
             b"9\r\ndata: a\n\n\r\n0\r\n\r\n",
             &mut |r| recs.push(r),
         );
-        assert_eq!(names(&recs), ["head", "chunk 0", "chunk 1", "end"]);
+        assert_eq!(
+            names(&recs),
+            ["head", "chunk 0", "chunk 1", "end", "verdict single_piece"]
+        );
     }
 
     const HANDSHAKE: &[u8] =
@@ -1203,7 +1439,10 @@ mod tests {
             b"HTTP/1.1 426 Upgrade Required\r\nContent-Length: 2\r\n\r\nno";
         session.read(Duration::ZERO, refusal, &mut |r| recs.push(r));
         assert!(session.is_done());
-        assert_eq!(names(&recs), ["head", "data", "end"]);
+        assert_eq!(
+            names(&recs),
+            ["head", "data", "end", "verdict single_piece"]
+        );
         assert!(session.outgoing().is_empty());
     }
 
@@ -1230,5 +1469,123 @@ mod tests {
             ]
         );
         assert!(session.outgoing().is_empty());
+    }
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        use std::io::Write as _;
+        let mut e = flate2::write::GzEncoder::new(
+            Vec::new(),
+            flate2::Compression::default(),
+        );
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    /// A chunk of `data`, framed.
+    fn chunk(data: &[u8]) -> Vec<u8> {
+        [format!("{:x}\r\n", data.len()).as_bytes(), data, b"\r\n"].concat()
+    }
+
+    #[test]
+    fn a_coded_body_has_its_content_per_chunk() {
+        let mut session = Session::new("GET", 64);
+        let mut recs = Vec::new();
+        let head = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\
+                     Transfer-Encoding: chunked\r\n\r\n";
+        let text = "caf\u{e9} au lait, \u{e9}t\u{e9}".as_bytes();
+        let coded = gzip(text);
+        let ms = Duration::from_millis;
+        session.read(ms(1), head, &mut |r| recs.push(r));
+        // The header alone, then the rest in two chunks much later.
+        session.read(ms(1), &chunk(&coded[..10]), &mut |r| recs.push(r));
+        session.read(ms(900), &chunk(&coded[10..20]), &mut |r| recs.push(r));
+        let rest = [chunk(&coded[20..]), b"0\r\n\r\n".to_vec()].concat();
+        session.read(ms(900), &rest, &mut |r| recs.push(r));
+        let contents: Vec<(u64, String)> = recs
+            .iter()
+            .filter_map(|r| match r {
+                Record::Chunk(Chunk {
+                    content: Some(c), ..
+                }) => Some((c.content_len, c.content.clone())),
+                _ => None,
+            })
+            .collect();
+        let joined: String = contents.iter().map(|(_, c)| c.as_str()).collect();
+        assert_eq!(joined, String::from_utf8(text.to_vec()).unwrap());
+        let lens: u64 = contents.iter().map(|(n, _)| n).sum();
+        assert_eq!(lens, text.len() as u64);
+        assert_eq!(contents[0], (0, String::new()));
+        let Some(Record::Verdict(v)) = recs.last() else {
+            panic!("{recs:?}")
+        };
+        assert_eq!(v.pattern, crate::verdict::Pattern::BurstAtEnd);
+        assert_eq!(v.content_bytes, text.len() as u64);
+        assert_eq!(v.clues[0].code, "compression");
+        // The last-chunk has no content of its own.
+        let Some(Record::Chunk(last)) = recs.iter().rev().nth(2) else {
+            panic!("{recs:?}")
+        };
+        assert!(last.last && last.content.is_none());
+    }
+
+    #[test]
+    fn a_coding_error_is_an_error_at_its_byte() {
+        let mut session = Session::new("GET", 64);
+        let mut recs = Vec::new();
+        let head = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\
+                     Content-Length: 12\r\n\r\n";
+        session.read(Duration::ZERO, head, &mut |r| recs.push(r));
+        session.read(Duration::ZERO, b"not gzip at all", &mut |r| recs.push(r));
+        assert!(session.is_done());
+        let error = recs.iter().find_map(|r| match r {
+            Record::Error { kind, offset, .. } => Some((*kind, *offset)),
+            _ => None,
+        });
+        assert_eq!(error, Some(("content_coding", head.len() as u64)));
+        assert!(matches!(recs.last(), Some(Record::Verdict(v)) if !v.complete));
+    }
+
+    #[test]
+    fn a_coded_body_that_stops_early_is_an_error_at_its_end() {
+        let mut session = Session::new("GET", 64);
+        let mut recs = Vec::new();
+        let coded = gzip(b"hello");
+        let cut = &coded[..12];
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Encoding: br, gzip\r\n\
+             Content-Length: {}\r\n\r\n",
+            cut.len()
+        );
+        session.read(Duration::ZERO, head.as_bytes(), &mut |r| recs.push(r));
+        session.read(Duration::ZERO, cut, &mut |r| recs.push(r));
+        let Some(Record::Error { kind, offset, .. }) =
+            recs.iter().find(|r| matches!(r, Record::Error { .. }))
+        else {
+            panic!("{recs:?}")
+        };
+        assert_eq!(*kind, "content_coding");
+        assert_eq!(*offset, (head.len() + cut.len()) as u64);
+    }
+
+    #[test]
+    fn an_event_stream_is_read_from_its_content() {
+        let mut session = Session::new("GET", 64);
+        let mut recs = Vec::new();
+        let coded = gzip(b"data: a\n\ndata: b\n\n");
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\
+             Content-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
+            coded.len()
+        );
+        session.read(Duration::ZERO, head.as_bytes(), &mut |r| recs.push(r));
+        session.read(Duration::ZERO, &coded, &mut |r| recs.push(r));
+        let events: Vec<String> = recs
+            .iter()
+            .filter_map(|r| match r {
+                Record::Event { data, .. } => Some(data.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(events, ["a", "b"]);
     }
 }

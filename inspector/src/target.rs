@@ -1,10 +1,55 @@
 //! What to inspect: `http://host[:port]/path`, or `ws://` for a WebSocket,
-//! and the request to send.
+//! and the request to send: a browser's, by default, so that servers and
+//! proxies answer the inspector as they answer a browser.
 
 use std::fmt;
 use std::str::FromStr;
 
 use crate::ws;
+
+/// What the browser Chromium asks for when it navigates to a page.
+pub const ACCEPT_PAGE: &str = "text/html,application/xhtml+xml,\
+    application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8";
+
+/// The content codings a browser accepts. A server or proxy that
+/// compresses does so only when asked: without this the inspector would
+/// watch a stream that no browser gets.
+pub const ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
+
+/// The request to make, as the command line says it, curl's way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub method: String,
+    /// Extra fields, `Name: value`: each replaces a default of its name.
+    pub headers: Vec<String>,
+    /// A body, sent with `Content-Length`.
+    pub body: Option<Vec<u8>>,
+    /// The body is form data (curl's `-d`): `Content-Type:
+    /// application/x-www-form-urlencoded` unless a field says otherwise.
+    pub form: bool,
+}
+
+impl Default for Request {
+    fn default() -> Self {
+        Request {
+            method: "GET".into(),
+            headers: Vec::new(),
+            body: None,
+            form: false,
+        }
+    }
+}
+
+impl Request {
+    /// `method` with `headers`, no body.
+    pub fn new(method: &str, headers: &[String]) -> Self {
+        Request {
+            method: method.to_owned(),
+            headers: headers.to_vec(),
+            ..Request::default()
+        }
+    }
+}
 
 /// A plain-HTTP or WebSocket URL, split into what a request needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,22 +125,24 @@ impl Target {
         format!("{}:{}", self.host, self.port)
     }
 
-    /// The request head: `method`, `Host` and a `User-Agent` by default,
-    /// and for `ws://` the WebSocket handshake's fields with a fresh key;
-    /// then `extra` fields (`Name: value`), which replace defaults of the
-    /// same name.
-    pub fn request(&self, method: &str, extra: &[String]) -> Vec<u8> {
+    /// The request's bytes: `Host` and a `User-Agent`; for `http://` what
+    /// a browser accepts (`Accept`, and `Accept-Encoding`: gzip, deflate,
+    /// br, zstd); for `ws://` the WebSocket handshake's fields, with a
+    /// fresh key; `Content-Length` (and a form's `Content-Type`) for a
+    /// body. Then the request's own fields, which replace defaults of the
+    /// same name. Then the body.
+    pub fn request(&self, request: &Request) -> Vec<u8> {
         let key = self.websocket.then(ws::new_key);
-        self.request_with_key(method, key.as_deref(), extra)
+        self.request_with_key(request, key.as_deref())
     }
 
     /// [`Target::request`], with the WebSocket key given.
     fn request_with_key(
         &self,
-        method: &str,
+        request: &Request,
         key: Option<&str>,
-        extra: &[String],
     ) -> Vec<u8> {
+        let (method, extra) = (&request.method, &request.headers);
         let host = match self.port {
             80 => self.host.clone(),
             port => format!("{}:{port}", self.host),
@@ -111,7 +158,24 @@ impl Target {
         };
         let mut head = format!("{method} {} HTTP/1.1\r\n", self.path);
         let mut defaults = vec![("Host", host), ("User-Agent", user_agent)];
+        if !self.websocket {
+            // A page for a navigation; anything for a request with a
+            // body, as a script's fetch() asks.
+            let accept = match request.body {
+                None => ACCEPT_PAGE,
+                Some(_) => "*/*",
+            };
+            defaults.push(("Accept", accept.into()));
+            defaults.push(("Accept-Encoding", ACCEPT_ENCODING.into()));
+        }
         defaults.extend(key.into_iter().flat_map(ws::handshake_fields));
+        if let Some(body) = &request.body {
+            defaults.push(("Content-Length", body.len().to_string()));
+            if request.form {
+                let form = "application/x-www-form-urlencoded";
+                defaults.push(("Content-Type", form.into()));
+            }
+        }
         for (name, value) in defaults {
             if !overridden(name) {
                 head += &format!("{name}: {value}\r\n");
@@ -121,7 +185,9 @@ impl Target {
             head += &format!("{field}\r\n");
         }
         head += "\r\n";
-        head.into_bytes()
+        let mut bytes = head.into_bytes();
+        bytes.extend_from_slice(request.body.as_deref().unwrap_or_default());
+        bytes
     }
 }
 
@@ -166,21 +232,72 @@ mod tests {
         assert!("ftp://a/".parse::<Target>().is_err());
     }
 
+    fn request(t: &Target, method: &str, headers: &[&str]) -> String {
+        let headers: Vec<String> = headers.iter().map(|&h| h.into()).collect();
+        String::from_utf8(t.request(&Request::new(method, &headers))).unwrap()
+    }
+
     #[test]
-    fn builds_the_request_head() {
+    fn builds_a_browsers_request_head() {
         let t = target("http://127.0.0.1:7878/x");
         let ua = concat!("flusher-inspector/", env!("CARGO_PKG_VERSION"));
         assert_eq!(
-            String::from_utf8(t.request("GET", &[])).unwrap(),
+            request(&t, "GET", &[]),
             format!(
-                "GET /x HTTP/1.1\r\nHost: 127.0.0.1:7878\r\nUser-Agent: {ua}\r\n\r\n"
+                "GET /x HTTP/1.1\r\nHost: 127.0.0.1:7878\r\nUser-Agent: {ua}\r\n\
+                 Accept: {ACCEPT_PAGE}\r\n\
+                 Accept-Encoding: gzip, deflate, br, zstd\r\n\r\n"
             )
         );
-        let custom =
-            t.request("HEAD", &["user-agent: me".into(), "X-A: 1".into()]);
+        // Fields of the user's replace the defaults of their names:
+        // `--identity` is `Accept-Encoding: identity`.
+        let custom = request(
+            &t,
+            "HEAD",
+            &["user-agent: me", "accept-encoding: identity", "X-A: 1"],
+        );
         assert_eq!(
-            String::from_utf8(custom).unwrap(),
-            "HEAD /x HTTP/1.1\r\nHost: 127.0.0.1:7878\r\nuser-agent: me\r\nX-A: 1\r\n\r\n"
+            custom,
+            format!(
+                "HEAD /x HTTP/1.1\r\nHost: 127.0.0.1:7878\r\n\
+                 Accept: {ACCEPT_PAGE}\r\nuser-agent: me\r\n\
+                 accept-encoding: identity\r\nX-A: 1\r\n\r\n"
+            )
+        );
+    }
+
+    #[test]
+    fn a_body_goes_with_its_length() {
+        let t = target("http://h/llm");
+        let mut ask = Request {
+            method: "POST".into(),
+            body: Some(b"q=1&r=2".to_vec()),
+            form: true,
+            ..Request::default()
+        };
+        let sent = String::from_utf8(t.request(&ask)).unwrap();
+        assert!(
+            sent.starts_with("POST /llm HTTP/1.1\r\nHost: h\r\n"),
+            "{sent}"
+        );
+        assert!(sent.contains("\r\nAccept: */*\r\n"), "{sent}");
+        assert!(
+            sent.ends_with(
+                "Content-Length: 7\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\n\r\nq=1&r=2"
+            ),
+            "{sent}"
+        );
+        // --data-binary with a type of its own.
+        ask.form = false;
+        ask.headers = vec!["Content-Type: application/json".into()];
+        ask.body = Some(b"{}".to_vec());
+        let sent = String::from_utf8(t.request(&ask)).unwrap();
+        assert!(
+            sent.ends_with(
+                "Content-Length: 2\r\nContent-Type: application/json\r\n\r\n{}"
+            ),
+            "{sent}"
         );
     }
 
@@ -191,8 +308,10 @@ mod tests {
         assert_eq!(t.to_string(), "ws://127.0.0.1:7878/ws");
         let ua = concat!("flusher-inspector/", env!("CARGO_PKG_VERSION"));
         assert_eq!(
-            String::from_utf8(t.request_with_key("GET", Some("k=="), &[]))
-                .unwrap(),
+            String::from_utf8(
+                t.request_with_key(&Request::default(), Some("k=="))
+            )
+            .unwrap(),
             format!(
                 "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:7878\r\nUser-Agent: {ua}\r\n\
                  Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: k==\r\n\
@@ -200,8 +319,7 @@ mod tests {
             )
         );
         // A version of the user's replaces the default.
-        let twelve = t.request("GET", &["Sec-WebSocket-Version: 12".into()]);
-        let twelve = String::from_utf8(twelve).unwrap();
+        let twelve = request(&t, "GET", &["Sec-WebSocket-Version: 12"]);
         assert_eq!(twelve.matches("Sec-WebSocket-Version").count(), 1);
         assert!(twelve.contains("Version: 12\r\n"));
     }

@@ -69,7 +69,7 @@ fn key(app: &mut App, code: KeyCode) -> Option<Command> {
 
 /// The head and first chunk in one read, then each part 400 ms apart.
 fn streamed(app: &mut App, parts: usize) {
-    app.handle(Event::Capture(1, Capture::Connected));
+    app.handle(Event::Capture(1, Capture::Connected(None)));
     read(app, 0.41, &[HEAD, &chunk(PARTS[0])].concat());
     for (i, part) in PARTS.iter().enumerate().take(parts).skip(1) {
         read(app, 0.41 + 400.2 * i as f64, &chunk(part));
@@ -236,7 +236,7 @@ fn keys() {
 #[test]
 fn following_keeps_the_newest_chunk_selected_and_on_screen() {
     let mut app = app((100, 30));
-    app.handle(Event::Capture(1, Capture::Connected));
+    app.handle(Event::Capture(1, Capture::Connected(None)));
     read(&mut app, 0.1, HEAD);
     for i in 0..100 {
         read(&mut app, 1.0 + f64::from(i), &chunk("tick\n"));
@@ -291,7 +291,7 @@ fn a_failed_connection_says_why_and_r_retries() {
 #[test]
 fn event_stream() {
     let mut app = app((100, 30));
-    app.handle(Event::Capture(1, Capture::Connected));
+    app.handle(Event::Capture(1, Capture::Connected(None)));
     let head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\
                  Transfer-Encoding: chunked\r\n\r\n";
     read(
@@ -352,7 +352,7 @@ fn ws_app(options: Options) -> (App, Vec<u8>) {
     let Command::Start { request, .. } = start else {
         panic!("{start:?}")
     };
-    app.handle(Event::Capture(1, Capture::Connected));
+    app.handle(Event::Capture(1, Capture::Connected(None)));
     (app, request)
 }
 

@@ -78,7 +78,7 @@ impl Stream {
 fn app(options: Options) -> App {
     let (mut app, command) = App::inspect(URL, options, Size::new(160, 48));
     assert!(matches!(command, Command::Start { id: 1, .. }));
-    app.handle(Event::Capture(1, Capture::Connected));
+    app.handle(Event::Capture(1, Capture::Connected(None)));
     read(&mut app, 0, HEAD);
     app
 }

@@ -143,7 +143,7 @@ fn body_bytes(addr: SocketAddr, target: &str) -> Result<(usize, Vec<Record>)> {
 fn ws_overhead(addr: SocketAddr, size: usize) -> Result<(f64, f64)> {
     let request = format!("ws://{addr}/ws")
         .parse::<Target>()?
-        .request("GET", &[]);
+        .request(&inspector::target::Request::default());
     let message = "x".repeat(size);
     let mut session =
         Session::for_request(&request, 0).sending(vec![message.clone()]);

@@ -143,7 +143,8 @@ fn times(addr: SocketAddr, path: &str) -> Result<Times> {
             Record::Error { message, .. } => return Err(message.into()),
             Record::Trailers { .. }
             | Record::Event { .. }
-            | Record::WsFrame { .. } => continue,
+            | Record::WsFrame { .. }
+            | Record::Verdict(_) => continue,
         };
         for (i, module) in MODULES.iter().enumerate() {
             // The module's own section: placeholders and skeletons have

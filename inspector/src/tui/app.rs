@@ -15,7 +15,7 @@ use ratatui::layout::Size;
 
 use super::exchange::{Exchange, MAX_ROWS};
 use super::theme::Theme;
-use crate::target::Target;
+use crate::target::{Request, Target};
 
 /// Everything that can happen to the app, over one channel.
 #[derive(Debug)]
@@ -32,8 +32,9 @@ pub enum Event {
 /// What the capture thread reports.
 #[derive(Debug)]
 pub enum Capture {
-    /// Connected, and the request is written.
-    Connected,
+    /// Connected, and the request is written; how long connecting took,
+    /// about a round trip.
+    Connected(Option<Duration>),
     /// A read returned these bytes, this long after the request.
     Read(Duration, Vec<u8>),
     /// The server closed the connection.
@@ -106,9 +107,8 @@ impl View {
 /// How to make requests.
 #[derive(Debug, Clone)]
 pub struct Options {
-    pub method: String,
-    /// Extra request fields, `Name: value`.
-    pub headers: Vec<String>,
+    /// The method, extra fields and body of every request.
+    pub request: Request,
     /// With a WebSocket: text messages to send once it is open, and when
     /// to close it, after the request.
     pub send: Vec<String>,
@@ -123,8 +123,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            method: "GET".into(),
-            headers: Vec::new(),
+            request: Request::default(),
             send: Vec::new(),
             close_after: None,
             budget: super::exchange::DEFAULT_BUDGET,
@@ -274,8 +273,9 @@ impl App {
         let x = self.exchange.as_mut()?;
         let was_over = x.is_over();
         match capture {
-            Capture::Connected => {
+            Capture::Connected(rtt) => {
                 x.connected();
+                x.set_rtt(rtt);
                 // From here the clock is the capture's, which starts as
                 // the request is written (to within the channel's delay):
                 // the frames the app sends are timed on it.
@@ -461,12 +461,10 @@ impl App {
         self.dirty = true;
         let o = &self.options;
         let (authority, request) = match url.parse::<Target>() {
-            Ok(target) => {
-                (target.authority(), target.request(&o.method, &o.headers))
-            }
+            Ok(target) => (target.authority(), target.request(&o.request)),
             Err(e) => {
                 let mut x = Exchange::new(
-                    &o.method,
+                    &o.request.method,
                     &url,
                     Vec::new(),
                     o.budget,
@@ -479,7 +477,7 @@ impl App {
         };
         self.exchange = Some(
             Exchange::new(
-                &o.method,
+                &o.request.method,
                 &url,
                 request.clone(),
                 o.budget,

@@ -12,6 +12,7 @@ use std::ops::Range;
 use std::time::Duration;
 
 use crate::session::{Chunk, Record, Session};
+use crate::verdict::Verdict;
 use crate::ws::Opcode;
 
 /// Time since the request was written, in microseconds.
@@ -426,6 +427,11 @@ impl Exchange {
         self.take_records();
     }
 
+    /// The connection's round trip, for the verdict.
+    pub fn set_rtt(&mut self, rtt: Option<Duration>) {
+        self.session.set_rtt(rtt);
+    }
+
     /// The connection is up and the request is written.
     pub fn connected(&mut self) {
         if self.state == State::Connecting {
@@ -497,6 +503,11 @@ impl Exchange {
     /// Whether the response is over: complete, or failed.
     pub fn is_over(&self) -> bool {
         matches!(self.state, State::Complete | State::Failed(_))
+    }
+
+    /// Did the response stream? So far, or at its end.
+    pub fn verdict(&self) -> Option<Verdict> {
+        self.session.verdict()
     }
 
     /// When the first byte of the response arrived.
@@ -602,6 +613,8 @@ impl Exchange {
                 });
             }
             Record::Trailers { headers } => self.trailers = headers,
+            // The session keeps it, and says it whenever asked.
+            Record::Verdict(_) => {}
             // After the row of the chunk or read that completed it.
             Record::Event {
                 id,

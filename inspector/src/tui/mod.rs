@@ -345,7 +345,7 @@ impl CaptureThread {
                     return;
                 }
             };
-            if !send(Capture::Connected) {
+            if !send(Capture::Connected(live.connect_time())) {
                 return;
             }
             loop {

@@ -154,7 +154,7 @@ fn bad_frames_are_refused_with_the_right_close_code() {
 fn the_inspector_sees_every_frame_both_ways() {
     let addr = spawn().unwrap();
     let target: Target = format!("ws://{addr}/ws").parse().unwrap();
-    let request = target.request("GET", &[]);
+    let request = target.request(&inspector::target::Request::default());
     let session = Session::for_request(&request, 1024)
         .sending(vec!["hello".into(), "two words".into()]);
     // Close as soon as the messages are out: the server echoes them
