@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use crate::session::{Chunk, Record};
+use crate::session::{Chunk, Content, Record};
 use crate::ws::Opcode;
 
 /// Where records go.
@@ -105,6 +105,7 @@ impl<W: Write> Output for Plain<W> {
                 data,
                 reads,
                 last,
+                content,
                 ..
             }) => {
                 let label = match last {
@@ -116,16 +117,20 @@ impl<W: Write> Output for Plain<W> {
                     self.times(*t_ms),
                     format!("{size_line:?}"),
                     if *reads == 1 { " " } else { "s" },
-                    preview(data, 40),
+                    shown(data, content.as_ref()),
                 )
             }
             Record::Data {
-                t_ms, len, data, ..
+                t_ms,
+                len,
+                data,
+                content,
+                ..
             } => {
                 format!(
                     "{} data  {len:>8} B  {}",
                     self.times(*t_ms),
-                    preview(data, 40)
+                    shown(data, content.as_ref())
                 )
             }
             Record::Event {
@@ -232,6 +237,19 @@ impl<W: Write> Output for Plain<W> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
+    }
+}
+
+/// What a piece shows: its data, or of a coded body what it decoded to,
+/// since the coded bytes say nothing to a reader.
+fn shown(data: &str, content: Option<&Content>) -> String {
+    match content {
+        None => preview(data, 40),
+        Some(c) => format!(
+            "→ {:>6} B of content  {}",
+            c.content_len,
+            preview(&c.content, 30)
+        ),
     }
 }
 

@@ -262,6 +262,8 @@ pub struct Session {
 #[derive(Debug)]
 struct State {
     max_data: usize,
+    /// The most content of each piece of a coded body to keep as text.
+    max_content: usize,
     /// The reads in which the next size line or frame may have started:
     /// the newest, and any before it since the last chunk or frame began.
     reads: VecDeque<ReadMark>,
@@ -311,6 +313,7 @@ impl Session {
             decoder: Decoder::new(method),
             state: State {
                 max_data,
+                max_content: max_data,
                 reads: VecDeque::new(),
                 read_count: 0,
                 open: None,
@@ -345,6 +348,13 @@ impl Session {
         session.state.client.key = key;
         session.state.client.live = true;
         session
+    }
+
+    /// Keeps at most `limit` bytes of each piece's content as text,
+    /// instead of `max_data`.
+    pub fn keeping_content(mut self, limit: usize) -> Self {
+        self.state.max_content = limit;
+        self
     }
 
     /// Sends `texts` as text messages once a WebSocket is open.
@@ -563,13 +573,13 @@ impl State {
         offset: u64,
         bytes: &[u8],
         chunk: Option<u64>,
-        kept: &mut Kept,
+        kept: &mut Option<Kept>,
         events: &mut Vec<SseEvent>,
     ) -> Result<Option<u64>, Error> {
         let State {
             coding,
             sse,
-            max_data,
+            max_content,
             body_end,
             ..
         } = self;
@@ -581,11 +591,12 @@ impl State {
             }
             Coding::Coded(decoder) => decoder,
         };
+        let kept = kept.get_or_insert_default();
         let before = kept.len;
         *body_end = offset + bytes.len() as u64;
         decoder
             .feed(bytes, &mut |content| {
-                kept.keep(content, *max_data);
+                kept.keep(content, *max_content);
                 if let Some(sse) = sse {
                     sse.feed(content, chunk, events);
                 }
@@ -674,13 +685,11 @@ impl State {
                 // The piece these bytes belong to: the open chunk, or, for
                 // a body that is not chunked, this read alone.
                 let mut open = self.open.take();
-                let (mut piece, mut piece_events) =
-                    (Kept::default(), Vec::new());
+                let (mut piece, mut piece_events) = (None, Vec::new());
                 let (chunk, kept, events) = match &mut open {
                     Some(c) => {
                         keep(&mut c.data, bytes, self.max_data);
-                        let kept = c.content.get_or_insert_default();
-                        (Some(c.index), kept, &mut c.events)
+                        (Some(c.index), &mut c.content, &mut c.events)
                     }
                     None => (None, &mut piece, &mut piece_events),
                 };
@@ -710,7 +719,7 @@ impl State {
                     data: String::from_utf8_lossy(kept).into_owned(),
                     data_hex: hex(kept),
                     truncated: kept.len() < bytes.len(),
-                    content: content_len.map(|_| piece.finish(&mut self.carry)),
+                    content: piece.map(|piece| piece.finish(&mut self.carry)),
                 });
                 emit_events(piece_events, at, emit);
             }

@@ -510,7 +510,7 @@ impl Verdict {
                 ms_f(self.longest_gap_ms),
             ),
             Pattern::BurstAtEnd => format!(
-                "Not streamed: the head came at {}, then nothing for {}, then \
+                "Not streamed: the head came at {}, then no content for {}, then \
                  all {content} of content at once, at {}.",
                 at(self.head_ms),
                 ms_f(self.longest_gap_ms),
@@ -548,7 +548,8 @@ fn ms_f(ms: f64) -> String {
     match ms {
         ms if ms >= 1000.0 => format!("{:.2} s", ms / 1000.0),
         ms if ms >= 10.0 => format!("{ms:.0} ms"),
-        ms => format!("{ms:.1} ms"),
+        ms if ms >= 1.0 => format!("{ms:.1} ms"),
+        ms => format!("{ms:.2} ms"),
     }
 }
 

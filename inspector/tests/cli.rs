@@ -86,7 +86,9 @@ fn json_has_one_record_per_head_chunk_trailers_and_end() {
         recs.iter().map(|r| r["type"].as_str().unwrap()).collect();
     assert_eq!(
         types,
-        ["head", "chunk", "chunk", "chunk", "trailers", "end"]
+        [
+            "head", "chunk", "chunk", "chunk", "trailers", "end", "verdict"
+        ]
     );
 
     assert_eq!(recs[0]["status"], 200);
@@ -110,6 +112,11 @@ fn json_has_one_record_per_head_chunk_trailers_and_end() {
     );
     assert_eq!(recs[5]["chunks"], 2);
     assert_eq!(recs[5]["body_bytes"], 12);
+    // Two pieces of content, a pause apart.
+    assert_eq!(recs[6]["pattern"], "stream");
+    assert_eq!(recs[6]["streamed"], true);
+    assert_eq!(recs[6]["releases"], 2);
+    assert_eq!(recs[6]["content_bytes"], 12);
 
     // Each chunk is timed by its own arrival: one pause apart.
     let t = |i: usize| recs[i]["t_ms"].as_f64().unwrap();
@@ -148,7 +155,11 @@ fn a_protocol_error_is_a_record_with_its_offset_and_exit_code_1() {
     let recs = records(&out);
     // What came before the error is still there.
     assert_eq!(recs[1]["data"], "hello");
-    let error = recs.last().unwrap();
+    // The verdict on a broken response says so.
+    let verdict = recs.last().unwrap();
+    assert_eq!(verdict["type"], "verdict");
+    assert_eq!(verdict["complete"], false);
+    let error = &recs[recs.len() - 2];
     assert_eq!(error["type"], "error");
     assert_eq!(error["kind"], "invalid_chunk_size");
     assert_eq!(error["offset"], HEAD.len() + 10 + 1);
@@ -160,7 +171,8 @@ fn a_close_before_the_end_is_an_error() {
     let addr = server(vec![[HEAD, b"5\r\nhel"].concat()], Duration::ZERO);
     let out = inspector(&["--json", &format!("http://{addr}/")]);
     assert_eq!(out.status.code(), Some(1));
-    let error = records(&out).pop().unwrap();
+    let recs = records(&out);
+    let error = &recs[recs.len() - 2];
     assert_eq!(error["kind"], "unexpected_eof");
     assert_eq!(error["offset"], HEAD.len() + 6);
 }
@@ -192,7 +204,7 @@ fn a_file_or_stdin_is_decoded_with_times_of_zero() {
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
     let recs = records(&out);
-    assert_eq!(recs.len(), 6);
+    assert_eq!(recs.len(), 7);
     assert!(recs.iter().all(|r| r.get("t_ms").is_none_or(|t| t == 0.0)));
 }
 
@@ -305,7 +317,7 @@ fn screen_prints_the_tui_once_the_response_is_over() {
     );
     assert!(rows[1].contains("7;note=\"a \\…"), "{screen}");
     // Other views, by name.
-    let out = inspector(&["--screen", "100x20", "--view", "headers", &url]);
+    let out = inspector(&["--screen", "100x30", "--view", "headers", &url]);
     let screen = String::from_utf8(out.stdout).unwrap();
     assert!(screen.contains("X-Checksum: 42"), "{screen}");
 }
@@ -341,7 +353,12 @@ fn without_a_terminal_the_default_is_plain_lines() {
     let strip_times = |bytes: &[u8]| {
         String::from_utf8_lossy(bytes)
             .lines()
-            .map(|l| l.get(22..).unwrap_or("").to_owned())
+            // The verdict's sentence has times in it too.
+            .map(|l| {
+                l.get(22..)
+                    .unwrap_or("")
+                    .replace(|c: char| c.is_ascii_digit(), "#")
+            })
             .collect::<Vec<_>>()
     };
     assert_eq!(strip_times(&out.stdout), strip_times(&plain));

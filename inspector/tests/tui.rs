@@ -156,6 +156,43 @@ fn every_view() {
     assert_eq!(app.view, View::Chunks);
 }
 
+/// A page behind a compressor that does not flush: the 10-byte gzip
+/// header at once, and everything else 2.1 s later, as nginx's `gzip on`
+/// sends it.
+#[test]
+fn compressed() {
+    use std::io::Write as _;
+    let mut gzip = flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::default(),
+    );
+    gzip.write_all(PARTS.concat().as_bytes()).unwrap();
+    let coded = gzip.finish().unwrap();
+    let head = b"HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\n\
+        Content-Type: text/html; charset=utf-8\r\n\
+        Content-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n";
+    let chunk = |data: &[u8]| {
+        [format!("{:x}\r\n", data.len()).as_bytes(), data, b"\r\n"].concat()
+    };
+    let mut app = app((100, 34));
+    app.handle(Event::Capture(1, Capture::Connected(None)));
+    read(
+        &mut app,
+        0.41,
+        &[head.as_slice(), &chunk(&coded[..10])].concat(),
+    );
+    read(
+        &mut app,
+        2100.3,
+        &[chunk(&coded[10..]), b"0\r\n\r\n".to_vec()].concat(),
+    );
+    key(&mut app, KeyCode::Up);
+    insta::assert_snapshot!(screen(&app));
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.view, View::Timeline);
+    insta::assert_snapshot!("compressed_timeline", screen(&app));
+}
+
 #[test]
 fn help() {
     let mut app = complete((100, 30));

@@ -18,8 +18,8 @@ use crate::ws::Opcode;
 /// Time since the request was written, in microseconds.
 pub type Micros = u64;
 
-/// How many chunk rows, and separately reads, are kept. At 56 bytes a row
-/// that is at most 112 MiB of metadata; beyond it the oldest rows go, and
+/// How many chunk rows, and separately reads, are kept. At 64 bytes a row
+/// that is at most 128 MiB of metadata; beyond it the oldest rows go, and
 /// the status bar counts them. A capture can run forever without the
 /// inspector's memory growing without bound.
 pub const MAX_ROWS: usize = 2 << 20;
@@ -60,6 +60,8 @@ pub struct Row {
     /// When its first byte arrived, and when its last did.
     pub t_first: Micros,
     pub t: Micros,
+    /// Of a coded body: the bytes of content its data decoded to.
+    pub content: u64,
     /// The size line as sent, when it is not simply `size` in lowercase
     /// hex (an extension, leading zeros, upper case). Most are, and then
     /// nothing is allocated. For a frame: what to show for it when its
@@ -173,6 +175,12 @@ pub struct EventRow {
 
 /// How much of an event's data the TUI keeps.
 const EVENT_PREVIEW: usize = 120;
+
+/// How much decoded content of each piece of a coded body the TUI keeps,
+/// and of all pieces together: the newest pieces' text is what the
+/// detail pane shows.
+const CONTENT_PREVIEW: usize = 2048;
+const CONTENT_BUDGET: usize = 4 << 20;
 
 /// A protocol error: where, what, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -334,6 +342,13 @@ pub struct Exchange {
     pub reads: Log<ReadRow>,
     /// Server-sent events, for a `text/event-stream` body.
     pub events: Log<EventRow>,
+    /// Whether the body is coded (`Content-Encoding`): its rows carry
+    /// how much content they decoded to.
+    pub coded: bool,
+    /// The decoded text of the newest pieces of a coded body, by row
+    /// number, within [`CONTENT_BUDGET`] bytes.
+    contents: VecDeque<(u64, Box<str>)>,
+    contents_bytes: usize,
     pub wire: Wire,
     /// Data bytes of the body so far, and complete chunks (the
     /// last-chunk not counted).
@@ -349,7 +364,7 @@ pub struct Exchange {
     /// the wait): newest last, waits decreasing, so the longest is first.
     /// Kept as rows arrive, so that the timeline need not scan every row
     /// on every frame. Usually a handful; at worst (waits that only
-    /// shrink) one per kept row, 16 bytes to its 56.
+    /// shrink) one per kept row, 16 bytes to its 64.
     waits: VecDeque<(u64, Micros)>,
     /// The records of the read being taken in, empty between reads. It is
     /// kept, not made anew, so that its room is allocated once per
@@ -369,7 +384,8 @@ impl Exchange {
         max_rows: usize,
     ) -> Self {
         // No bytes in records: rows find theirs in `wire`.
-        let session = Session::for_request(&request, 0);
+        let session =
+            Session::for_request(&request, 0).keeping_content(CONTENT_PREVIEW);
         Exchange {
             method: method.to_owned(),
             url: url.to_owned(),
@@ -381,6 +397,9 @@ impl Exchange {
             rows: Log::new(max_rows),
             reads: Log::new(max_rows),
             events: Log::new(max_rows),
+            coded: false,
+            contents: VecDeque::new(),
+            contents_bytes: 0,
             wire: Wire::new(budget),
             body_bytes: 0,
             chunks: 0,
@@ -540,6 +559,28 @@ impl Exchange {
         first..end.max(first)
     }
 
+    /// The decoded text kept of row `row` of a coded body, if kept.
+    pub fn content_of(&self, row: u64) -> Option<&str> {
+        let i = self.contents.partition_point(|&(n, _)| n < row);
+        self.contents
+            .get(i)
+            .filter(|&&(n, _)| n == row)
+            .map(|(_, text)| &**text)
+    }
+
+    /// Keeps the decoded `text` of the row about to be pushed, forgetting
+    /// the oldest beyond the budget.
+    fn keep_content(&mut self, text: String) {
+        self.coded = true;
+        self.contents_bytes += text.len();
+        self.contents.push_back((self.rows.total(), text.into()));
+        while self.contents_bytes > CONTENT_BUDGET
+            && let Some((_, old)) = self.contents.pop_front()
+        {
+            self.contents_bytes -= old.len();
+        }
+    }
+
     /// The longest wait between two consecutive pieces of the body among
     /// the kept rows, if there are two: between the arrivals of chunks,
     /// or of reads of a body that is not chunked.
@@ -598,10 +639,18 @@ impl Exchange {
             }
             Record::Chunk(chunk) => self.chunk(chunk),
             Record::Data {
-                t_ms, offset, len, ..
+                t_ms,
+                offset,
+                len,
+                content,
+                ..
             } => {
                 let t = from_ms(t_ms);
                 self.body_bytes += len as u64;
+                let content_len = content.map_or(0, |c| {
+                    self.keep_content(c.content);
+                    c.content_len
+                });
                 self.push_row(Row {
                     kind: Kind::Data,
                     reads: 1,
@@ -609,6 +658,7 @@ impl Exchange {
                     size: len as u64,
                     t_first: t,
                     t,
+                    content: content_len,
                     line: None,
                 });
             }
@@ -677,6 +727,7 @@ impl Exchange {
                     size: len,
                     t_first,
                     t,
+                    content: 0,
                     line: line.map(String::into_boxed_str),
                 });
             }
@@ -695,6 +746,7 @@ impl Exchange {
                     size: 0,
                     t_first: t,
                     t,
+                    content: 0,
                     line: None,
                 });
                 self.state = State::Failed(format!("{kind} at byte {offset}"));
@@ -715,7 +767,12 @@ impl Exchange {
             self.chunks += 1;
             self.body_bytes += chunk.size;
         }
+        let content_len = chunk.content.map_or(0, |c| {
+            self.keep_content(c.content);
+            c.content_len
+        });
         self.push_row(Row {
+            content: content_len,
             kind: if chunk.last { Kind::Last } else { Kind::Chunk },
             reads: u32::try_from(chunk.reads).unwrap_or(u32::MAX),
             offset: chunk.offset,
@@ -864,6 +921,6 @@ mod tests {
         assert!(!is_canonical("1a;x", 26));
         assert_eq!(hex_digits(0), 1);
         assert_eq!(hex_digits(0xffff_ffff_ffff_ffff), 16);
-        assert_eq!(std::mem::size_of::<Row>(), 56);
+        assert_eq!(std::mem::size_of::<Row>(), 64);
     }
 }

@@ -16,6 +16,7 @@ use ratatui::widgets::{
 use super::app::{App, View, window};
 use super::exchange::{Exchange, Kind, Micros, Row, State};
 use super::theme::Theme;
+use crate::verdict::Pattern;
 use crate::ws::Opcode;
 
 /// Below this the screen says so instead of drawing a cramped mess.
@@ -167,6 +168,25 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) {
     ];
     if x.events.total() > 0 {
         second.push(Span::raw(format!("   events {}", x.events.total())));
+    }
+    // The verdict on the content, in a word: once the response is over,
+    // or live once it has streamed. A failure's reason matters more, and
+    // the Timeline says the rest.
+    let verdict = x.verdict().filter(|v| v.content_bytes > 0);
+    let word = match (&x.state, verdict) {
+        (State::Complete, Some(v)) => Some(v.pattern),
+        (State::Streaming, Some(v)) if v.streamed => Some(Pattern::Stream),
+        _ => None,
+    };
+    if let Some(pattern) = word {
+        let style = match pattern {
+            Pattern::Stream => t.good(),
+            Pattern::BurstAtEnd | Pattern::BurstsBySize | Pattern::HeadHeld => {
+                t.error()
+            }
+            Pattern::SinglePiece | Pattern::Incomplete => t.dim(),
+        };
+        second.push(Span::styled(format!("   {}", pattern.name()), style));
     }
     if x.rows.evicted() > 0 || x.wire.evicted() > 0 {
         second.push(Span::styled(
@@ -401,9 +421,18 @@ fn chunks(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
                     )),
                     Cell::from(row.size.to_string()),
                     Cell::from(row.reads.to_string()),
-                    Cell::from(preview(x, row, preview_width)),
+                    Cell::from(preview(x, n, row, preview_width)),
                 ],
             };
+            // A coded body: what each piece decoded to, before the preview.
+            let mut cells = cells;
+            if x.coded {
+                let content = match row.kind {
+                    Kind::Chunk | Kind::Data => row.content.to_string(),
+                    _ => String::new(),
+                };
+                cells.insert(6, Cell::from(content));
+            }
             let style = match (n == app.selected, row.kind) {
                 (true, _) => t.selected(),
                 (false, Kind::Error) => t.error(),
@@ -422,30 +451,32 @@ fn chunks(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
         _ if websocket => ("WebSocket frames (← server, → inspector)", "frame"),
         _ => ("Chunks", "size line"),
     };
-    let header = TableRow::new([
-        "#", "arrival", "Δ", framing, "bytes", "reads", "preview",
-    ])
-    .style(t.title());
+    let mut header =
+        vec!["#", "arrival", "Δ", framing, "bytes", "reads", "preview"];
+    let mut widths = vec![
+        Constraint::Length(6),
+        Constraint::Length(10),
+        Constraint::Length(10),
+        Constraint::Length(12),
+        Constraint::Length(8),
+        Constraint::Length(5),
+        Constraint::Min(8),
+    ];
+    if x.coded {
+        header.insert(6, "content");
+        widths.insert(6, Constraint::Length(8));
+        header[7] = "decoded preview";
+    }
+    let header = TableRow::new(header).style(t.title());
     // Rows are numbered from 0, as chunks are on the wire.
     let title = match x.rows.total() {
         0 => format!(" {what} "),
         n => format!(" {what}: {n} · #{} selected ", app.selected),
     };
     let empty = x.rows.total() == 0;
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(6),
-            Constraint::Length(10),
-            Constraint::Length(10),
-            Constraint::Length(12),
-            Constraint::Length(8),
-            Constraint::Length(5),
-            Constraint::Min(8),
-        ],
-    )
-    .header(header)
-    .block(Block::bordered().title(title));
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(Block::bordered().title(title));
     table.render(area, buf);
     if empty {
         let note = match (&x.state, &x.head) {
@@ -477,10 +508,20 @@ fn frame_label(opcode: Opcode, fin: bool, client: bool) -> String {
     format!("{arrow} {name}{}", if fin { "" } else { " …" })
 }
 
-/// The start of a row's data as one line of text.
-fn preview(x: &Exchange, row: &Row, width: usize) -> String {
+/// The start of row `n`'s data as one line of text: of a coded body, of
+/// its decoded content.
+fn preview(x: &Exchange, n: u64, row: &Row, width: usize) -> String {
     if let Some(note) = row.note() {
         return clip(&note.chars().map(visible).collect::<String>(), width);
+    }
+    if x.coded && matches!(row.kind, Kind::Chunk | Kind::Data) {
+        return match x.content_of(n) {
+            Some(text) => {
+                clip(&text.chars().map(visible).collect::<String>(), width)
+            }
+            None if row.content == 0 => String::new(),
+            None => "(no longer kept)".into(),
+        };
     }
     let start = row.data_offset();
     let (_, bytes) = x.wire.get(start..start + row.size.min(width as u64 * 4));
@@ -646,6 +687,23 @@ fn detail(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
                     Span::raw(format!(" id {}{carried}: {}", e.id, e.preview)),
                 ]));
             }
+            // A coded body: what these bytes decoded to, before them.
+            if x.coded && matches!(row.kind, Kind::Chunk | Kind::Data) {
+                lines.push(Line::styled(
+                    format!(
+                        "{} bytes of content, decoded from its {} coded bytes:",
+                        row.content, row.size
+                    ),
+                    t.title(),
+                ));
+                let text =
+                    x.content_of(app.selected).unwrap_or("(no longer kept)");
+                for text in text.lines() {
+                    lines.push(Line::raw(
+                        text.chars().map(visible).collect::<String>(),
+                    ));
+                }
+            }
             lines.push(Line::raw(""));
             (format!(" {what} #{} ", app.selected), row.frame())
         }
@@ -686,7 +744,7 @@ fn detail(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
         ));
     }
     let text = match row.kind {
-        Kind::Chunk | Kind::Data => true,
+        Kind::Chunk | Kind::Data => !x.coded,
         Kind::Frame { opcode, client, .. } => {
             !client && !matches!(opcode, Opcode::Binary | Opcode::Close)
         }
@@ -819,7 +877,13 @@ fn timeline(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
         t.dim(),
     ));
     lines.push(Line::raw(""));
-    lines.extend(summary(x).into_iter().map(Line::raw));
+    let width = usize::from(inner.width);
+    lines.extend(
+        summary(x)
+            .iter()
+            .flat_map(|s| wrap(s, width))
+            .map(Line::raw),
+    );
     if let Some(row) = x.rows.get(app.selected) {
         lines.push(Line::styled(
             format!(
@@ -918,7 +982,8 @@ fn pieces(x: &Exchange) -> Option<Pieces<'_>> {
     })
 }
 
-/// What the timeline says in words: burst or stream, and the longest wait.
+/// What the timeline says in words: when the body's bytes came, and the
+/// verdict on its content with its clues.
 fn summary(x: &Exchange) -> Vec<String> {
     if x.frames > 0 {
         return vec![format!(
@@ -945,15 +1010,14 @@ fn summary(x: &Exchange) -> Vec<String> {
     } else {
         "chunks"
     };
-    let spread = p.last.t.saturating_sub(p.first.t_first);
     let mut out = vec![when];
-    out.push(if p.count < 2 || spread < 5_000 {
-        format!("A burst: {} {noun} within {}.", p.count, ms(spread))
-    } else {
-        format!("A stream: {} {noun} over {}.", p.count, ms(spread))
-    });
     if let Some(gap) = p.longest_wait {
         out.push(format!("Longest wait between {noun}: {}.", ms(gap)));
+    }
+    if let Some(v) = x.verdict() {
+        let so_far = if x.is_over() { "" } else { "So far: " };
+        out.push(format!("{so_far}{}", v.sentence()));
+        out.extend(v.clues.iter().map(|c| format!("· {}", c.message)));
     }
     out
 }
