@@ -357,7 +357,7 @@ fn without_a_terminal_the_default_is_plain_lines() {
             .map(|l| {
                 l.get(22..)
                     .unwrap_or("")
-                    .replace(|c: char| c.is_ascii_digit(), "#")
+                    .replace(|c: char| c.is_ascii_digit() || c == '.', "")
             })
             .collect::<Vec<_>>()
     };
@@ -580,4 +580,151 @@ fn a_masked_server_frame_is_an_error_at_its_byte() {
         )),
         "{text}"
     );
+}
+
+/// A server that answers each request with the request itself, head and
+/// body, as its body: what the inspector really sent.
+fn echo_server() -> SocketAddr {
+    serve(|stream, head| {
+        let length = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Content-Length: "))
+            .map_or(0, |n| n.trim().parse().unwrap());
+        let mut body = vec![0; length];
+        stream.read_exact(&mut body).unwrap();
+        let echoed = [head.as_bytes(), &body].concat();
+        let answer = format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n",
+            echoed.len()
+        );
+        let _ = stream.write_all(&[answer.as_bytes(), &echoed].concat());
+    })
+}
+
+/// What the inspector sent with `args`, as the echo server got it.
+fn sent(args: &[&str]) -> String {
+    let url = format!("http://{}/ask", echo_server());
+    let out = inspector(
+        &[&["--json", "--max-data", "100000"], args, &[&url]].concat(),
+    );
+    assert!(out.status.success(), "{out:?}");
+    records(&out)
+        .iter()
+        .filter(|r| r["type"] == "data")
+        .map(|r| r["data"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_browsers_request_by_default_and_identity_on_request() {
+    let asked = sent(&[]);
+    assert!(asked.starts_with("GET /ask HTTP/1.1\r\n"), "{asked}");
+    assert!(
+        asked.contains("\r\nAccept-Encoding: gzip, deflate, br, zstd\r\n"),
+        "{asked}"
+    );
+    assert!(asked.contains("\r\nAccept: text/html,"), "{asked}");
+    let asked = sent(&["--identity"]);
+    assert!(
+        asked.contains("\r\nAccept-Encoding: identity\r\n"),
+        "{asked}"
+    );
+    assert!(!asked.contains("gzip"), "{asked}");
+}
+
+#[test]
+fn bodies_are_sent_as_curl_sends_them() {
+    let dir = std::env::temp_dir()
+        .join(format!("inspector-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("body.txt");
+    std::fs::write(&file, "b=2\r\nc=3\n").unwrap();
+    let at_file = format!("@{}", file.display());
+    // -d: a form, POST; @FILE without its line breaks; parts joined by &.
+    let asked = sent(&["-d", "a=1", "-d", &at_file]);
+    assert!(asked.starts_with("POST /ask HTTP/1.1\r\n"), "{asked}");
+    assert!(asked.contains("\r\nAccept: */*\r\n"), "{asked}");
+    assert!(asked.ends_with(
+        "Content-Length: 10\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\na=1&b=2c=3"
+    ), "{asked}");
+    // --data-binary: as it is, with a type of the user's; -X wins.
+    let asked = sent(&[
+        "-X",
+        "PUT",
+        "--data-binary",
+        &at_file,
+        "-H",
+        "Content-Type: text/plain",
+    ]);
+    assert!(asked.starts_with("PUT /ask HTTP/1.1\r\n"), "{asked}");
+    assert!(
+        asked.ends_with(
+            "Content-Length: 9\r\nContent-Type: text/plain\r\n\r\nb=2\r\nc=3\n"
+        ),
+        "{asked}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+    // A file that is not there is said so, before connecting.
+    let out = inspector(&["-d", "@/no/such/file", "http://127.0.0.1:9/"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/file"));
+}
+
+#[test]
+fn a_gzip_body_is_decoded_as_it_arrives_and_judged_on_its_content() {
+    use std::io::Write as _;
+    let page = "<p>one</p>\n<p>two, deux, zwei, \u{4e8c}</p>\n".repeat(20);
+    let mut gzip = flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::default(),
+    );
+    gzip.write_all(page.as_bytes()).unwrap();
+    let coded = gzip.finish().unwrap();
+    let chunk = |data: &[u8]| {
+        [format!("{:x}\r\n", data.len()).as_bytes(), data, b"\r\n"].concat()
+    };
+    let head = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n";
+    // The gzip header at once, the rest in two chunks 300 ms later.
+    let addr = server(
+        vec![
+            [head.as_slice(), &chunk(&coded[..10])].concat(),
+            [
+                chunk(&coded[10..40]),
+                chunk(&coded[40..]),
+                b"0\r\n\r\n".to_vec(),
+            ]
+            .concat(),
+        ],
+        Duration::from_millis(300),
+    );
+    let out = inspector(&["--json", &format!("http://{addr}/")]);
+    assert!(out.status.success(), "{out:?}");
+    let recs = records(&out);
+    let chunks: Vec<&Value> = recs
+        .iter()
+        .filter(|r| r["type"] == "chunk" && r["last"] == false)
+        .collect();
+    let lens: Vec<u64> = chunks
+        .iter()
+        .map(|c| c["content_len"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lens[0], 0, "a gzip header is no content");
+    assert_eq!(lens.iter().sum::<u64>(), page.len() as u64);
+    let text: String = chunks
+        .iter()
+        .map(|c| c["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(text, page);
+    let verdict = recs.last().unwrap();
+    assert_eq!(verdict["type"], "verdict");
+    assert_eq!(verdict["pattern"], "burst_at_end");
+    assert_eq!(verdict["streamed"], false);
+    assert_eq!(verdict["clues"][0]["code"], "compression");
+    // The same bytes with --plain end in the verdict, in words.
+    let plain = String::from_utf8(
+        inspector(&["--plain", &format!("http://{addr}/")]).stdout,
+    )
+    .unwrap();
+    assert!(plain.contains("verdict: burst_at_end"), "{plain}");
+    assert!(plain.contains("Not streamed: the head came at"), "{plain}");
 }
