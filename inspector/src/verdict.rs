@@ -422,7 +422,7 @@ impl Analysis {
             clue(
                 "head_held",
                 format!(
-                    "The head came only {} after the request, with the \
+                    "The head came {} after the request, together with the \
                      content: nothing was sent until the body was ready. \
                      Send the head (flush) before the slow work.",
                     ms(self.head.unwrap_or_default())
