@@ -425,6 +425,7 @@ impl Zstd {
     ) -> Result<(), Fail> {
         let mut input = InBuffer::around(input);
         loop {
+            let before = input.pos();
             let mut out = OutBuffer::around(&mut self.out[..]);
             let hint = self.z.run(&mut input, &mut out).map_err(|e| {
                 (Some(input.pos()), zstd_message(&e.to_string()))
@@ -432,7 +433,9 @@ impl Zstd {
             let made = out.pos();
             next(&self.out[..made]).map_err(at(input.pos()))?;
             self.between_frames = hint == 0;
-            if input.pos() == input.src.len() && made < self.out.len() {
+            let stuck = made == 0 && input.pos() == before;
+            if stuck || input.pos() == input.src.len() && made < self.out.len()
+            {
                 return Ok(());
             }
         }
@@ -603,6 +606,33 @@ mod tests {
         let (_, end) = decode(&[Coding::Zstd], &coded, 1 << 20);
         let why = end.unwrap_err();
         assert!(why.contains("RFC 9659"), "{why}");
+    }
+
+    proptest::proptest! {
+        /// Any bytes, under any coding, split anywhere: an error or
+        /// content, never a panic or a hang.
+        #[test]
+        fn hostile_bytes_never_panic(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512),
+            coding in 0..4usize,
+            step in 1..64usize,
+        ) {
+            let coding = [Coding::Gzip, Coding::Deflate, Coding::Br, Coding::Zstd][coding];
+            let _ = decode(&[coding], &bytes, step);
+        }
+
+        /// Valid data decodes to the same content however it is split.
+        #[test]
+        fn splits_do_not_change_the_content(
+            text in proptest::collection::vec(proptest::num::u8::ANY, 0..4096),
+            step in 1..300usize,
+        ) {
+            for (coding, coded) in [(Coding::Gzip, gzip(&text)), (Coding::Zstd, zstd(&text))] {
+                let (content, end) = decode(&[coding], &coded, step);
+                proptest::prop_assert_eq!(end, Ok(()));
+                proptest::prop_assert_eq!(&content, &text);
+            }
+        }
     }
 
     #[test]
