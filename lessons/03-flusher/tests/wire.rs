@@ -135,8 +135,11 @@ fn the_inspector_sees_one_timed_chunk_per_flush() {
         let gap = pair[1].t_ms - pair[0].t_ms;
         assert!(gap > PAUSE.as_secs_f64() * 1000.0 / 2.0, "{gap} ms");
     }
-    assert!(matches!(
-        records.last(),
-        Some(Record::End { chunks: 5, .. })
-    ));
+    // The end, then the verdict on the content: one release per flush.
+    let [.., end, Record::Verdict(verdict)] = &records[..] else {
+        panic!("{records:?}")
+    };
+    assert!(matches!(end, Record::End { chunks: 5, .. }), "{end:?}");
+    assert!(verdict.streamed, "{verdict:?}");
+    assert_eq!(verdict.releases, 5);
 }
