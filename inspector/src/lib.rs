@@ -29,6 +29,7 @@ pub mod capture;
 pub mod content;
 pub mod decode;
 pub mod error;
+pub mod json;
 pub mod output;
 pub mod session;
 pub mod sse;

@@ -1,12 +1,24 @@
-//! `cargo xtask bench-capture`: `inspector --json` against
-//! `curl -s -o /dev/null`, capturing the same chunked stream on loopback,
-//! side by side in one run. The table goes to stdout and to
-//! `book/src/generated/bench-capture.txt`, which the benchmark appendix
-//! includes.
+//! `cargo xtask bench-capture`: `inspector --json` against curl, capturing
+//! the same streams on loopback, side by side in one run. The table goes to
+//! stdout and to `book/src/generated/bench-capture.txt`, which the
+//! benchmark appendix includes.
+//!
+//! Three streams, each of 1 GiB of content (`--gib`) in 16 KiB chunks,
+//! served from memory by a server in this process:
+//! - `/identity`: the chunks as they are, every byte an `x`: nothing that
+//!   JSON must escape.
+//! - `/gzip`: HTML-like text, one gzip member made once before the rounds
+//!   (`Content-Encoding: gzip`), as a compressing server sends a page.
+//! - `/bomb`: 1 GiB of zeros gzip-coded, about 1 MiB on the wire: a
+//!   decompression bomb, which must cost time, never memory.
+//!
+//! Each round runs every client once, in turn, starting one further along
+//! each round, so that a warming cache or a busy moment does not always
+//! favour the same one. The table shows each client's median time.
 //!
 //! Peak memory is read from `/proc/PID/status` (`VmHWM`, the high-water
-//! mark of resident memory) while each client runs: Linux only, and exact
-//! to within the polling interval's last moments.
+//! mark of resident memory) every few milliseconds while each client
+//! runs: Linux only, and exact but for a peak in the last milliseconds.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -14,15 +26,58 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
 
 use crate::Result;
 
 const CHUNK: usize = 16 * 1024;
-const FRAMES_PER_WRITE: usize = 64;
+/// The server writes 1 MiB at a time: 64 chunks of the identity stream.
+const WRITE: usize = 64 * CHUNK;
+/// The inspector's peak resident memory must stay under this, on every
+/// stream, whatever its length.
+const RSS_LIMIT_MIB: f64 = 64.0;
 
-pub fn capture(root: &Path, gib: u64, runs: usize) -> Result {
+/// A response the server sends: its head and its chunked body.
+struct Stream {
+    path: &'static str,
+    /// What the table says of it.
+    about: String,
+    /// Bytes of content, decoded.
+    content: u64,
+    body: Body,
+}
+
+enum Body {
+    /// `content` bytes of `x`, in chunks of `CHUNK`, made as they are sent.
+    Identity,
+    /// A gzip member, chunked already.
+    Gzip(Vec<u8>),
+}
+
+/// A client run against a stream.
+struct Client {
+    stream: usize,
+    name: String,
+    argv: Vec<String>,
+    /// The inspector, compared with curl on the same stream; or curl.
+    inspector: bool,
+    /// The least ratio to curl the issue asks of it, if any.
+    target: Option<f64>,
+}
+
+/// One run of one client: its wall time and peak resident KiB.
+type Run = (Duration, u64);
+
+pub fn capture(root: &Path, gib: u64, rounds: usize) -> Result {
+    if rounds == 0 || gib == 0 {
+        return Err("--rounds and --gib must be at least 1".into());
+    }
     let status =
         Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
             .args(["build", "--release", "-q", "-p", "inspector"])
@@ -31,105 +86,258 @@ pub fn capture(root: &Path, gib: u64, runs: usize) -> Result {
     if !status.success() {
         return Err("cannot build the inspector".into());
     }
-    let inspector = root.join("target/release/inspector");
-    let bytes = gib << 30;
-    let addr = serve(bytes)?;
-    let url = format!("http://{addr}/");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root.join("target"), |dir| root.join(dir));
+    let inspector = target.join("release/inspector").display().to_string();
+    let load_before = load();
 
-    let clients: [(&str, Vec<String>); 3] = [
-        (
-            "curl -s -o /dev/null",
-            vec![
-                "curl".into(),
-                "-s".into(),
-                "-o".into(),
-                "/dev/null".into(),
-                url.clone(),
-            ],
-        ),
-        (
-            "inspector --json",
-            vec![
-                inspector.display().to_string(),
-                "--json".into(),
-                url.clone(),
-            ],
-        ),
-        (
-            "inspector --json --max-data 0",
-            vec![
-                inspector.display().to_string(),
-                "--json".into(),
-                "--max-data".into(),
-                "0".into(),
-                url.clone(),
-            ],
-        ),
+    let bytes = gib << 30;
+    eprintln!(
+        "making the gzip bodies: {gib} GiB of text, {gib} GiB of zeros \
+         (about 20 s a GiB)"
+    );
+    let text = gzip_stream(&mut Text::new(), bytes, Compression::default())?;
+    let zeros = gzip_stream(&mut Zeros, bytes, Compression::best())?;
+    let streams = Arc::new([
+        Stream {
+            path: "/identity",
+            about: format!(
+                "{gib} GiB of `x` (nothing to escape in JSON) in {} chunks \
+                 of 16 KiB",
+                bytes / CHUNK as u64
+            ),
+            content: bytes,
+            body: Body::Identity,
+        },
+        Stream {
+            path: "/gzip",
+            about: format!(
+                "{gib} GiB of HTML-like text, gzip level 6: {:.1} MiB on the \
+                 wire ({:.1}x)",
+                mib(text.len()),
+                bytes as f64 / text.len() as f64
+            ),
+            content: bytes,
+            body: Body::Gzip(text),
+        },
+        Stream {
+            path: "/bomb",
+            about: format!(
+                "{gib} GiB of zeros, gzip level 9: {:.1} MiB on the wire",
+                mib(zeros.len())
+            ),
+            content: bytes,
+            body: Body::Gzip(zeros),
+        },
+    ]);
+    let addr = serve(Arc::clone(&streams))?;
+    let url = |s: usize| format!("http://{addr}{}", streams[s].path);
+    let curl = |s: usize, compressed: bool| {
+        let mut argv = vec!["curl".to_owned()];
+        if compressed {
+            argv.push("--compressed".into());
+        }
+        argv.extend(["-s", "-o", "/dev/null"].map(String::from));
+        let name = argv[..].join(" ");
+        argv.push(url(s));
+        Client {
+            stream: s,
+            name,
+            argv,
+            inspector: false,
+            target: None,
+        }
+    };
+    let ours = |s: usize, args: &[&str], target| {
+        let mut argv = vec![inspector.clone()];
+        argv.extend(args.iter().map(|a| a.to_string()));
+        let name = format!("inspector {}", args.join(" "));
+        argv.push(url(s));
+        Client {
+            stream: s,
+            name,
+            argv,
+            inspector: true,
+            target,
+        }
+    };
+    // The issue's targets: the capture itself (no data printed) as fast
+    // as curl, plain or gzip-coded; with the default 4 KiB of each chunk
+    // printed, twice (text and hex), half as fast.
+    let no_data = ["--json", "--max-data", "0"];
+    let clients = [
+        curl(0, false),
+        ours(0, &no_data, Some(1.0)),
+        ours(0, &["--json"], Some(0.5)),
+        curl(1, true),
+        ours(1, &no_data, Some(1.0)),
+        curl(2, true),
+        ours(2, &no_data, None),
     ];
-    let mut results: Vec<Vec<(Duration, u64)>> =
-        vec![Vec::new(); clients.len()];
-    for run in 0..runs {
-        // Take turns, starting with a different client each run, so that
-        // a warming cache or a busy moment does not favour one of them.
+
+    // Once each before the rounds: a warm-up, and a check that the
+    // inspector decodes every stream to its end, every byte of content.
+    for (s, stream) in streams.iter().enumerate() {
+        check(&inspector, &url(s), stream.content)?;
+    }
+
+    let mut runs: Vec<Vec<Run>> = vec![Vec::new(); clients.len()];
+    for round in 0..rounds {
         for i in 0..clients.len() {
-            let k = (i + run) % clients.len();
-            results[k].push(measure(&clients[k].1)?);
+            let k = (i + round) % clients.len();
+            let run = measure(&clients[k].argv)?;
+            eprintln!(
+                "round {}/{rounds} {:<9} {:<34} {:>6.2} s {:>7.1} MiB",
+                round + 1,
+                streams[clients[k].stream].path,
+                clients[k].name,
+                run.0.as_secs_f64(),
+                run.1 as f64 / 1024.0,
+            );
+            runs[k].push(run);
         }
     }
 
-    let mut table = format!(
-        "{gib} GiB of {} KiB chunks on loopback, {runs} runs each, best run shown\n\
-         ({} cores; output to /dev/null)\n\n\
-         {:<32} {:>9} {:>9} {:>12} {:>10}\n",
-        CHUNK / 1024,
-        thread::available_parallelism().map_or(0, |n| n.get()),
-        "client",
-        "time (s)",
-        "GiB/s",
-        "peak RSS",
-        "vs curl",
-    );
-    let best = |r: &[(Duration, u64)]| {
-        r.iter().map(|(t, _)| *t).min().unwrap_or_default()
-    };
-    let curl = best(&results[0]).as_secs_f64();
-    for ((name, _), runs) in clients.iter().zip(&results) {
-        let time = best(runs).as_secs_f64();
-        let rss = runs.iter().map(|(_, kib)| *kib).max().unwrap_or(0);
-        let _ = writeln!(
-            table,
-            "{name:<32} {time:>9.2} {:>9.2} {:>8.1} MiB {:>9.2}x",
-            gib as f64 / time,
-            rss as f64 / 1024.0,
-            curl / time,
-        );
-    }
-    table += "\n\"vs curl\" is curl's time divided by the client's: 1.00x or more \
-              means at least as fast as curl.\n";
+    let loads = [load_before, load()];
+    let (table, rss_ok) = table(rounds, &loads, &*streams, &clients, &runs);
     print!("{table}");
     fs::write(root.join("book/src/generated/bench-capture.txt"), table)?;
-    Ok(())
+    match rss_ok {
+        true => Ok(()),
+        false => Err(format!(
+            "the inspector's peak RSS reached {RSS_LIMIT_MIB} MiB"
+        )
+        .into()),
+    }
+}
+
+fn table(
+    rounds: usize,
+    loads: &[String; 2],
+    streams: &[Stream],
+    clients: &[Client],
+    runs: &[Vec<Run>],
+) -> (String, bool) {
+    let mut out = format!(
+        "$ cargo xtask bench-capture --rounds {rounds}\n\
+         {} cores; each client's output to /dev/null; the median of {rounds} \
+         rounds shown,\n\
+         the clients taking turns, in an order rotated every round\n\
+         load average (1 min): {} before the run, {} after it\n\n",
+        thread::available_parallelism().map_or(0, |n| n.get()),
+        loads[0],
+        loads[1],
+    );
+    for stream in streams {
+        let _ = writeln!(out, "{:<9} {}", stream.path, stream.about);
+    }
+    let _ = writeln!(
+        out,
+        "\n{:<9} {:<34} {:>8} {:>6} {:>9} {:>7}  target",
+        "stream", "client", "time (s)", "GiB/s", "peak RSS", "vs curl",
+    );
+    let medians: Vec<f64> = runs.iter().map(|r| median(r)).collect();
+    let mut rss_ok = true;
+    let mut largest_rss: f64 = 0.0;
+    for (k, client) in clients.iter().enumerate() {
+        let stream = &streams[client.stream];
+        let time = medians[k];
+        let rss = runs[k].iter().map(|(_, kib)| *kib).max().unwrap_or(0) as f64
+            / 1024.0;
+        if client.inspector {
+            rss_ok &= rss < RSS_LIMIT_MIB;
+            largest_rss = largest_rss.max(rss);
+        }
+        // curl's median on the same stream over this client's.
+        let curl = clients
+            .iter()
+            .position(|c| c.stream == client.stream && !c.inspector)
+            .filter(|_| client.inspector);
+        let (ratio, target) = match curl {
+            Some(curl) => {
+                let ratio = medians[curl] / time;
+                let target = client.target.map_or_else(String::new, |t| {
+                    let verdict = if ratio >= t { "met" } else { "MISSED" };
+                    format!(">= {t:.2}x {verdict}")
+                });
+                (format!("{ratio:.2}x"), target)
+            }
+            None => (String::new(), String::new()),
+        };
+        let _ = writeln!(
+            out,
+            "{:<9} {:<34} {time:>8.2} {:>6.2} {:>5.1} MiB {ratio:>7}  {target}",
+            stream.path,
+            client.name,
+            stream.content as f64 / (1u64 << 30) as f64 / time,
+            rss,
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\ninspector's peak RSS on every stream, the bomb included: \
+         {largest_rss:.1} MiB, target < {RSS_LIMIT_MIB} MiB {}",
+        if rss_ok { "met" } else { "MISSED" },
+    );
+    out += "\nGiB/s counts content: the bytes after decoding the gzip. \
+            \"vs curl\" is curl's median time\n\
+            over the client's, on the same stream: 1.00x or more is at \
+            least as fast as curl.\nEach round's times, in seconds:\n";
+    for (client, runs) in clients.iter().zip(runs) {
+        let each: Vec<String> = runs
+            .iter()
+            .map(|(t, _)| format!("{:.2}", t.as_secs_f64()))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {:<9} {:<34} {}",
+            streams[client.stream].path,
+            client.name,
+            each.join(" ")
+        );
+    }
+    (out, rss_ok)
+}
+
+/// The median time in seconds (the lower middle for even counts).
+fn median(runs: &[Run]) -> f64 {
+    let mut times: Vec<f64> =
+        runs.iter().map(|(t, _)| t.as_secs_f64()).collect();
+    times.sort_by(f64::total_cmp);
+    times[(times.len() - 1) / 2]
+}
+
+fn mib(bytes: usize) -> f64 {
+    bytes as f64 / (1 << 20) as f64
 }
 
 /// Runs a client to completion: its wall time and peak resident KiB.
-fn measure(argv: &[String]) -> Result<(Duration, u64)> {
+/// The time ends when `wait` returns, not at the next look at `/proc`.
+fn measure(argv: &[String]) -> Result<Run> {
     let start = Instant::now();
     let mut child = Command::new(&argv[0])
         .args(&argv[1..])
         .stdout(Stdio::null())
         .spawn()?;
     let status_file = format!("/proc/{}/status", child.id());
-    let mut peak = 0;
-    let status = loop {
-        if let Ok(text) = fs::read_to_string(&status_file) {
-            peak = peak.max(vm_hwm_kib(&text));
+    let done = Arc::new(AtomicBool::new(false));
+    let watcher = thread::spawn({
+        let done = Arc::clone(&done);
+        move || {
+            let mut peak = 0;
+            while !done.load(Ordering::Relaxed) {
+                if let Ok(text) = fs::read_to_string(&status_file) {
+                    peak = peak.max(vm_hwm_kib(&text));
+                }
+                thread::sleep(Duration::from_millis(5));
+            }
+            peak
         }
-        if let Some(status) = child.try_wait()? {
-            break status;
-        }
-        thread::sleep(Duration::from_millis(5));
-    };
+    });
+    let status = child.wait()?;
     let elapsed = start.elapsed();
+    done.store(true, Ordering::Relaxed);
+    let peak = watcher.join().map_err(|_| "the RSS watcher panicked")?;
     if !status.success() {
         return Err(format!("{} failed: {status}", argv.join(" ")).into());
     }
@@ -144,33 +352,199 @@ fn vm_hwm_kib(status: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// A server that answers every request with `bytes` of chunked body, as
-/// fast as it can: 64 ready-made 16 KiB chunks per write.
-fn serve(bytes: u64) -> Result<SocketAddr> {
+/// Runs `inspector --json --max-data 0` on `url` and checks that it read
+/// the response to its end, and all `content` bytes of it.
+fn check(inspector: &str, url: &str, content: u64) -> Result {
+    let output = Command::new(inspector)
+        .args(["--json", "--max-data", "0", url])
+        .output()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let verdict = text
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("{\"type\":\"verdict\""))
+        .unwrap_or_default();
+    let whole = format!("\"content_bytes\":{content},");
+    if !output.status.success() || !verdict.contains(&whole) {
+        return Err(format!(
+            "inspector {url}: expected a complete response of {content} \
+             content bytes; it ended with: {}",
+            text.lines().last().unwrap_or_default()
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// The load average over the last minute: anything else running on two
+/// cores shows in the figures.
+fn load() -> String {
+    fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split(' ').next().map(str::to_owned))
+        .unwrap_or_else(|| "?".into())
+}
+
+/// `bytes` of content from `source`, gzip-coded at `level`, in one member,
+/// then chunked: the body as the server sends it.
+fn gzip_stream(
+    source: &mut dyn Source,
+    bytes: u64,
+    level: Compression,
+) -> Result<Vec<u8>> {
+    let mut gzip = GzEncoder::new(Vec::new(), level);
+    let mut block = Vec::with_capacity(WRITE + 256);
+    let mut left = bytes;
+    while left > 0 {
+        block.clear();
+        source.fill(&mut block, WRITE);
+        let take = block.len().min(usize::try_from(left).unwrap_or(WRITE));
+        gzip.write_all(&block[..take])?;
+        left -= take as u64;
+    }
+    let coded = gzip.finish()?;
+    let mut body = Vec::with_capacity(coded.len() + coded.len() / 1000 + 16);
+    for chunk in coded.chunks(CHUNK) {
+        body.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        body.extend_from_slice(chunk);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(b"0\r\n\r\n");
+    Ok(body)
+}
+
+/// Content for a gzip body, made a block at a time.
+trait Source {
+    /// Appends at least `at_least` bytes to `block`.
+    fn fill(&mut self, block: &mut Vec<u8>, at_least: usize);
+}
+
+struct Zeros;
+
+impl Source for Zeros {
+    fn fill(&mut self, block: &mut Vec<u8>, at_least: usize) {
+        block.resize(block.len() + at_least, 0);
+    }
+}
+
+/// Lines of a long HTML list: markup that repeats, a counter, and words
+/// and prices drawn by a small PRNG (xorshift64), so that gzip finds about
+/// what it finds in a real page, 7 to 8x at level 6, and not the 1000x of
+/// a run of one byte.
+struct Text {
+    line: u64,
+    state: u64,
+}
+
+const WORDS: [&str; 64] = [
+    "stream", "flush", "chunk", "socket", "buffer", "header", "request",
+    "response", "server", "client", "latency", "render", "module", "weather",
+    "comments", "shell", "template", "script", "swap", "browser", "proxy",
+    "gzip", "deflate", "frame", "event", "reader", "writer", "tokio", "hyper",
+    "thread", "queue", "deadline", "timeout", "retry", "cache", "cookie",
+    "session", "origin", "status", "body", "trailer", "length", "content",
+    "encoding", "transfer", "charset", "nginx", "upstream", "window", "cursor",
+    "signal", "token", "route", "handler", "layout", "widget", "table",
+    "column", "row", "cell", "price", "order", "title", "summary",
+];
+
+impl Text {
+    fn new() -> Text {
+        Text {
+            line: 0,
+            state: 0x9E37_79B9_7F4A_7C15,
+        }
+    }
+
+    fn next(&mut self) -> u64 {
+        self.state ^= self.state << 13;
+        self.state ^= self.state >> 7;
+        self.state ^= self.state << 17;
+        self.state
+    }
+}
+
+impl Source for Text {
+    fn fill(&mut self, block: &mut Vec<u8>, at_least: usize) {
+        let end = block.len() + at_least;
+        while block.len() < end {
+            let (i, r) = (self.line, self.next());
+            let word =
+                |k: u32| WORDS[usize::try_from(r >> (6 * k) & 63).unwrap_or(0)];
+            let _ = writeln!(
+                block,
+                "<li class=\"item\" id=\"item-{i}\"><a href=\"/items/{i}\">\
+                 {} {} {}</a> <span class=\"price\">{}.{:02}</span> \
+                 <em>{}</em></li>",
+                word(0),
+                word(1),
+                word(2),
+                (r >> 40) % 1000,
+                (r >> 50) % 100,
+                word(3),
+            );
+            self.line += 1;
+        }
+    }
+}
+
+/// A server that answers each request with the stream its path names, as
+/// fast as it can, 1 MiB a write.
+fn serve(streams: Arc<[Stream; 3]>) -> Result<SocketAddr> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     let frame =
         [format!("{CHUNK:x}\r\n").as_bytes(), &[b'x'; CHUNK], b"\r\n"].concat();
-    let block = frame.repeat(FRAMES_PER_WRITE);
+    let identity = Arc::new(frame.repeat(WRITE / CHUNK));
     thread::spawn(move || {
         for stream in listener.incoming().flatten() {
-            let block = block.clone();
+            let identity = Arc::clone(&identity);
+            let streams = Arc::clone(&streams);
             thread::spawn(move || {
                 let mut stream = stream;
                 let mut head = [0; 4096];
-                let _ = stream.read(&mut head);
-                let _ = stream.write_all(
-                    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
-                );
-                let writes = bytes / (CHUNK * FRAMES_PER_WRITE) as u64;
-                for _ in 0..writes {
-                    if stream.write_all(&block).is_err() {
-                        return;
+                let n = stream.read(&mut head).unwrap_or(0);
+                let request = String::from_utf8_lossy(&head[..n]);
+                let path = request.split(' ').nth(1).unwrap_or_default();
+                let Some(asked) = streams.iter().find(|s| s.path == path)
+                else {
+                    let _ = stream.write_all(
+                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+                    );
+                    return;
+                };
+                let _ = match &asked.body {
+                    Body::Identity => {
+                        send_identity(&mut stream, &identity, asked.content)
                     }
-                }
-                let _ = stream.write_all(b"0\r\n\r\n");
+                    Body::Gzip(body) => send_gzip(&mut stream, body),
+                };
             });
         }
     });
     Ok(addr)
+}
+
+fn send_identity(
+    stream: &mut impl Write,
+    block: &[u8],
+    content: u64,
+) -> std::io::Result<()> {
+    stream
+        .write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")?;
+    for _ in 0..content / WRITE as u64 {
+        stream.write_all(block)?;
+    }
+    stream.write_all(b"0\r\n\r\n")
+}
+
+fn send_gzip(stream: &mut impl Write, body: &[u8]) -> std::io::Result<()> {
+    stream.write_all(
+        b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\
+          Transfer-Encoding: chunked\r\n\r\n",
+    )?;
+    for piece in body.chunks(WRITE) {
+        stream.write_all(piece)?;
+    }
+    Ok(())
 }

@@ -5,7 +5,8 @@
 //! - `book`: check every `{{#include}}` resolves to a non-empty anchor, then
 //!   build the book with mdBook.
 //! - `exercises`: every exercise fails as shipped; every solution passes.
-//! - `bench-capture`: `inspector --json` against curl on a 1 GiB stream.
+//! - `bench-capture`: `inspector --json` against curl on 1 GiB streams,
+//!   plain and gzip-coded, and on a decompression bomb.
 //! - `bench-tokio`: lesson 05 against hyper, under wrk, on loopback.
 //! - `overhead`: framing bytes per message: chunks, SSE, WebSocket; also
 //!   run by `transcripts`.
@@ -43,14 +44,15 @@ enum Task {
     Overhead,
     /// Time the dashboard rendered four ways: CSR, lessons 06, 07, 08.
     Ssr,
-    /// Time `inspector --json` against curl on a loopback stream.
+    /// Time `inspector --json` against curl on loopback streams: plain,
+    /// gzip-coded, and a decompression bomb.
     BenchCapture {
-        /// How many GiB to stream.
+        /// How many GiB of content each stream carries.
         #[arg(long, default_value_t = 1)]
         gib: u64,
-        /// How many runs of each client.
-        #[arg(long, default_value_t = 3)]
-        runs: usize,
+        /// How many rounds: each client runs once a round.
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
     },
     /// Serve the same chunked streams from lesson 05 and from hyper, and
     /// measure both with wrk, taking turns.
@@ -74,7 +76,9 @@ fn main() -> ExitCode {
         Task::Book => book::run(&root),
         Task::Ssr => ssr::run(&root),
         Task::Overhead => overhead::run(&root),
-        Task::BenchCapture { gib, runs } => bench::capture(&root, gib, runs),
+        Task::BenchCapture { gib, rounds } => {
+            bench::capture(&root, gib, rounds)
+        }
         Task::BenchTokio { rounds, secs } => {
             bench_tokio::run(&root, rounds, secs)
         }
