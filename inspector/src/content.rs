@@ -456,14 +456,14 @@ fn zstd_message(error: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::io::Write as _;
 
     use super::*;
 
     const TEXT: &[u8] = b"<p>streamed, or not? that is the question</p>\n";
 
-    fn gzip(data: &[u8]) -> Vec<u8> {
+    pub(crate) fn gzip(data: &[u8]) -> Vec<u8> {
         let mut e = flate2::write::GzEncoder::new(
             Vec::new(),
             flate2::Compression::default(),

@@ -16,9 +16,14 @@
 //! - [`session`]: reads in, timed records out: the `--json` contract
 //!   (`shared/DESIGN.md`, "Inspector contract").
 //! - [`output`]: the headless views of those records, `--json` and
-//!   `--plain`.
-//! - [`target`]: the URL, and the request to send.
+//!   `--plain`; [`json`], the fast path that writes the records a flood
+//!   is made of.
+//! - [`target`]: the URL, and the request to send: a browser's.
 //! - [`tui`]: the live terminal UI, and the tour's lesson picker.
+//! - [`content`]: content codings (gzip, deflate, br, zstd), decoded per
+//!   piece as the body arrives: what a browser gets.
+//! - [`verdict`]: the analysis over the content's arrivals: did the
+//!   response stream, in what pattern, and clues to why not.
 //! - [`sse`] and [`ws`]: the layers above HTTP it decodes too: server-sent
 //!   events, and WebSocket frames after a `101`.
 //!
