@@ -284,8 +284,13 @@ impl Analysis {
         if self.width.is_zero() {
             self.width = Duration::from_millis(1);
         }
+        // In whole nanoseconds, as u64: 584 years of them, and a 64-bit
+        // division where u128's costs several times as much, per read.
+        let nanos =
+            |d: Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        let at_nanos = nanos(at);
         let bucket = |width: Duration| {
-            usize::try_from(at.as_nanos() / width.as_nanos())
+            usize::try_from(at_nanos / nanos(width).max(1))
                 .unwrap_or(usize::MAX)
         };
         while bucket(self.width) >= BUCKETS {
