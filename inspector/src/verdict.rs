@@ -544,6 +544,27 @@ impl Verdict {
     }
 }
 
+impl Verdict {
+    /// The verdict on a response still running, in a sentence: a stream
+    /// is one already, anything else may yet become one.
+    pub fn so_far(&self) -> String {
+        match self.pattern {
+            Pattern::Stream | Pattern::BurstsBySize => {
+                format!("So far: {}", self.sentence())
+            }
+            _ if self.content_bytes == 0 => {
+                "So far: no content yet, after the head.".into()
+            }
+            _ => format!(
+                "So far: {} of content in one release, at {}; a stream \
+                 needs a second.",
+                bytes(self.content_bytes),
+                self.last_content_ms.map_or("—".into(), ms_f),
+            ),
+        }
+    }
+}
+
 fn ms(d: Duration) -> String {
     ms_f(millis(d))
 }
@@ -725,5 +746,14 @@ mod tests {
         // A stream that was cut off still streamed.
         let v = judge(1, &[], &[(200, 5, 5), (600, 5, 5)], false);
         assert_eq!((v.pattern, v.streamed), (Pattern::Stream, true));
+        // While it runs, it is said so.
+        let v = judge(1, &[], &[], false);
+        assert_eq!(v.so_far(), "So far: no content yet, after the head.");
+        let v = judge(1, &[], &[(200, 5, 5)], false);
+        assert_eq!(
+            v.so_far(),
+            "So far: 5 B of content in one release, at 200 ms; a stream needs \
+             a second."
+        );
     }
 }

@@ -1015,8 +1015,10 @@ fn summary(x: &Exchange) -> Vec<String> {
         out.push(format!("Longest wait between {noun}: {}.", ms(gap)));
     }
     if let Some(v) = x.verdict() {
-        let so_far = if x.is_over() { "" } else { "So far: " };
-        out.push(format!("{so_far}{}", v.sentence()));
+        out.push(match x.is_over() {
+            true => v.sentence(),
+            false => v.so_far(),
+        });
         out.extend(v.clues.iter().map(|c| format!("· {}", c.message)));
     }
     out
