@@ -14,7 +14,7 @@
 //!
 //! Everything kept here is bounded, however long the response runs: a
 //! few counters, and the content per stretch of time in at most
-//! [`BUCKETS`] buckets, which double their width when time outgrows them.
+//! 4,096 buckets, which double their width when time outgrows them.
 
 use std::time::Duration;
 
