@@ -208,6 +208,21 @@ enum Coding {
     Unknown(String),
 }
 
+impl Coding {
+    /// The coding that a head's `Content-Encoding` fields name.
+    fn of(headers: &[[String; 2]]) -> Coding {
+        let values = headers
+            .iter()
+            .filter(|[name, _]| name.eq_ignore_ascii_case("content-encoding"))
+            .map(|[_, value]| value.as_str());
+        match content::codings(values) {
+            Ok(list) if list.is_empty() => Coding::Identity,
+            Ok(list) => Coding::Coded(content::Decoder::new(&list)),
+            Err(why) => Coding::Unknown(why),
+        }
+    }
+}
+
 /// Content kept from a piece of a coded body, up to `max_data` bytes.
 #[derive(Debug, Default)]
 struct Kept {
@@ -219,11 +234,9 @@ struct Kept {
 
 impl Kept {
     fn keep(&mut self, content: &[u8], limit: usize) {
-        let room = limit.saturating_sub(self.bytes.len());
         self.len += content.len() as u64;
-        self.truncated |= content.len() > room;
-        self.bytes
-            .extend_from_slice(&content[..content.len().min(room)]);
+        self.truncated |= self.bytes.len() + content.len() > limit;
+        keep(&mut self.bytes, content, limit);
     }
 
     /// The fields of the piece it was kept from. `carry`
@@ -622,22 +635,6 @@ impl State {
                 if is_event_stream(&head) {
                     self.sse = Some(SseParser::new());
                 }
-                if head.status >= 200 && head.status != 101 {
-                    self.head_seen = true;
-                    let encodings = head.fields.iter().filter(|f| {
-                        f.name.eq_ignore_ascii_case("content-encoding")
-                    });
-                    let values: Vec<String> = encodings
-                        .map(|f| String::from_utf8_lossy(&f.value).into_owned())
-                        .collect();
-                    self.coding = match content::codings(
-                        values.iter().map(String::as_str),
-                    ) {
-                        Ok(list) if list.is_empty() => Coding::Identity,
-                        Ok(list) => Coding::Coded(content::Decoder::new(&list)),
-                        Err(why) => Coding::Unknown(why),
-                    };
-                }
                 if head.status == 101 && head.lists("upgrade", "websocket") {
                     let check = check_handshake(&head, &self.client);
                     self.upgrade = Some((check, head.len as u64));
@@ -646,6 +643,8 @@ impl State {
                     self.upgrade = Some((Err(why), head.len as u64));
                 }
                 let record = head_record(head, at);
+                // The final head (not a 1xx) names the body's coding, and
+                // starts the verdict's clock.
                 if let Record::Head {
                     version,
                     framing,
@@ -654,6 +653,8 @@ impl State {
                     ..
                 } = &record
                 {
+                    self.head_seen = true;
+                    self.coding = Coding::of(headers);
                     self.analysis.head(at, version, framing, headers);
                 }
                 emit(record);
@@ -665,14 +666,13 @@ impl State {
                 size_line,
             } => {
                 let first = first_read(&mut self.reads, offset);
-                let coded = !matches!(self.coding, Coding::Identity);
                 self.open = Some(Open {
                     index,
                     offset,
                     size_line: String::from_utf8_lossy(size_line).into_owned(),
                     size,
                     data: Vec::new(),
-                    content: coded.then(Kept::default),
+                    content: None,
                     events: Vec::new(),
                     t_first: first.at,
                     first_read: first.number,
