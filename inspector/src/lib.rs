@@ -20,6 +20,7 @@
 //!   is made of.
 //! - [`target`]: the URL, and the request to send: a browser's.
 //! - [`tui`]: the live terminal UI, and the tour's lesson picker.
+//! - [`human`]: figures for people (`1.2 KiB`), for every view.
 //! - [`content`]: content codings (gzip, deflate, br, zstd), decoded per
 //!   piece as the body arrives: what a browser gets.
 //! - [`verdict`]: the analysis over the content's arrivals: did the
@@ -34,6 +35,7 @@ pub mod capture;
 pub mod content;
 pub mod decode;
 pub mod error;
+pub mod human;
 pub mod json;
 pub mod output;
 pub mod session;

@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::human::bytes;
 use crate::session::millis;
 
 /// The shortest wait between two arrivals that counts as a pause, on a
@@ -576,16 +577,6 @@ fn ms_f(ms: f64) -> String {
         ms if ms >= 10.0 => format!("{ms:.0} ms"),
         ms if ms >= 1.0 => format!("{ms:.1} ms"),
         ms => format!("{ms:.2} ms"),
-    }
-}
-
-fn bytes(n: u64) -> String {
-    match n {
-        n if n >= 1 << 20 => {
-            format!("{:.1} MiB", n as f64 / f64::from(1 << 20))
-        }
-        n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / 1024.0),
-        n => format!("{n} B"),
     }
 }
 

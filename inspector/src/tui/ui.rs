@@ -16,6 +16,7 @@ use ratatui::widgets::{
 use super::app::{App, View, window};
 use super::exchange::{Exchange, Kind, Micros, Row, State};
 use super::theme::Theme;
+pub use crate::human::bytes;
 use crate::verdict::Pattern;
 use crate::ws::Opcode;
 
@@ -1254,21 +1255,6 @@ pub fn ms(micros: Micros) -> String {
 /// The time between two arrivals: `+400.1 ms`.
 fn delta(before: Micros, after: Micros) -> String {
     format!("+{}", ms(after.saturating_sub(before)))
-}
-
-/// A byte count for people: `812 B`, `1.2 KiB`, `3.4 MiB`.
-pub fn bytes(n: u64) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-    if n < 1024 {
-        return format!("{n} B");
-    }
-    let mut value = n as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
 }
 
 /// At most `width` characters, with … if cut.
