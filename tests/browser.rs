@@ -159,9 +159,9 @@ fn brief(v: &Verdict) -> String {
 fn inspect(url: &str) -> (Verdict, Vec<u8>) {
     let target: Target = url.parse().unwrap();
     let request = target.request(&Request::default());
-    let live = Live::open(&target.authority(), &request).unwrap();
+    let live = Live::open(&target, &request, &Default::default()).unwrap();
     let session = Session::for_request(&request, usize::MAX)
-        .with_rtt(live.connect_time());
+        .with_connection(live.connection());
     let mut verdict = None;
     let mut content = Vec::new();
     for record in live.run(session, None).unwrap() {
@@ -285,11 +285,10 @@ impl Chromium {
         ];
         let mut session = Session::for_request(&request, usize::MAX)
             .sending(commands.map(|c| c.to_string()).to_vec());
-        let mut live = Live::open(&page.authority(), &request).unwrap();
+        let mut live =
+            Live::open(&page, &request, &Default::default()).unwrap();
         // A Chromium that stops talking fails the test, not hangs it.
-        live.try_clone_stream()
-            .unwrap()
-            .set_read_timeout(Some(Duration::from_secs(20)))
+        live.set_read_timeout(Some(Duration::from_secs(20)))
             .unwrap();
         let mut load = Load::default();
         let mut messages = Vec::new();

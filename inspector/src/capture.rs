@@ -5,11 +5,13 @@
 //! between reads: no parsing, no allocation per read beyond growing one
 //! buffer. Times are measured from the moment the request was written.
 
-use std::io::{self, Read as _, Write as _};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs as _};
+use std::io;
+use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use crate::session::{Chunk, Record, Session};
+use crate::target::Target;
+use crate::transport::{self, Connection, Stream, Writer};
 
 /// The size of the buffer each read fills.
 pub const READ_BUFFER: usize = 64 * 1024;
@@ -69,8 +71,8 @@ pub fn fetch(addr: SocketAddr, request: &[u8]) -> io::Result<Capture> {
 /// Writes `request` on an already connected `stream` and reads until the
 /// server closes it. Use this to set socket options before the exchange.
 pub fn exchange(stream: TcpStream, request: &[u8]) -> io::Result<Capture> {
-    stream.set_read_timeout(Some(READ_TIMEOUT))?;
     let mut live = Live::start(stream, request)?;
+    live.set_read_timeout(Some(READ_TIMEOUT))?;
     let mut capture = Capture::default();
     while let Some((at, bytes)) = live.next_read()? {
         let offset = capture.bytes.len();
@@ -127,10 +129,12 @@ pub fn answer(addr: SocketAddr, request: &[u8]) -> io::Result<(u16, String)> {
 /// A connection being read as the bytes arrive.
 #[derive(Debug)]
 pub struct Live {
-    stream: TcpStream,
-    /// How long `connect` took: a round trip, SYN to SYN-ACK, and so
-    /// the network's round trip; none if the stream came connected.
-    connect_time: Option<Duration>,
+    stream: Stream,
+    /// How the connection was made: its timings, and TLS's details;
+    /// none if the stream came connected.
+    connection: Option<Connection>,
+    /// The request as sent.
+    sent: Vec<u8>,
     start: Instant,
     buf: Vec<u8>,
 }
@@ -138,20 +142,40 @@ pub struct Live {
 impl Live {
     /// Connects to `addr` with `TCP_NODELAY` and writes `request`.
     pub fn connect(addr: SocketAddr, request: &[u8]) -> io::Result<Live> {
-        let connecting = Instant::now();
-        let stream = TcpStream::connect(addr)?;
-        let connect_time = connecting.elapsed();
-        // The request goes out in one write, so Nagle could only delay it,
-        // never help: disable it.
-        stream.set_nodelay(true)?;
+        let options = transport::Options::default();
+        Live::dial(&addr.to_string(), false, &options, request)
+    }
+
+    /// Connects to what `target` names, as `options` say (TLS, HTTP/2),
+    /// and sends it `request`, made by [`Target::request`].
+    pub fn open(
+        target: &Target,
+        request: &[u8],
+        options: &transport::Options,
+    ) -> io::Result<Live> {
+        Live::dial(&target.authority(), target.tls, options, request)
+    }
+
+    fn dial(
+        authority: &str,
+        tls: bool,
+        options: &transport::Options,
+        request: &[u8],
+    ) -> io::Result<Live> {
+        let (stream, connection) = transport::connect(authority, tls, options)?;
         let mut live = Live::start(stream, request)?;
-        live.connect_time = Some(connect_time);
+        live.connection = Some(connection);
         Ok(live)
     }
 
-    /// How long connecting took, about one round trip of the network.
-    pub fn connect_time(&self) -> Option<Duration> {
-        self.connect_time
+    /// How the connection was made, if this made it.
+    pub fn connection(&self) -> Option<&Connection> {
+        self.connection.as_ref()
+    }
+
+    /// The request as it was sent.
+    pub fn sent(&self) -> &[u8] {
+        &self.sent
     }
 
     /// `GET target` from `addr`, on a connection closed after the answer:
@@ -163,23 +187,17 @@ impl Live {
         Live::connect(addr, request.as_bytes())
     }
 
-    /// Resolves `authority` (`host:port`) and connects to its first
-    /// address, as [`Live::connect`] does; an error says which address.
-    pub fn open(authority: &str, request: &[u8]) -> io::Result<Live> {
-        let addr = authority.to_socket_addrs()?.next().ok_or_else(|| {
-            io::Error::other(format!("{authority}: no address"))
-        })?;
-        Live::connect(addr, request).map_err(|e| {
-            io::Error::new(e.kind(), format!("cannot connect to {addr}: {e}"))
-        })
-    }
-
     /// Writes `request` on a connected stream. Times count from here.
-    pub fn start(mut stream: TcpStream, request: &[u8]) -> io::Result<Live> {
+    pub fn start(
+        stream: impl Into<Stream>,
+        request: &[u8],
+    ) -> io::Result<Live> {
+        let mut stream = stream.into();
         stream.write_all(request)?;
         Ok(Live {
             stream,
-            connect_time: None,
+            connection: None,
+            sent: request.to_vec(),
             start: Instant::now(),
             // A read returns whatever the kernel has, up to this. On a
             // 5 GiB/s loopback stream 64 KiB runs at 0.87-1.08x curl;
@@ -205,10 +223,18 @@ impl Live {
         }
     }
 
-    /// Another handle on the socket, such as for shutting it down from
-    /// another thread, which ends a read blocked on it.
-    pub fn try_clone_stream(&self) -> io::Result<TcpStream> {
-        self.stream.try_clone()
+    /// A handle that writes to the server, and shuts the connection
+    /// down, from another thread: which ends a read blocked on it.
+    pub fn writer(&self) -> io::Result<Writer> {
+        self.stream.writer()
+    }
+
+    /// How long a read may wait for the server; none, for ever.
+    pub fn set_read_timeout(
+        &self,
+        timeout: Option<Duration>,
+    ) -> io::Result<()> {
+        self.stream.tcp().set_read_timeout(timeout)
     }
 
     /// The time since the request was written.
@@ -255,13 +281,13 @@ impl Live {
         let due = close_after.filter(|_| session.websocket_open());
         // Asked only when a close is due: not a system call per read.
         let timeout = match due {
-            Some(_) => self.stream.read_timeout()?,
+            Some(_) => self.stream.tcp().read_timeout()?,
             None => None,
         };
         if let Some(due) = due {
             match due.checked_sub(self.elapsed()) {
                 Some(left) if !left.is_zero() => {
-                    self.stream.set_read_timeout(Some(left))?;
+                    self.stream.tcp().set_read_timeout(Some(left))?;
                 }
                 _ => session.close(self.elapsed(), emit),
             }
@@ -292,7 +318,7 @@ impl Live {
                 Err(e) => return Err(e),
             };
         if due.is_some() {
-            self.stream.set_read_timeout(timeout)?;
+            self.stream.tcp().set_read_timeout(timeout)?;
         }
         let out = session.outgoing();
         // The server may be gone already; its close is what counts.

@@ -41,6 +41,7 @@ pub mod output;
 pub mod session;
 pub mod sse;
 pub mod target;
+pub mod transport;
 pub mod tui;
 pub mod verdict;
 pub mod ws;

@@ -17,6 +17,7 @@ use inspector::capture::{Live, READ_BUFFER};
 use inspector::output::{Json, Output, Plain};
 use inspector::session::{Record, Session};
 use inspector::target::{Request, Target};
+use inspector::transport::{self, Http2, TlsFailure};
 use inspector::tui::{self, Options, View};
 use ratatui::layout::Size;
 
@@ -93,6 +94,26 @@ struct Args {
     /// reads FILE. Repeat to join with &
     #[arg(long, value_name = "DATA")]
     data_binary: Vec<String>,
+
+    /// With https:// or wss://: accept any certificate, as curl's -k (the
+    /// handshake's details still show)
+    #[arg(short = 'k', long)]
+    insecure: bool,
+
+    /// With https:// or wss://: trust the certificates in this PEM file
+    /// instead of the platform's roots
+    #[arg(long, value_name = "FILE")]
+    cacert: Option<PathBuf>,
+
+    /// Offer HTTP/2 (by ALPN, over TLS); the server may still pick
+    /// HTTP/1.1. Then each DATA frame is a piece, as a chunk is
+    #[arg(long, conflicts_with = "http2_prior_knowledge")]
+    http2: bool,
+
+    /// Speak HTTP/2 from the first byte, without asking (h2c on
+    /// http://, as curl's --http2-prior-knowledge)
+    #[arg(long)]
+    http2_prior_knowledge: bool,
 
     /// With a ws:// URL: a text message to send once the WebSocket is
     /// open; repeat for more, sent in order
@@ -188,10 +209,27 @@ fn data_part(data: &str) -> io::Result<Vec<u8>> {
 fn options(args: &Args, request: Request) -> Options {
     Options {
         request,
+        transport: transport(args),
         send: args.send.clone(),
         close_after: args.close_after.map(Duration::from_millis),
         budget: args.budget,
         ..Options::default()
+    }
+}
+
+/// How to connect: curl's -k, --cacert, --http2 and
+/// --http2-prior-knowledge.
+fn transport(args: &Args) -> transport::Options {
+    transport::Options {
+        insecure: args.insecure,
+        cacert: args.cacert.clone(),
+        http2: if args.http2_prior_knowledge {
+            Http2::PriorKnowledge
+        } else if args.http2 {
+            Http2::Offer
+        } else {
+            Http2::No
+        },
     }
 }
 
@@ -287,13 +325,29 @@ fn watch(
     let url = args.url.as_deref().unwrap_or_default();
     let target: Target = url.parse().map_err(io::Error::other)?;
     let request = target.request(request);
-    let mut live = Live::open(&target.authority(), &request)?;
-    out.request(&request)?;
+    let mut printer = Printer::new(out);
+    let mut live = match Live::open(&target, &request, &transport(args)) {
+        Ok(live) => live,
+        Err(e) => {
+            let Some(why) = TlsFailure::of(&e) else {
+                return Err(e);
+            };
+            // A handshake that failed is the server's answer: a record.
+            printer.print(&Record::Error {
+                t_ms: 0.0,
+                offset: 0,
+                kind: "tls",
+                message: why.to_string(),
+            });
+            printer.flush()?;
+            return Ok(false);
+        }
+    };
+    printer.out.request(live.sent())?;
     let mut session = Session::for_request(&request, args.max_data)
-        .with_rtt(live.connect_time())
+        .with_connection(live.connection())
         .sending(args.send.clone());
     let close_after = args.close_after.map(Duration::from_millis);
-    let mut printer = Printer::new(out);
     while !session.is_done() {
         let caught_up =
             live.step(&mut session, close_after, &mut |r| printer.print(&r));

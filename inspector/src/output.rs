@@ -85,12 +85,18 @@ impl<W: Write> Output for Plain<W> {
                 headers,
                 framing,
                 bytes,
+                connection,
             } => {
                 let mut line = format!(
                     "{:>10.1} {:10} {version} {status} {reason}  framing: {framing}, \
                      head {bytes} bytes\n",
                     t_ms, ""
                 );
+                if let Some(connection) = connection {
+                    for said in connection.describe() {
+                        line += &format!("{:21} {said}\n", "");
+                    }
+                }
                 for [name, value] in headers {
                     line += &format!("{:21} {name}: {value}\n", "");
                 }

@@ -26,6 +26,7 @@ use crate::content;
 use crate::decode::{Decoder, Event, Field, Head, Status};
 use crate::error::{Error, ErrorKind};
 use crate::sse::{SseEvent, SseParser};
+use crate::transport::Connection;
 use crate::verdict::{Analysis, Verdict};
 use crate::ws::{Opcode, close_payload};
 
@@ -47,6 +48,10 @@ pub enum Record {
         framing: &'static str,
         /// Extra: the head's size in bytes.
         bytes: usize,
+        /// How the connection was made: `connect_ms`, and over TLS
+        /// `tls_ms` and `tls`. None from a file.
+        #[serde(flatten)]
+        connection: Option<Connection>,
     },
     Chunk(Chunk),
     /// Body bytes of a non-chunked response, one record per read.
@@ -297,6 +302,8 @@ struct State {
     body_end: u64,
     /// Content over time, for the verdict.
     analysis: Analysis,
+    /// How the connection was made, for the head record.
+    connection: Option<Connection>,
     /// Whether a final head was read, and whether the response failed.
     head_seen: bool,
     failed: bool,
@@ -327,6 +334,7 @@ impl Session {
                 carry: Vec::new(),
                 body_end: 0,
                 analysis: Analysis::new(),
+                connection: None,
                 head_seen: false,
                 failed: false,
                 client: WsClient::default(),
@@ -368,17 +376,19 @@ impl Session {
         self
     }
 
-    /// The connection's round trip, as its connect took: the verdict
-    /// does not take TCP's flights of one burst for a stream.
-    pub fn with_rtt(mut self, rtt: Option<Duration>) -> Self {
-        self.set_rtt(rtt);
+    /// How the connection was made: the head record says it, and the
+    /// verdict takes its connect as the round trip, so as not to take
+    /// TCP's flights of one burst for a stream.
+    pub fn with_connection(mut self, connection: Option<&Connection>) -> Self {
+        self.set_connection(connection);
         self
     }
 
-    /// [`Session::with_rtt`], once connected.
-    pub fn set_rtt(&mut self, rtt: Option<Duration>) {
+    /// [`Session::with_connection`], once connected.
+    pub fn set_connection(&mut self, connection: Option<&Connection>) {
         let analysis = std::mem::take(&mut self.state.analysis);
-        self.state.analysis = analysis.rtt(rtt);
+        self.state.analysis = analysis.rtt(connection.map(Connection::rtt));
+        self.state.connection = connection.cloned();
     }
 
     /// The verdict on what has arrived so far: final once the response
@@ -642,7 +652,10 @@ impl State {
                     let why = "it has no Upgrade: websocket".to_owned();
                     self.upgrade = Some((Err(why), head.len as u64));
                 }
-                let record = head_record(head, at);
+                let mut record = head_record(head, at);
+                if let Record::Head { connection, .. } = &mut record {
+                    connection.clone_from(&self.connection);
+                }
                 // The final head (not a 1xx) names the body's coding, and
                 // starts the verdict's clock.
                 if let Record::Head {
@@ -813,6 +826,7 @@ fn head_record(head: Head, at: Duration) -> Record {
         headers: fields(head.fields),
         framing: head.framing.name(),
         bytes: head.len,
+        connection: None,
     }
 }
 

@@ -1,4 +1,5 @@
 //! What to inspect: `http://host[:port]/path`, or `ws://` for a WebSocket,
+//! `https://` and `wss://` for either over TLS,
 //! and the request to send: a browser's, by default, so that servers and
 //! proxies answer the inspector as they answer a browser.
 
@@ -51,11 +52,13 @@ impl Request {
     }
 }
 
-/// A plain-HTTP or WebSocket URL, split into what a request needs.
+/// An HTTP or WebSocket URL, split into what a request needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
-    /// `ws://`: the request asks to switch to WebSocket.
+    /// `ws://` or `wss://`: the request asks to switch to WebSocket.
     pub websocket: bool,
+    /// `https://` or `wss://`: over TLS.
+    pub tls: bool,
     /// The host as written, brackets included for IPv6: `[::1]`.
     pub host: String,
     pub port: u16,
@@ -67,19 +70,15 @@ impl FromStr for Target {
     type Err = String;
 
     fn from_str(url: &str) -> Result<Self, String> {
-        let (websocket, rest) = match url.split_once("://") {
-            Some(("http", rest)) => (false, rest),
-            Some(("ws", rest)) => (true, rest),
-            Some(("https" | "wss", _)) => {
-                return Err(format!(
-                    "{url}: TLS is not supported; the inspector reads the \
-                     plain HTTP/1.1 bytes on the wire (use http:// or ws://)"
-                ));
-            }
+        let (websocket, tls, rest) = match url.split_once("://") {
+            Some(("http", rest)) => (false, false, rest),
+            Some(("ws", rest)) => (true, false, rest),
+            Some(("https", rest)) => (false, true, rest),
+            Some(("wss", rest)) => (true, true, rest),
             Some((scheme, _)) => {
                 return Err(format!("{url}: unknown scheme {scheme}"));
             }
-            None => (false, url), // `localhost:7878/` is taken as http
+            None => (false, false, url), // `localhost:7878/` is taken as http
         };
         let (authority, path) = match rest.find(['/', '?']) {
             Some(i) => (&rest[..i], &rest[i..]),
@@ -98,13 +97,14 @@ impl FromStr for Target {
                     .map_err(|_| format!("{url}: the port is not a number"))?;
                 (host, port)
             }
-            _ => (authority, 80),
+            _ => (authority, if tls { 443 } else { 80 }),
         };
         if host.is_empty() {
             return Err(format!("{url}: there is no host"));
         }
         Ok(Target {
             websocket,
+            tls,
             host: host.to_owned(),
             port,
             path,
@@ -114,7 +114,12 @@ impl FromStr for Target {
 
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let scheme = if self.websocket { "ws" } else { "http" };
+        let scheme = match (self.websocket, self.tls) {
+            (false, false) => "http",
+            (false, true) => "https",
+            (true, false) => "ws",
+            (true, true) => "wss",
+        };
         write!(f, "{scheme}://{}:{}{}", self.host, self.port, self.path)
     }
 }
@@ -143,9 +148,9 @@ impl Target {
         key: Option<&str>,
     ) -> Vec<u8> {
         let (method, extra) = (&request.method, &request.headers);
-        let host = match self.port {
-            80 => self.host.clone(),
-            port => format!("{}:{port}", self.host),
+        let host = match (self.port, self.tls) {
+            (80, false) | (443, true) => self.host.clone(),
+            (port, _) => format!("{}:{port}", self.host),
         };
         let user_agent =
             concat!("flusher-inspector/", env!("CARGO_PKG_VERSION")).into();
@@ -205,6 +210,7 @@ mod tests {
             target("http://127.0.0.1:7878/a?b=c"),
             Target {
                 websocket: false,
+                tls: false,
                 host: "127.0.0.1".into(),
                 port: 7878,
                 path: "/a?b=c".into()
@@ -224,9 +230,28 @@ mod tests {
     }
 
     #[test]
-    fn refuses_https_and_nonsense() {
-        assert!("https://a/".parse::<Target>().unwrap_err().contains("TLS"));
-        assert!("wss://a/".parse::<Target>().unwrap_err().contains("TLS"));
+    fn parses_tls_schemes() {
+        let t = target("https://example.test/x");
+        assert!(t.tls && !t.websocket);
+        assert_eq!(
+            (t.port, t.to_string().as_str()),
+            (443, "https://example.test:443/x")
+        );
+        let t = target("wss://h:8443/ws");
+        assert!(t.tls && t.websocket);
+        assert_eq!(t.port, 8443);
+        // The port is left out of Host when it is the scheme's own.
+        assert!(
+            request(&target("https://h/"), "GET", &[]).contains("Host: h\r\n")
+        );
+        assert!(
+            request(&target("https://h:80/"), "GET", &[])
+                .contains("Host: h:80\r\n")
+        );
+    }
+
+    #[test]
+    fn refuses_nonsense() {
         assert!("http://a:x/".parse::<Target>().is_err());
         assert!("http:///x".parse::<Target>().is_err());
         assert!("ftp://a/".parse::<Target>().is_err());

@@ -225,13 +225,12 @@ fn tour_picker() {
     key(&mut app, KeyCode::Down);
     insta::assert_snapshot!(screen(&app));
     // Enter inspects the lesson under the cursor...
-    let Some(Command::Start {
-        id: 1, authority, ..
-    }) = key(&mut app, KeyCode::Enter)
+    let Some(Command::Start { id: 1, target, .. }) =
+        key(&mut app, KeyCode::Enter)
     else {
         panic!("Enter starts a capture");
     };
-    assert_eq!(authority, "127.0.0.1:40002");
+    assert_eq!(target.authority(), "127.0.0.1:40002");
     assert_eq!(app.view, View::Chunks);
     // ...and Enter there runs it again, as a new capture.
     let again = key(&mut app, KeyCode::Enter);

@@ -16,6 +16,7 @@ use ratatui::layout::Size;
 use super::exchange::{Exchange, MAX_ROWS};
 use super::theme::Theme;
 use crate::target::{Request, Target};
+use crate::transport::{self, Connection};
 
 /// Everything that can happen to the app, over one channel.
 #[derive(Debug)]
@@ -32,9 +33,9 @@ pub enum Event {
 /// What the capture thread reports.
 #[derive(Debug)]
 pub enum Capture {
-    /// Connected, and the request is written; how long connecting took,
-    /// about a round trip.
-    Connected(Option<Duration>),
+    /// Connected, and the request is written; how: the connect's time
+    /// (about a round trip), and TLS's details.
+    Connected(Option<Connection>),
     /// A read returned these bytes, this long after the request.
     Read(Duration, Vec<u8>),
     /// The server closed the connection.
@@ -47,11 +48,12 @@ pub enum Capture {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// Stop any capture, and start capture `id`: send `request` to
-    /// `authority` (`host:port`).
+    /// `target`, connecting as `transport` says.
     Start {
         id: u64,
-        authority: String,
+        target: Target,
         request: Vec<u8>,
+        transport: transport::Options,
     },
     /// Write these bytes to the server: WebSocket frames.
     Send(Vec<u8>),
@@ -109,6 +111,8 @@ impl View {
 pub struct Options {
     /// The method, extra fields and body of every request.
     pub request: Request,
+    /// TLS's trust, and whether to speak HTTP/2.
+    pub transport: transport::Options,
     /// With a WebSocket: text messages to send once it is open, and when
     /// to close it, after the request.
     pub send: Vec<String>,
@@ -124,6 +128,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             request: Request::default(),
+            transport: transport::Options::default(),
             send: Vec::new(),
             close_after: None,
             budget: super::exchange::DEFAULT_BUDGET,
@@ -273,9 +278,8 @@ impl App {
         let x = self.exchange.as_mut()?;
         let was_over = x.is_over();
         match capture {
-            Capture::Connected(rtt) => {
-                x.connected();
-                x.set_rtt(rtt);
+            Capture::Connected(connection) => {
+                x.connected(connection.as_ref());
                 // From here the clock is the capture's, which starts as
                 // the request is written (to within the channel's delay):
                 // the frames the app sends are timed on it.
@@ -460,8 +464,11 @@ impl App {
         self.compose = None;
         self.dirty = true;
         let o = &self.options;
-        let (authority, request) = match url.parse::<Target>() {
-            Ok(target) => (target.authority(), target.request(&o.request)),
+        let (target, request) = match url.parse::<Target>() {
+            Ok(target) => {
+                let request = target.request(&o.request);
+                (target, request)
+            }
             Err(e) => {
                 let mut x = Exchange::new(
                     &o.request.method,
@@ -487,8 +494,9 @@ impl App {
         );
         Command::Start {
             id: self.capture_id,
-            authority,
+            target,
             request,
+            transport: o.transport.clone(),
         }
     }
 

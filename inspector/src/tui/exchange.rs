@@ -12,6 +12,7 @@ use std::ops::Range;
 use std::time::Duration;
 
 use crate::session::{Chunk, Record, Session};
+use crate::transport::Connection;
 use crate::verdict::Verdict;
 use crate::ws::Opcode;
 
@@ -157,6 +158,9 @@ pub struct Head {
     pub headers: Vec<[String; 2]>,
     pub framing: &'static str,
     pub bytes: usize,
+    /// How the connection was made, in lines: the Headers view shows
+    /// them.
+    pub connection: Vec<String>,
 }
 
 /// A server-sent event, as the detail pane lists it under the chunk that
@@ -446,13 +450,15 @@ impl Exchange {
         self.take_records();
     }
 
-    /// The connection's round trip, for the verdict.
-    pub fn set_rtt(&mut self, rtt: Option<Duration>) {
-        self.session.set_rtt(rtt);
+    /// The connection is up and the request is written; how it was
+    /// made, for the head and the verdict.
+    pub fn connected(&mut self, connection: Option<&Connection>) {
+        self.session.set_connection(connection);
+        self.streaming();
     }
 
-    /// The connection is up and the request is written.
-    pub fn connected(&mut self) {
+    /// The request is out: from here the exchange is streaming.
+    fn streaming(&mut self) {
         if self.state == State::Connecting {
             self.state = State::Streaming;
         }
@@ -465,7 +471,7 @@ impl Exchange {
         if self.session.is_done() || bytes.is_empty() {
             return;
         }
-        self.connected();
+        self.streaming();
         let offset = self.wire.end();
         // Only the bytes of this response count; a server that sends more
         // after it has sent something else.
@@ -624,6 +630,7 @@ impl Exchange {
                 headers,
                 framing,
                 bytes,
+                connection,
             } => {
                 // A 1xx head is followed by the final one, which replaces
                 // it here.
@@ -635,6 +642,9 @@ impl Exchange {
                     headers,
                     framing,
                     bytes,
+                    connection: connection
+                        .map(|c| c.describe())
+                        .unwrap_or_default(),
                 });
             }
             Record::Chunk(chunk) => self.chunk(chunk),

@@ -22,8 +22,9 @@ pub mod exchange;
 pub mod theme;
 pub mod ui;
 
-use std::io::{self, Stdout, Write as _};
-use std::net::TcpStream;
+use crate::target::Target;
+use crate::transport::{self, Writer};
+use std::io::{self, Stdout};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use std::{panic, thread};
@@ -297,12 +298,17 @@ fn run_command(
     match command {
         Command::Start {
             id,
-            authority,
+            target,
             request,
+            transport,
         } => {
             // Dropping the old capture closes its connection.
-            *capture =
-                Some(CaptureThread::spawn(id, authority, request, tx.clone()));
+            let dial = Dial {
+                target,
+                request,
+                transport,
+            };
+            *capture = Some(CaptureThread::spawn(id, dial, tx.clone()));
         }
         Command::Send(bytes) => {
             if let Some(capture) = capture {
@@ -314,22 +320,28 @@ fn run_command(
     }
 }
 
+/// What a capture connects to, and sends.
+struct Dial {
+    target: Target,
+    request: Vec<u8>,
+    transport: transport::Options,
+}
+
+/// The connection's writing end, once connected; and whether the capture
+/// was stopped, so that the thread must not start reading.
+type Socket = Mutex<(bool, Option<Writer>)>;
+
 /// A thread that connects, writes the request, and reports each read.
 /// Dropping it shuts the connection down, which ends the thread.
 #[derive(Debug)]
 struct CaptureThread {
-    /// A handle on the socket, to shut it down from here; `None` until
-    /// connected. The flag says the thread must not start reading.
-    socket: Arc<Mutex<(bool, Option<TcpStream>)>>,
+    /// A handle on the connection, to write on it and shut it down from
+    /// here; `None` until connected.
+    socket: Arc<Socket>,
 }
 
 impl CaptureThread {
-    fn spawn(
-        id: u64,
-        authority: String,
-        request: Vec<u8>,
-        tx: mpsc::Sender<Event>,
-    ) -> CaptureThread {
+    fn spawn(id: u64, dial: Dial, tx: mpsc::Sender<Event>) -> CaptureThread {
         let socket = Arc::new(Mutex::new((false, None)));
         let shared = Arc::clone(&socket);
         thread::spawn(move || {
@@ -337,7 +349,7 @@ impl CaptureThread {
             // `blocking_send` waits only if the app is a whole channel
             // behind (see CHANNEL); it fails once the app has quit.
             let send = |c| tx.blocking_send(Event::Capture(id, c)).is_ok();
-            let mut live = match connect(&authority, &request, &shared) {
+            let mut live = match connect(&dial, &shared) {
                 Ok(Some(live)) => live,
                 Ok(None) => return,
                 Err(e) => {
@@ -345,7 +357,7 @@ impl CaptureThread {
                     return;
                 }
             };
-            if !send(Capture::Connected(live.connect_time())) {
+            if !send(Capture::Connected(live.connection().cloned())) {
                 return;
             }
             loop {
@@ -370,29 +382,26 @@ impl CaptureThread {
     /// Writes `bytes` on the connection. A failure shows up as the
     /// reading thread's.
     fn send(&self, bytes: &[u8]) {
-        let socket = self.socket.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(mut stream) = socket.1.as_ref() {
-            let _ = stream.write_all(bytes);
+        let mut socket =
+            self.socket.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(writer) = socket.1.as_mut() {
+            let _ = writer.write_all(bytes);
         }
     }
 }
 
 /// Connects and writes the request, unless stopped meanwhile.
-fn connect(
-    authority: &str,
-    request: &[u8],
-    socket: &Mutex<(bool, Option<TcpStream>)>,
-) -> io::Result<Option<Live>> {
-    let live = Live::open(authority, request)?;
+fn connect(dial: &Dial, socket: &Socket) -> io::Result<Option<Live>> {
+    let live = Live::open(&dial.target, &dial.request, &dial.transport)?;
     let mut socket = socket.lock().unwrap_or_else(PoisonError::into_inner);
     if socket.0 {
         return Ok(None);
     }
-    socket.1 = Some(live.try_clone_stream()?);
+    socket.1 = Some(live.writer()?);
     Ok(Some(live))
 }
 
-fn stopped(socket: &Mutex<(bool, Option<TcpStream>)>) -> bool {
+fn stopped(socket: &Socket) -> bool {
     socket.lock().unwrap_or_else(PoisonError::into_inner).0
 }
 
@@ -401,9 +410,9 @@ impl Drop for CaptureThread {
         let mut socket =
             self.socket.lock().unwrap_or_else(PoisonError::into_inner);
         socket.0 = true;
-        if let Some(stream) = &socket.1 {
+        if let Some(writer) = &socket.1 {
             // Wakes the thread's blocking read; it sees `stopped` and ends.
-            let _ = stream.shutdown(std::net::Shutdown::Both);
+            let _ = writer.shutdown();
         }
     }
 }
