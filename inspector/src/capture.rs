@@ -9,6 +9,7 @@ use std::io;
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
+use crate::http2::Client as Http2Client;
 use crate::session::{Chunk, Record, Session};
 use crate::target::Target;
 use crate::transport::{self, Connection, Stream, Writer};
@@ -129,7 +130,7 @@ pub fn answer(addr: SocketAddr, request: &[u8]) -> io::Result<(u16, String)> {
 /// A connection being read as the bytes arrive.
 #[derive(Debug)]
 pub struct Live {
-    stream: Stream,
+    wire: Wire,
     /// How the connection was made: its timings, and TLS's details;
     /// none if the stream came connected.
     connection: Option<Connection>,
@@ -137,6 +138,14 @@ pub struct Live {
     sent: Vec<u8>,
     start: Instant,
     buf: Vec<u8>,
+}
+
+/// The connection, as HTTP/1.1 reads it (bytes as they come), or as
+/// HTTP/2's client runs it.
+#[derive(Debug)]
+enum Wire {
+    Http1(Stream),
+    Http2(Box<Http2Client>),
 }
 
 impl Live {
@@ -163,7 +172,21 @@ impl Live {
         request: &[u8],
     ) -> io::Result<Live> {
         let (stream, connection) = transport::connect(authority, tls, options)?;
-        let mut live = Live::start(stream, request)?;
+        let mut live = match connection.http2 {
+            false => Live::start(stream, request)?,
+            true => {
+                let scheme = if tls { "https" } else { "http" };
+                let (client, sent) =
+                    Http2Client::start(stream, request, scheme)?;
+                Live {
+                    start: client.start_time(),
+                    wire: Wire::Http2(Box::new(client)),
+                    connection: None,
+                    sent,
+                    buf: Vec::new(),
+                }
+            }
+        };
         live.connection = Some(connection);
         Ok(live)
     }
@@ -195,7 +218,7 @@ impl Live {
         let mut stream = stream.into();
         stream.write_all(request)?;
         Ok(Live {
-            stream,
+            wire: Wire::Http1(stream),
             connection: None,
             sent: request.to_vec(),
             start: Instant::now(),
@@ -210,8 +233,12 @@ impl Live {
     /// The next read: when it returned, and its bytes. `None` when the
     /// server has closed the connection.
     pub fn next_read(&mut self) -> io::Result<Option<(Duration, &[u8])>> {
+        let stream = match &mut self.wire {
+            Wire::Http1(stream) => stream,
+            Wire::Http2(client) => return client.next_read(),
+        };
         loop {
-            match self.stream.read(&mut self.buf) {
+            match stream.read(&mut self.buf) {
                 Ok(0) => return Ok(None),
                 // Timestamp first: handling the bytes is not their arrival.
                 Ok(len) => {
@@ -226,7 +253,17 @@ impl Live {
     /// A handle that writes to the server, and shuts the connection
     /// down, from another thread: which ends a read blocked on it.
     pub fn writer(&self) -> io::Result<Writer> {
-        self.stream.writer()
+        match &self.wire {
+            Wire::Http1(stream) => stream.writer(),
+            Wire::Http2(client) => client.writer(),
+        }
+    }
+
+    fn tcp(&self) -> &TcpStream {
+        match &self.wire {
+            Wire::Http1(stream) => stream.tcp(),
+            Wire::Http2(client) => client.tcp(),
+        }
     }
 
     /// How long a read may wait for the server; none, for ever.
@@ -234,7 +271,7 @@ impl Live {
         &self,
         timeout: Option<Duration>,
     ) -> io::Result<()> {
-        self.stream.tcp().set_read_timeout(timeout)
+        self.tcp().set_read_timeout(timeout)
     }
 
     /// The time since the request was written.
@@ -281,13 +318,13 @@ impl Live {
         let due = close_after.filter(|_| session.websocket_open());
         // Asked only when a close is due: not a system call per read.
         let timeout = match due {
-            Some(_) => self.stream.tcp().read_timeout()?,
+            Some(_) => self.tcp().read_timeout()?,
             None => None,
         };
         if let Some(due) = due {
             match due.checked_sub(self.elapsed()) {
                 Some(left) if !left.is_zero() => {
-                    self.stream.tcp().set_read_timeout(Some(left))?;
+                    self.tcp().set_read_timeout(Some(left))?;
                 }
                 _ => session.close(self.elapsed(), emit),
             }
@@ -318,11 +355,15 @@ impl Live {
                 Err(e) => return Err(e),
             };
         if due.is_some() {
-            self.stream.tcp().set_read_timeout(timeout)?;
+            self.tcp().set_read_timeout(timeout)?;
         }
         let out = session.outgoing();
+        // Only a WebSocket has more to send; never over HTTP/2.
+        let Wire::Http1(stream) = &mut self.wire else {
+            return Ok(caught_up);
+        };
         // The server may be gone already; its close is what counts.
-        if let Err(e) = self.stream.write_all(&out)
+        if let Err(e) = stream.write_all(&out)
             && !matches!(
                 e.kind(),
                 io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset

@@ -77,6 +77,19 @@ pub enum ErrorKind {
     WsAfterClose,
     /// The connection closed without a close frame from the server.
     WsNoClose,
+    /// HTTP/2: the server did not start with SETTINGS (RFC 9113 §3.4).
+    H2Preface(String),
+    /// HTTP/2: a frame breaks its type's rules (RFC 9113 §4, §6).
+    H2Frame(String),
+    /// HTTP/2: a header block HPACK cannot decode (RFC 7541).
+    H2Compression(String),
+    /// HTTP/2: a response's fields break RFC 9113 §8.
+    H2Malformed(String),
+    /// HTTP/2: the server reset the response's stream (RST_STREAM).
+    H2Reset(String),
+    /// HTTP/2: the server ended the connection (GOAWAY) before the
+    /// response was over, or for an error.
+    H2GoAway(String),
 }
 // ANCHOR_END: error
 
@@ -116,6 +129,12 @@ impl ErrorKind {
             WsClose(_) => "ws_close",
             WsAfterClose => "ws_after_close",
             WsNoClose => "ws_no_close",
+            H2Preface(_) => "h2_preface",
+            H2Frame(_) => "h2_frame",
+            H2Compression(_) => "h2_compression",
+            H2Malformed(_) => "h2_malformed",
+            H2Reset(_) => "h2_reset",
+            H2GoAway(_) => "h2_goaway",
         }
     }
 }
@@ -271,6 +290,22 @@ impl fmt::Display for ErrorKind {
                 "the connection closed without a close frame from the server: \
                  an abnormal closure, code 1006 (RFC 6455 §7.1.5)",
             ),
+            H2Preface(why) | H2Frame(why) | H2Malformed(why) => {
+                f.write_str(why)
+            }
+            H2Compression(why) => write!(
+                f,
+                "a header block cannot be decoded: {why}; HPACK's table is \
+                 the connection's, so nothing after it can be (RFC 9113 §4.3)"
+            ),
+            H2Reset(code) => write!(
+                f,
+                "the server reset the response's stream with {code} \
+                 (RST_STREAM, RFC 9113 §6.4): the response ends unfinished"
+            ),
+            H2GoAway(why) => {
+                write!(f, "the server ended the connection: {why}")
+            }
         }
     }
 }

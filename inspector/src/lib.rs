@@ -35,6 +35,7 @@ pub mod capture;
 pub mod content;
 pub mod decode;
 pub mod error;
+pub mod http2;
 pub mod human;
 pub mod json;
 pub mod output;

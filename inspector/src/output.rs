@@ -212,6 +212,33 @@ impl<W: Write> Output for Plain<W> {
                     if *fin { "FIN" } else { "" },
                 )
             }
+            Record::H2Frame(f) => {
+                let mut said = Vec::new();
+                if f.end_stream == Some(true) {
+                    said.push("END_STREAM".to_owned());
+                }
+                if let Some(i) = f.increment {
+                    said.push(format!("+{i}"));
+                }
+                if let Some(code) = &f.error_code {
+                    said.push(code.clone());
+                }
+                for (name, value) in f.settings.iter().flatten() {
+                    said.push(format!("{name}={value}"));
+                }
+                if let Some(data) = &f.data {
+                    let shown = f.content.as_ref().map_or(data, |c| &c.content);
+                    said.push(preview(shown, 40));
+                }
+                format!(
+                    "{} h2     {:<13} s{:<3} {:>7} B  {}",
+                    self.times(f.t_ms),
+                    f.frame,
+                    f.stream,
+                    f.len,
+                    said.join(" ")
+                )
+            }
             Record::End {
                 t_ms,
                 frames: Some(frames),

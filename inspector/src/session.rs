@@ -30,6 +30,7 @@ use crate::transport::Connection;
 use crate::verdict::{Analysis, Verdict};
 use crate::ws::{Opcode, close_payload};
 
+mod http2;
 mod websocket;
 
 pub use websocket::WsClient;
@@ -101,6 +102,9 @@ pub enum Record {
         /// The first and last chunk that carried it; none without chunks.
         chunks: Option<[u64; 2]>,
     },
+    /// An HTTP/2 frame from the server. The response's DATA frames are
+    /// its pieces, as chunks are HTTP/1.1's.
+    H2Frame(H2Frame),
     /// A WebSocket frame, after a `101`: from the server, or one the
     /// inspector sent.
     WsFrame {
@@ -171,6 +175,50 @@ pub struct Chunk {
     /// Of a coded body: the content its data yielded.
     #[serde(flatten)]
     pub content: Option<Content>,
+}
+
+/// An HTTP/2 frame the server sent (RFC 9113 §4.1, §6).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct H2Frame {
+    /// When its first and last bytes arrived.
+    pub t_first_ms: f64,
+    pub t_ms: f64,
+    /// Where its header starts in what the server sent.
+    pub offset: u64,
+    /// Its type: `DATA`, `HEADERS`, `SETTINGS`, ..., or `0x0b` for a type
+    /// RFC 9113 does not define. (`type` names the record.)
+    pub frame: String,
+    pub flags: u8,
+    pub stream: u32,
+    /// Its payload's length, padding included.
+    pub len: u32,
+    /// How many reads carried some of it.
+    pub reads: u64,
+    /// DATA and HEADERS: whether it ends the stream.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_stream: Option<bool>,
+    /// DATA: its data, without padding, at most `max_data` bytes of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_hex: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<bool>,
+    /// DATA of a coded body: the content its data yielded.
+    #[serde(flatten)]
+    pub content: Option<Content>,
+    /// WINDOW_UPDATE: how much more the server may receive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub increment: Option<u32>,
+    /// RST_STREAM and GOAWAY: the error code's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    /// GOAWAY: the last stream the server will have handled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_stream: Option<u32>,
+    /// SETTINGS that is not an ACK: each setting and its value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settings: Option<Vec<(String, u32)>>,
 }
 
 /// What a piece of a coded body (`Content-Encoding`) yielded, once
@@ -277,6 +325,8 @@ struct ReadMark {
 #[derive(Debug)]
 pub struct Session {
     decoder: Decoder,
+    /// Over HTTP/2, its frames, which the decoder then does not see.
+    h2: Option<http2::H2>,
     /// Everything else, apart, so that the decoder's events can update it
     /// while the decoder is borrowed.
     state: State,
@@ -323,6 +373,7 @@ impl Session {
     pub fn new(method: &str, max_data: usize) -> Self {
         Session {
             decoder: Decoder::new(method),
+            h2: None,
             state: State {
                 max_data,
                 max_content: max_data,
@@ -389,6 +440,9 @@ impl Session {
         let analysis = std::mem::take(&mut self.state.analysis);
         self.state.analysis = analysis.rtt(connection.map(Connection::rtt));
         self.state.connection = connection.cloned();
+        if connection.is_some_and(|c| c.http2) {
+            self.h2 = Some(http2::H2::default());
+        }
     }
 
     /// The verdict on what has arrived so far: final once the response
@@ -460,6 +514,10 @@ impl Session {
             return 0;
         }
         self.state.mark_read(at, self.offset());
+        if let Some(h2) = &mut self.h2 {
+            h2.read(&mut self.state, at, bytes, emit);
+            return bytes.len();
+        }
         if self.state.ws.is_some() {
             self.state.frames(at, bytes, emit);
             return bytes.len();
@@ -506,6 +564,13 @@ impl Session {
         if self.state.done {
             return;
         }
+        if let Some(h2) = &self.h2 {
+            let offset = h2.offset();
+            let kind =
+                ErrorKind::UnexpectedEof("before the response's END_STREAM");
+            self.state.fail(at, Error { offset, kind }, emit);
+            return;
+        }
         if let Some(ws) = &self.state.ws {
             // After the server's close frame, its closing the connection
             // is the clean end (RFC 6455 §7.1.1).
@@ -539,9 +604,10 @@ impl Session {
 
     /// Where the next byte from the server goes in the response.
     fn offset(&self) -> u64 {
-        match &self.state.ws {
-            Some(ws) => ws.reader.offset(),
-            None => self.decoder.offset(),
+        match (&self.h2, &self.state.ws) {
+            (Some(h2), _) => h2.offset(),
+            (None, Some(ws)) => ws.reader.offset(),
+            (None, None) => self.decoder.offset(),
         }
     }
 }
@@ -642,9 +708,6 @@ impl State {
         }
         match event {
             Event::Head(head) => {
-                if is_event_stream(&head) {
-                    self.sse = Some(SseParser::new());
-                }
                 if head.status == 101 && head.lists("upgrade", "websocket") {
                     let check = check_handshake(&head, &self.client);
                     self.upgrade = Some((check, head.len as u64));
@@ -652,25 +715,7 @@ impl State {
                     let why = "it has no Upgrade: websocket".to_owned();
                     self.upgrade = Some((Err(why), head.len as u64));
                 }
-                let mut record = head_record(head, at);
-                if let Record::Head { connection, .. } = &mut record {
-                    connection.clone_from(&self.connection);
-                }
-                // The final head (not a 1xx) names the body's coding, and
-                // starts the verdict's clock.
-                if let Record::Head {
-                    version,
-                    framing,
-                    headers,
-                    status: 200..,
-                    ..
-                } = &record
-                {
-                    self.head_seen = true;
-                    self.coding = Coding::of(headers);
-                    self.analysis.head(at, version, framing, headers);
-                }
-                emit(record);
+                self.on_head(head_record(head, at), at, emit);
             }
             Event::ChunkStart {
                 index,
@@ -790,6 +835,37 @@ impl State {
         }
     }
 
+    /// A head, of either HTTP: the connection goes in its record, and a
+    /// final head (not a 1xx) names the body's coding, says whether it is
+    /// an event stream, and starts the verdict's clock.
+    fn on_head(
+        &mut self,
+        mut record: Record,
+        at: Duration,
+        emit: &mut impl FnMut(Record),
+    ) {
+        if let Record::Head {
+            version,
+            framing,
+            headers,
+            status,
+            connection,
+            ..
+        } = &mut record
+        {
+            connection.clone_from(&self.connection);
+            if *status >= 200 {
+                self.head_seen = true;
+                self.coding = Coding::of(headers);
+                if is_event_stream(headers) {
+                    self.sse = Some(SseParser::new());
+                }
+                self.analysis.head(at, version, framing, headers);
+            }
+        }
+        emit(record);
+    }
+
     /// The record for a chunk whose final CRLF arrived `at`.
     fn finish_chunk(&mut self, chunk: Open, at: Duration) -> Record {
         let last_read =
@@ -830,18 +906,14 @@ fn head_record(head: Head, at: Duration) -> Record {
     }
 }
 
-/// Whether `head` starts an event stream: a final answer whose media
-/// type is `text/event-stream`, parameters and case aside.
-fn is_event_stream(head: &Head) -> bool {
-    head.status >= 200
-        && head.fields.iter().any(|f| {
-            let media =
-                f.value.split(|&b| b == b';').next().unwrap_or_default();
-            f.name.eq_ignore_ascii_case("content-type")
-                && media
-                    .trim_ascii()
-                    .eq_ignore_ascii_case(b"text/event-stream")
-        })
+/// Whether a final head's fields start an event stream: its media type
+/// is `text/event-stream`, parameters and case aside.
+fn is_event_stream(headers: &[[String; 2]]) -> bool {
+    headers.iter().any(|[name, value]| {
+        let media = value.split(';').next().unwrap_or_default();
+        name.eq_ignore_ascii_case("content-type")
+            && media.trim().eq_ignore_ascii_case("text/event-stream")
+    })
 }
 
 fn emit_events(
@@ -872,6 +944,14 @@ fn first_read(reads: &mut VecDeque<ReadMark>, offset: u64) -> ReadMark {
     let newest = reads.len() - 1;
     reads.drain(..newest);
     first
+}
+
+/// A field's name and value as text.
+fn fields_of(name: &[u8], value: &[u8]) -> [String; 2] {
+    [
+        String::from_utf8_lossy(name).into_owned(),
+        String::from_utf8_lossy(value).into_owned(),
+    ]
 }
 
 fn fields(fields: Vec<Field>) -> Vec<[String; 2]> {

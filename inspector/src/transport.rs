@@ -622,6 +622,19 @@ impl Writer {
         }
     }
 
+    /// Another handle on the same connection.
+    pub fn try_clone(&self) -> io::Result<Writer> {
+        Ok(Writer {
+            tcp: self.tcp.try_clone()?,
+            tls: self.tls.clone(),
+        })
+    }
+
+    /// The socket under it, for its options.
+    pub fn tcp(&self) -> &TcpStream {
+        &self.tcp
+    }
+
     /// Ends the connection both ways, which ends a read blocked on it.
     pub fn shutdown(&self) -> io::Result<()> {
         self.tcp.shutdown(std::net::Shutdown::Both)

@@ -11,6 +11,7 @@ use std::collections::VecDeque;
 use std::ops::Range;
 use std::time::Duration;
 
+use crate::http2;
 use crate::session::{Chunk, Record, Session};
 use crate::transport::Connection;
 use crate::verdict::Verdict;
@@ -46,6 +47,9 @@ pub enum Kind {
         fin: bool,
         client: bool,
     },
+    /// An HTTP/2 frame from the server: its type, flags and stream. The
+    /// response's DATA frames are its pieces.
+    H2 { frame: u8, flags: u8, stream: u32 },
 }
 
 /// One row of the chunk table, kept small: a capture can hold millions.
@@ -97,6 +101,10 @@ impl Row {
             Kind::Frame { client: false, .. } => {
                 self.offset + frame_header_len(self.size)
             }
+            // The 9-byte header, and a padded frame's Pad Length.
+            Kind::H2 { flags, .. } => {
+                self.offset + 9 + u64::from(flags & http2::PADDED != 0)
+            }
             Kind::Data | Kind::Error | Kind::Frame { .. } => self.offset,
         }
     }
@@ -109,6 +117,7 @@ impl Row {
             Kind::Data | Kind::Frame { client: false, .. } => {
                 self.data_offset() + self.size
             }
+            Kind::H2 { .. } => self.offset + 9 + self.size,
             Kind::Error => self.offset + 1,
             // Not on the wire this keeps: the server's bytes.
             Kind::Frame { client: true, .. } => self.offset,
@@ -739,6 +748,31 @@ impl Exchange {
                     t,
                     content: 0,
                     line: line.map(String::into_boxed_str),
+                });
+            }
+            Record::H2Frame(f) => {
+                let kind = Kind::H2 {
+                    frame: http2::kind(&f.frame),
+                    flags: f.flags,
+                    stream: f.stream,
+                };
+                let content = f.content.map_or(0, |c| {
+                    self.keep_content(c.content);
+                    c.content_len
+                });
+                if f.data.is_some() {
+                    self.chunks += 1;
+                    self.body_bytes += u64::from(f.len);
+                }
+                self.push_row(Row {
+                    kind,
+                    reads: u32::try_from(f.reads).unwrap_or(u32::MAX),
+                    offset: f.offset,
+                    size: u64::from(f.len),
+                    t_first: from_ms(f.t_first_ms),
+                    t: from_ms(f.t_ms),
+                    content,
+                    line: None,
                 });
             }
             Record::End { .. } => self.state = State::Complete,

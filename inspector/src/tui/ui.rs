@@ -16,6 +16,7 @@ use ratatui::widgets::{
 use super::app::{App, View, window};
 use super::exchange::{Exchange, Kind, Micros, Row, State};
 use super::theme::Theme;
+use crate::http2;
 pub use crate::human::bytes;
 use crate::verdict::Pattern;
 use crate::ws::Opcode;
@@ -416,6 +417,11 @@ fn chunks(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
                                 fin,
                                 client,
                             } => frame_label(opcode, fin, client),
+                            Kind::H2 {
+                                frame,
+                                flags,
+                                stream,
+                            } => h2_label(frame, flags, stream),
                             _ => clip(&row.size_line(), 12),
                         },
                         t.size_line(),
@@ -449,6 +455,10 @@ fn chunks(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
         Some(row) if row.kind == Kind::Data => {
             ("Body reads (not chunked)", "size line")
         }
+        Some(Row {
+            kind: Kind::H2 { .. },
+            ..
+        }) => ("HTTP/2 frames (DATA are the pieces)", "frame"),
         _ if websocket => ("WebSocket frames (← server, → inspector)", "frame"),
         _ => ("Chunks", "size line"),
     };
@@ -507,6 +517,24 @@ fn frame_label(opcode: Opcode, fin: bool, client: bool) -> String {
         opcode => opcode.name(),
     };
     format!("{arrow} {name}{}", if fin { "" } else { " …" })
+}
+
+/// An HTTP/2 frame in the table: its type, `ES` for END_STREAM, and its
+/// stream unless it is the response's.
+fn h2_label(frame: u8, flags: u8, stream: u32) -> String {
+    let name = match http2::name(frame).as_str() {
+        "WINDOW_UPDATE" => "WINDOW_UPD".to_owned(),
+        "CONTINUATION" => "CONTIN".to_owned(),
+        name => name.to_owned(),
+    };
+    let end = matches!(frame, http2::DATA | http2::HEADERS)
+        && flags & http2::END_STREAM != 0;
+    match stream {
+        0 => name,
+        http2::STREAM if end => format!("{name} ES"),
+        http2::STREAM => name,
+        s => format!("{name} s{s}"),
+    }
 }
 
 /// The start of row `n`'s data as one line of text: of a coded body, of
@@ -632,11 +660,12 @@ fn detail(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
                 Kind::Data => "body read",
                 Kind::Last => "last-chunk",
                 Kind::Frame { opcode, .. } => opcode.name(),
+                Kind::H2 { .. } => "HTTP/2 frame",
                 _ => "chunk",
             };
             let mut info = match row.kind {
                 // Its header line says how big it is.
-                Kind::Frame { .. } => String::new(),
+                Kind::Frame { .. } | Kind::H2 { .. } => String::new(),
                 _ => format!("{} bytes ", row.size),
             };
             let _ =
@@ -655,6 +684,22 @@ fn detail(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
                     Span::raw("size line "),
                     Span::styled(row.size_line(), t.size_line()),
                     Span::raw(format!(" = {} bytes", row.size)),
+                ]));
+            }
+            if let Kind::H2 {
+                frame,
+                flags,
+                stream,
+            } = row.kind
+            {
+                lines.push(Line::from(vec![
+                    Span::styled("9-byte header", t.size_line()),
+                    Span::raw(format!(
+                        " ({}, flags {flags:#04x}, stream {stream}), then a \
+                         {}-byte payload",
+                        http2::name(frame),
+                        row.size,
+                    )),
                 ]));
             }
             if let Kind::Frame { fin, .. } = row.kind {
@@ -715,8 +760,10 @@ fn detail(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
         Kind::Error if at == row.offset => t.error(),
         Kind::Error => Style::new(),
         Kind::Data => Style::new(),
-        Kind::Frame { .. } if at < row.data_offset() => t.size_line(),
-        Kind::Frame { .. } => Style::new(),
+        Kind::Frame { .. } | Kind::H2 { .. } if at < row.data_offset() => {
+            t.size_line()
+        }
+        Kind::Frame { .. } | Kind::H2 { .. } => Style::new(),
         _ if at < row.data_offset() - 2 => t.size_line(),
         _ if at < row.data_offset() => t.framing(),
         _ if at >= row.data_offset() + row.size => t.framing(),
@@ -749,6 +796,7 @@ fn detail(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
         Kind::Frame { opcode, client, .. } => {
             !client && !matches!(opcode, Opcode::Binary | Opcode::Close)
         }
+        Kind::H2 { frame, .. } => frame == http2::DATA && !x.coded,
         _ => false,
     };
     if text {
@@ -819,7 +867,7 @@ fn timeline(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
     let bar_rows = inner.height.saturating_sub(8).clamp(1, 12);
     let arrived = match x.rows.get(x.rows.kept().start).map(|r| r.kind) {
         Some(Kind::Data) => "reads",
-        Some(Kind::Frame { .. }) => "frames",
+        Some(Kind::Frame { .. } | Kind::H2 { .. }) => "frames",
         _ => "chunks",
     };
     let mut lines = vec![Line::styled(
@@ -1108,6 +1156,7 @@ fn carried(x: &Exchange, range: std::ops::Range<u64>) -> String {
             Kind::Last => format!("#{n} last"),
             Kind::Chunk => format!("#{n}"),
             Kind::Frame { opcode, .. } => format!("#{n} {}", opcode.name()),
+            Kind::H2 { frame, .. } => format!("#{n} {}", http2::name(frame)),
         };
         match (frame.start < range.start, frame.end > range.end) {
             (true, true) => format!("{name} (middle)"),
