@@ -272,9 +272,15 @@ fn each_failed_handshake_is_a_tls_error_that_says_why() {
             );
         }
     }
-    // `-k` takes the certificate that no root vouches for.
-    let run = inspect(&["-k", &format!("https://localhost:{}/", ports[2])]);
+    // `-k` takes the certificate that no root vouches for; and `--http2`
+    // speaks HTTP/1.1 where the server picks no h2.
+    let url = format!("https://localhost:{}/", ports[2]);
+    let run = inspect(&["-k", "--http2", &url]);
     run.succeeded();
+    let head = run.one("head");
+    assert_eq!(head["version"], "HTTP/1.1");
+    let alpn = head["tls"]["alpn"].as_str();
+    assert!(matches!(alpn, None | Some("http/1.1")), "{head}");
     assert_eq!(run.one("end")["body_bytes"], "accepted".len());
 }
 

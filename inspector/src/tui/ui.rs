@@ -521,7 +521,7 @@ fn frame_label(opcode: Opcode, fin: bool, client: bool) -> String {
 
 /// An HTTP/2 frame in the table: its type, `ES` for END_STREAM, and its
 /// stream unless it is the response's.
-fn h2_label(frame: u8, flags: u8, stream: u32) -> String {
+fn h2_label(frame: u8, flags: u8, stream: u8) -> String {
     let name = match http2::name(frame).as_str() {
         "WINDOW_UPDATE" => "WINDOW_UPD".to_owned(),
         "CONTINUATION" => "CONTIN".to_owned(),
@@ -530,9 +530,8 @@ fn h2_label(frame: u8, flags: u8, stream: u32) -> String {
     let end = matches!(frame, http2::DATA | http2::HEADERS)
         && flags & http2::END_STREAM != 0;
     match stream {
-        0 => name,
-        http2::STREAM if end => format!("{name} ES"),
-        http2::STREAM => name,
+        0 | 1 if end => format!("{name} ES"),
+        0 | 1 => name,
         s => format!("{name} s{s}"),
     }
 }
