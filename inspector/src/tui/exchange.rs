@@ -92,7 +92,7 @@ impl Row {
     /// A frame's stand-in for its bytes (see `line`).
     pub fn note(&self) -> Option<&str> {
         match self.kind {
-            Kind::Frame { .. } => self.line.as_deref(),
+            Kind::Frame { .. } | Kind::H2 { .. } => self.line.as_deref(),
             _ => None,
         }
     }
@@ -763,10 +763,30 @@ impl Exchange {
                     self.keep_content(c.content);
                     c.content_len
                 });
+                // DATA's pieces, as the session counts them: not an empty
+                // frame that only ends the stream.
                 if f.data.is_some() {
-                    self.chunks += 1;
+                    self.chunks +=
+                        u64::from(f.len > 0 || f.end_stream != Some(true));
                     self.body_bytes += u64::from(f.len);
                 }
+                // What a frame that is not DATA says, in the preview.
+                let mut said: Vec<String> = Vec::new();
+                if f.frame == "HEADERS" {
+                    said.push(
+                        "header block (HPACK), decoded under Headers".into(),
+                    );
+                }
+                said.extend(
+                    f.settings
+                        .iter()
+                        .flatten()
+                        .map(|(n, v)| format!("{n}={v}")),
+                );
+                said.extend(f.increment.map(|i| format!("+{i}")));
+                said.extend(f.error_code);
+                let line =
+                    (!said.is_empty()).then(|| said.join(" ").into_boxed_str());
                 self.push_row(Row {
                     kind,
                     reads: u32::try_from(f.reads).unwrap_or(u32::MAX),
@@ -775,7 +795,7 @@ impl Exchange {
                     t_first: from_ms(f.t_first_ms),
                     t: from_ms(f.t_ms),
                     content,
-                    line: None,
+                    line,
                 });
             }
             Record::End { .. } => self.state = State::Complete,

@@ -158,7 +158,11 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) {
     // After a `101` there is no body, only frames.
     let counts = match x.head.as_ref().is_some_and(|h| h.status == 101) {
         true => format!("frames {}", x.frames),
-        false => format!("chunks {}   body {}", x.chunks, bytes(x.body_bytes)),
+        false => {
+            let h2 = x.head.as_ref().is_some_and(|h| h.version == "HTTP/2");
+            let pieces = if h2 { "DATA frames" } else { "chunks" };
+            format!("{pieces} {}   body {}", x.chunks, bytes(x.body_bytes))
+        }
     };
     let mut second = vec![
         Span::styled(format!(" {state}"), style),
