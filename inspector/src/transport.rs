@@ -179,11 +179,9 @@ pub fn connect(
         return Ok((Stream::Tcp(tcp), connection));
     }
     let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
-    // Loading the platform's roots takes milliseconds: not the server's.
     let config = client_config(options)?;
-    let handshaking = Instant::now();
-    let (tls, details) = Tls::handshake(tcp, host, config)?;
-    connection.tls_ms = Some(ms(handshaking.elapsed()));
+    let (tls, details, took) = Tls::handshake(tcp, host, config)?;
+    connection.tls_ms = Some(ms(took));
     connection.http2 = details.alpn.as_deref() == Some("h2");
     connection.tls = Some(details);
     Ok((Stream::Tls(tls), connection))
@@ -206,7 +204,7 @@ impl Tls {
         mut tcp: TcpStream,
         host: &str,
         config: ClientConfig,
-    ) -> io::Result<(Tls, TlsDetails)> {
+    ) -> io::Result<(Tls, TlsDetails, Duration)> {
         // An IPv6 address is written in brackets in a URL, not in a name.
         let bare = host.trim_start_matches('[').trim_end_matches(']');
         let name = ServerName::try_from(bare.to_owned()).map_err(|_| {
@@ -221,12 +219,17 @@ impl Tls {
             tcp: &mut tcp,
             seen: Vec::new(),
         };
+        // Timed from the ClientHello: making the key shares (tens of
+        // milliseconds, the first time in a process) and loading the
+        // platform's roots are the client's work, not the network's.
+        let handshaking = Instant::now();
         while conn.is_handshaking() {
             if let Err(e) = conn.complete_io(&mut first) {
                 let why = failure(&e, bare, &first.seen);
                 return Err(io::Error::new(io::ErrorKind::InvalidData, why));
             }
         }
+        let took = handshaking.elapsed();
         tcp.set_read_timeout(None)?;
         let details = details(&conn);
         let tls = Tls {
@@ -234,7 +237,7 @@ impl Tls {
             conn: Arc::new(Mutex::new(conn)),
             raw: vec![0; crate::capture::READ_BUFFER].into_boxed_slice(),
         };
-        Ok((tls, details))
+        Ok((tls, details, took))
     }
 
     /// Reads plaintext into `buf`: what is decrypted already, or else the

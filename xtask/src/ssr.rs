@@ -144,6 +144,7 @@ fn times(addr: SocketAddr, path: &str) -> Result<Times> {
             Record::Trailers { .. }
             | Record::Event { .. }
             | Record::WsFrame { .. }
+            | Record::H2Frame(_)
             | Record::Verdict(_) => continue,
         };
         for (i, module) in MODULES.iter().enumerate() {
