@@ -5,8 +5,12 @@
 //! timestamps every read the moment it returns.
 //!
 //! # Layout
+//! - [`transport`]: TCP, or TLS over it (rustls): the connection, its
+//!   timings and TLS's details, and plaintext reads.
 //! - [`capture`]: the timed client. One [`capture::Read`] per `read(2)`, with
 //!   its arrival time and its place in the byte stream.
+//! - [`http2`]: HTTP/2's frames, read as they arrive, and the client (the
+//!   `h2` crate) that keeps the connection going.
 //! - [`decode`]: the strict, incremental HTTP/1.1 response decoder: head,
 //!   chunks (size line as sent, data, offsets), trailers, end. The one
 //!   decoder in the workspace.

@@ -3,7 +3,9 @@
 //! and the layers above: the content of a coded body on each `chunk` and
 //! `data`, an `event` per server-sent event, and a `verdict` at the end;
 //! and after a WebSocket's `101` a `ws_frame` per frame, both ways (that
-//! side is in `session/websocket.rs`).
+//! side is in `session/websocket.rs`). Over HTTP/2, an `h2_frame` per
+//! frame, and the same head, pieces and end from them
+//! (`session/http2.rs`).
 //!
 //! The records are the inspector's headless contract (`--json`): their names
 //! and fields are in `shared/DESIGN.md` ("Inspector contract"), and later

@@ -456,3 +456,235 @@ fn to_fields(fields: Vec<[String; 2]>) -> Vec<crate::decode::Field> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use loona_hpack::Encoder;
+
+    use super::*;
+    use crate::session::Session;
+    use crate::transport::Connection;
+
+    fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
+        let len = u32::try_from(payload.len()).unwrap().to_be_bytes();
+        let mut bytes = vec![len[1], len[2], len[3], kind, flags];
+        bytes.extend_from_slice(&stream.to_be_bytes());
+        bytes.extend_from_slice(payload);
+        bytes
+    }
+
+    fn block(fields: &[(&str, &str)]) -> Vec<u8> {
+        Encoder::new()
+            .encode(fields.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes())))
+    }
+
+    /// A session over HTTP/2, given `reads` at 0, 100, 200... ms.
+    fn records(reads: &[Vec<u8>]) -> Vec<Record> {
+        let connection = Connection {
+            http2: true,
+            ..Connection::default()
+        };
+        let mut session =
+            Session::new("GET", 64).with_connection(Some(&connection));
+        let mut out = Vec::new();
+        for (i, read) in reads.iter().enumerate() {
+            let at = Duration::from_millis(100 * i as u64);
+            session.read(at, read, &mut |r| out.push(r));
+        }
+        if !session.is_done() {
+            session.eof(Duration::from_secs(9), &mut |r| out.push(r));
+        }
+        out
+    }
+
+    fn settings() -> Vec<u8> {
+        frame(SETTINGS, 0, 0, &[0, 3, 0, 0, 0, 100])
+    }
+
+    /// A short name for each record, to compare sequences.
+    fn names(records: &[Record]) -> Vec<String> {
+        records
+            .iter()
+            .map(|r| match r {
+                Record::H2Frame(f) => format!("{} s{}", f.frame, f.stream),
+                Record::Head {
+                    status, version, ..
+                } => format!("head {version} {status}"),
+                Record::Trailers { .. } => "trailers".into(),
+                Record::End {
+                    chunks, body_bytes, ..
+                } => format!("end {chunks} {body_bytes}"),
+                Record::Verdict(v) => format!("verdict {}", v.pattern.name()),
+                Record::Error { kind, .. } => format!("error {kind}"),
+                other => format!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_response_is_its_head_its_data_frames_and_its_end() {
+        let head = block(&[(":status", "200"), ("content-type", "text/plain")]);
+        let reads = vec![
+            [settings(), frame(HEADERS, END_HEADERS, 1, &head)].concat(),
+            frame(DATA, 0, 1, b"one "),
+            // Padded: a Pad Length of 2, and two bytes of padding.
+            frame(DATA, http2::PADDED, 1, b"\x02two\0\0"),
+            [
+                frame(WINDOW_UPDATE, 0, 0, &[0, 0, 1, 0]),
+                frame(DATA, END_STREAM, 1, b""),
+            ]
+            .concat(),
+        ];
+        let out = records(&reads);
+        assert_eq!(
+            names(&out),
+            [
+                "SETTINGS s0",
+                "HEADERS s1",
+                "head HTTP/2 200",
+                "DATA s1",
+                "DATA s1",
+                "WINDOW_UPDATE s0",
+                "DATA s1",
+                "end 2 7",
+                "verdict stream"
+            ]
+        );
+        let Record::Head {
+            headers,
+            framing,
+            reason,
+            ..
+        } = &out[2]
+        else {
+            panic!()
+        };
+        assert_eq!(headers[0], [":status".to_owned(), "200".to_owned()]);
+        assert_eq!((*framing, reason.as_str()), ("frames", ""));
+        let Record::H2Frame(padded) = &out[4] else {
+            panic!()
+        };
+        assert_eq!(
+            (padded.len, padded.data.as_deref(), padded.t_ms),
+            (6, Some("two"), 200.0)
+        );
+        let Record::H2Frame(update) = &out[5] else {
+            panic!()
+        };
+        assert_eq!(update.increment, Some(256));
+        let Record::H2Frame(first) = &out[0] else {
+            panic!()
+        };
+        assert_eq!(
+            first.settings,
+            Some(vec![("MAX_CONCURRENT_STREAMS".into(), 100)])
+        );
+    }
+
+    #[test]
+    fn a_header_block_may_continue_and_trailers_end_the_stream() {
+        let head = block(&[(":status", "200"), ("x-long", "abcdefgh")]);
+        let (a, b) = head.split_at(3);
+        let trailers = block(&[("x-checksum", "42")]);
+        let wire = [
+            settings(),
+            frame(HEADERS, 0, 1, a),
+            frame(CONTINUATION, END_HEADERS, 1, b),
+            frame(DATA, 0, 1, b"body"),
+            frame(HEADERS, END_HEADERS | END_STREAM, 1, &trailers),
+        ]
+        .concat();
+        // One byte a read: every frame is cut everywhere.
+        let reads: Vec<Vec<u8>> = wire.iter().map(|&b| vec![b]).collect();
+        let out = records(&reads);
+        assert_eq!(
+            names(&out),
+            [
+                "SETTINGS s0",
+                "HEADERS s1",
+                "CONTINUATION s1",
+                "head HTTP/2 200",
+                "DATA s1",
+                "HEADERS s1",
+                "trailers",
+                "end 1 4",
+                "verdict burst_at_end"
+            ]
+        );
+        let Record::Head { headers, .. } = &out[3] else {
+            panic!()
+        };
+        assert_eq!(headers[1], ["x-long".to_owned(), "abcdefgh".to_owned()]);
+        let Record::H2Frame(data) = &out[4] else {
+            panic!()
+        };
+        assert_eq!(
+            (data.reads, data.offset),
+            (13, 9 + 6 + 9 + 3 + 9 + (head.len() - 3) as u64)
+        );
+    }
+
+    #[test]
+    fn connection_specific_fields_make_a_response_malformed() {
+        let head =
+            block(&[(":status", "200"), ("transfer-encoding", "chunked")]);
+        let out =
+            records(&[
+                [settings(), frame(HEADERS, END_HEADERS, 1, &head)].concat()
+            ]);
+        let Some(Record::Error {
+            kind,
+            message,
+            offset,
+            ..
+        }) = out.last()
+        else {
+            panic!()
+        };
+        assert_eq!((*kind, *offset), ("h2_malformed", 15));
+        assert!(message.contains("transfer-encoding: chunked"), "{message}");
+        assert!(message.contains("§8.2.2"), "{message}");
+    }
+
+    #[test]
+    fn a_reset_or_an_early_close_is_an_error() {
+        let head = block(&[(":status", "200")]);
+        let start =
+            [settings(), frame(HEADERS, END_HEADERS, 1, &head)].concat();
+        let reset = frame(RST_STREAM, 0, 1, &[0, 0, 0, 2]);
+        let out = records(&[start.clone(), reset]);
+        assert_eq!(
+            names(&out)[3..],
+            ["RST_STREAM s1", "error h2_reset", "verdict incomplete"]
+        );
+        let Some(Record::Error { message, .. }) = out.iter().rev().nth(1)
+        else {
+            panic!()
+        };
+        assert!(message.contains("INTERNAL_ERROR"), "{message}");
+        let out = records(&[
+            start.clone(),
+            frame(GOAWAY, 0, 0, &[0, 0, 0, 0, 0, 0, 0, 1]),
+        ]);
+        assert!(
+            names(&out).contains(&"error h2_goaway".to_owned()),
+            "{:?}",
+            names(&out)
+        );
+        let out = records(&[start, frame(DATA, 0, 1, b"x")]);
+        let Some(Record::Error { kind, .. }) = out.iter().rev().nth(1) else {
+            panic!()
+        };
+        assert_eq!(*kind, "unexpected_eof");
+    }
+
+    #[test]
+    fn data_before_a_head_and_garbage_are_refused() {
+        let out = records(&[[settings(), frame(DATA, 0, 1, b"x")].concat()]);
+        assert_eq!(names(&out), ["SETTINGS s0", "error h2_frame"]);
+        let out = records(&[b"HTTP/1.1 400 Bad Request\r\n\r\n".to_vec()]);
+        assert_eq!(names(&out), ["error h2_preface"]);
+    }
+}

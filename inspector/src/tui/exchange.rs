@@ -466,6 +466,13 @@ impl Exchange {
     /// made, for the head and the verdict.
     pub fn connected(&mut self, connection: Option<&Connection>) {
         self.session.set_connection(connection);
+        // Over HTTP/2 the request went as a header list: show that.
+        if let Some(c) = connection.filter(|c| c.http2) {
+            let scheme = if c.tls.is_some() { "https" } else { "http" };
+            if let Ok((request, _)) = http2::request(&self.request, scheme) {
+                self.request = http2::describe(&request);
+            }
+        }
         self.streaming();
     }
 

@@ -1252,6 +1252,14 @@ fn headers(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
         }
     }
     lines.push(Line::raw(""));
+    // How the connection was made: its timings, and TLS's agreement.
+    if let Some(h) = x.head.as_ref().filter(|h| !h.connection.is_empty()) {
+        lines.push(Line::styled("Connection", t.title()));
+        for said in &h.connection {
+            lines.push(Line::raw(format!("  {said}")));
+        }
+        lines.push(Line::raw(""));
+    }
     match &x.head {
         Some(h) => {
             lines.push(Line::styled(
