@@ -411,7 +411,11 @@ impl Analysis {
                 ),
             );
         }
-        if held && f.framing == "content-length" {
+        // HTTP/2 frames every body, but a content-length field still says
+        // the length was known first.
+        let sized = f.framing == "content-length"
+            || f.framing == "frames" && f.content_length.is_some();
+        if held && sized {
             let length = f.content_length.as_deref().unwrap_or_default();
             clue(
                 "content_length",
@@ -667,6 +671,16 @@ mod tests {
         let v = judge(3, &fields, &[(3, 5000, 5000)], true);
         assert_eq!(v.pattern, Pattern::SinglePiece);
         assert!(v.clues.is_empty());
+    }
+
+    #[test]
+    fn over_http2_a_content_length_field_is_still_a_clue() {
+        let mut a = Analysis::new().rtt(Some(Duration::from_micros(50)));
+        let fields = [[":status", "200"], ["content-length", "5000"]]
+            .map(|f| f.map(String::from));
+        a.head(ms(1500), "HTTP/2", "frames", &fields);
+        a.arrived(ms(1500), 5000, 5000);
+        assert_eq!(codes(&a.verdict(true)), ["content_length", "head_held"]);
     }
 
     #[test]
