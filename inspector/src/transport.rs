@@ -514,6 +514,17 @@ fn certificate(cert: &CertificateError, host: &str) -> String {
             "the certificate's issuer is unknown: no trusted root signed \
              it, as for a self-signed or a private CA's certificate {remedy}"
         ),
+        CertificateError::Other(other)
+            if other.0.downcast_ref::<webpki::Error>()
+                == Some(&webpki::Error::CaUsedAsEndEntity) =>
+        {
+            format!(
+                "the server's certificate is a CA's (basicConstraints \
+                 CA:TRUE, as `openssl req -x509` makes by default), which \
+                 rustls refuses as a server's own: sign a leaf with that CA \
+                 and serve the leaf {remedy}"
+            )
+        }
         CertificateError::Other(other) => {
             format!("the certificate was refused: {other} {remedy}")
         }
