@@ -42,6 +42,8 @@ impl<W: Write> Output for Json<W> {
 pub struct Plain<W> {
     out: W,
     previous_ms: Option<f64>,
+    /// What the body's pieces are called: chunks, or HTTP/2's DATA frames.
+    pieces: &'static str,
 }
 
 impl<W: Write> Plain<W> {
@@ -49,6 +51,7 @@ impl<W: Write> Plain<W> {
         Plain {
             out,
             previous_ms: None,
+            pieces: "chunks",
         }
     }
 
@@ -87,6 +90,9 @@ impl<W: Write> Output for Plain<W> {
                 bytes,
                 connection,
             } => {
+                if version == "HTTP/2" {
+                    self.pieces = "DATA frames";
+                }
                 let mut line = format!(
                     "{:>10.1} {:10} {version} {status} {reason}  framing: {framing}, \
                      head {bytes} bytes\n",
@@ -250,8 +256,8 @@ impl<W: Write> Output for Plain<W> {
                 body_bytes,
                 frames: None,
             } => format!(
-                "{t_ms:>10.1} {:10} end: {chunks} chunks, {body_bytes} body bytes",
-                ""
+                "{t_ms:>10.1} {:10} end: {chunks} {}, {body_bytes} body bytes",
+                "", self.pieces
             ),
             Record::Error {
                 t_ms,

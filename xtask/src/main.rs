@@ -6,7 +6,8 @@
 //!   build the book with mdBook.
 //! - `exercises`: every exercise fails as shipped; every solution passes.
 //! - `bench-capture`: `inspector --json` against curl on 1 GiB streams,
-//!   plain and gzip-coded, and on a decompression bomb.
+//!   plain and gzip-coded, on a decompression bomb, over TLS and over
+//!   HTTP/2.
 //! - `bench-tokio`: lesson 05 against hyper, under wrk, on loopback.
 //! - `overhead`: framing bytes per message: chunks, SSE, WebSocket; also
 //!   run by `transcripts`.
@@ -14,10 +15,12 @@
 //!   timed side by side; also run by `transcripts`.
 
 mod bench;
+mod bench_tls;
 mod bench_tokio;
 mod book;
 mod overhead;
 mod ssr;
+mod tls;
 mod transcripts;
 
 use std::path::{Path, PathBuf};
@@ -45,7 +48,7 @@ enum Task {
     /// Time the dashboard rendered four ways: CSR, lessons 06, 07, 08.
     Ssr,
     /// Time `inspector --json` against curl on loopback streams: plain,
-    /// gzip-coded, and a decompression bomb.
+    /// gzip-coded, a decompression bomb, over TLS and over HTTP/2.
     BenchCapture {
         /// How many GiB of content each stream carries.
         #[arg(long, default_value_t = 1)]

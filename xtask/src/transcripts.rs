@@ -271,6 +271,7 @@ pub fn run(root: &Path) -> Result {
     }
     files.extend(crate::ssr::files(&out)?);
     files.extend(crate::overhead::files()?);
+    files.extend(crate::tls::files()?);
     files.extend(snapshots(root)?);
 
     for s in &subjects {
@@ -380,7 +381,7 @@ pub fn write(path: &Path, text: &str) -> Result {
 }
 
 /// Runs `real` in a shell; the transcript shows it as `shown`.
-fn shell(real: &str, shown: &str) -> Result<String> {
+pub(crate) fn shell(real: &str, shown: &str) -> Result<String> {
     let out = Command::new("sh").args(["-c", real]).output()?;
     if !out.status.success() {
         return Err(format!(

@@ -78,3 +78,93 @@ pub fn chromium(
     let _ = std::fs::remove_dir_all(&profile);
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Debian's nginx. `/usr/sbin` is not on every user's PATH.
+pub const NGINX: &str = "/usr/sbin/nginx";
+
+/// nginx, started with a generated configuration in a directory of its
+/// own: stopped, and the directory removed, when dropped, so that a test
+/// that fails leaves nothing running.
+#[derive(Debug)]
+pub struct Nginx {
+    child: std::process::Child,
+    /// Its prefix: the configuration's relative paths point here.
+    pub dir: std::path::PathBuf,
+}
+
+impl Nginx {
+    /// Starts nginx in `dir`, which the caller has made and may have put
+    /// files in (certificates), with `servers` in its `http` block; returns
+    /// once every port in `ports` takes connections. Panics, with its
+    /// error log, if it does not start in 10 s.
+    pub fn start(
+        dir: std::path::PathBuf,
+        servers: &str,
+        ports: &[u16],
+    ) -> Nginx {
+        use std::net::{SocketAddr, TcpStream};
+        use std::time::Instant;
+        // Paths are relative to the prefix, `dir`: nothing goes elsewhere.
+        let conf = format!(
+            "pid nginx.pid;
+events {{}}
+http {{
+    access_log off;
+    client_body_temp_path client_body;
+    proxy_temp_path proxy;
+    fastcgi_temp_path fastcgi;
+    uwsgi_temp_path uwsgi;
+    scgi_temp_path scgi;
+    {servers}
+}}
+"
+        );
+        std::fs::write(dir.join("nginx.conf"), conf)
+            .expect("nginx.conf is written");
+        let child = Command::new(NGINX)
+            .arg("-p")
+            .arg(&dir)
+            .arg("-c")
+            .arg(dir.join("nginx.conf"))
+            // The error log from the start, before the config is read: not
+            // /var/log/nginx, which may not be ours to write.
+            .arg("-e")
+            .arg(dir.join("error.log"))
+            // In the foreground, in one process: ours to stop.
+            .args(["-g", "daemon off; master_process off;"])
+            .spawn()
+            .expect("nginx runs");
+        let mut nginx = Nginx { child, dir };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        for &port in ports {
+            let addr = SocketAddr::from(([127, 0, 0, 1], port));
+            while TcpStream::connect(addr).is_err() {
+                let exited = nginx.child.try_wait().ok().flatten();
+                if exited.is_some() || Instant::now() > deadline {
+                    let log =
+                        std::fs::read_to_string(nginx.dir.join("error.log"));
+                    panic!("nginx did not start ({exited:?}): {log:?}");
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        nginx
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Ports that were free a moment ago, for a server such as nginx to take
+/// at once: bound all together, so that no two are the same.
+pub fn free_ports<const N: usize>() -> [u16; N] {
+    let listeners =
+        [(); N].map(|()| std::net::TcpListener::bind("127.0.0.1:0"));
+    listeners
+        .map(|l| l.and_then(|l| l.local_addr()).expect("a free port").port())
+}
