@@ -13,14 +13,14 @@
 
 use std::fs;
 use std::io::{Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use lesson_01_raw_tcp::page::{PARTS, html};
-use lesson_01_raw_tcp::testing;
+use lesson_01_raw_tcp::testing::{self, NGINX, Nginx, free_ports};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair,
     KeyUsagePurpose, date_time_ymd,
@@ -32,9 +32,6 @@ const PAUSE: Duration = Duration::from_millis(200);
 
 /// How long one inspector run may take: a hang fails the test.
 const DEADLINE: Duration = Duration::from_secs(20);
-
-/// Debian's nginx: `/usr/sbin` is not on every user's PATH.
-const NGINX: &str = "/usr/sbin/nginx";
 
 /// The common name of the test's CA, which `issuer` must show.
 const CA_NAME: &str = "Flusher test CA";
@@ -504,7 +501,7 @@ fn inspector() -> Option<PathBuf> {
 struct Site {
     tls: u16,
     h2c: u16,
-    nginx: Running,
+    nginx: Nginx,
 }
 
 impl Site {
@@ -513,8 +510,8 @@ impl Site {
             .unwrap();
         let ws = lesson_10_websocket::spawn().unwrap();
         let [tls, h2c] = free_ports();
-        // TLS 1.3 only: nginx 1.22 stops at 1.2 by default, as the
-        // failures' servers do, so that the tests see both.
+        // `ssl_protocols TLSv1.3`: nginx 1.22 stops at 1.2 by default, as
+        // the failures' servers do, so that the tests see both versions.
         let server = format!(
             "server {{
         listen 127.0.0.1:{tls} ssl http2;
@@ -591,78 +588,13 @@ fn certificates(dir: &Path) {
 }
 
 /// nginx with `servers` in its `http` block, once every port in `ports`
-/// takes connections. It runs in a fresh directory with the test's
+/// takes connections, run from a fresh directory with the test's
 /// [`certificates`], where the config's relative paths point.
-fn nginx(name: &str, servers: &str, ports: &[u16]) -> Running {
+fn nginx(name: &str, servers: &str, ports: &[u16]) -> Nginx {
     let dir = std::env::temp_dir()
         .join(format!("flusher-tls-{name}-{}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).unwrap();
     certificates(&dir);
-    // Paths are relative to the prefix, `dir`: nothing goes elsewhere.
-    let conf = format!(
-        "pid nginx.pid;
-events {{}}
-http {{
-    access_log off;
-    client_body_temp_path client_body;
-    proxy_temp_path proxy;
-    fastcgi_temp_path fastcgi;
-    uwsgi_temp_path uwsgi;
-    scgi_temp_path scgi;
-    {servers}
-}}
-"
-    );
-    fs::write(dir.join("nginx.conf"), conf).unwrap();
-    let child = Command::new(NGINX)
-        .arg("-p")
-        .arg(&dir)
-        .arg("-c")
-        .arg(dir.join("nginx.conf"))
-        // The error log from the start, before the config is read: not
-        // /var/log/nginx, which may not be ours to write.
-        .arg("-e")
-        .arg(dir.join("error.log"))
-        // In the foreground, in one process: the test's to stop.
-        .args(["-g", "daemon off; master_process off;"])
-        .spawn()
-        .unwrap();
-    let mut nginx = Running { child, dir };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    for &port in ports {
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        while TcpStream::connect(addr).is_err() {
-            let exited = nginx.child.try_wait().unwrap();
-            if exited.is_some() || Instant::now() > deadline {
-                let log = fs::read_to_string(nginx.dir.join("error.log"));
-                panic!("nginx did not start ({exited:?}): {log:?}");
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
-    }
-    nginx
-}
-
-/// Ports that were free a moment ago, for nginx to take at once: all
-/// bound together, so that no two are the same.
-fn free_ports<const N: usize>() -> [u16; N] {
-    let listeners = [(); N].map(|()| TcpListener::bind("127.0.0.1:0"));
-    listeners.map(|l| l.and_then(|l| l.local_addr()).unwrap().port())
-}
-
-/// nginx, started by this test: stopped, and its directory removed, when
-/// the test ends, passed or failed. Left running, it would outlive the
-/// test.
-struct Running {
-    child: Child,
-    dir: PathBuf,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = fs::remove_dir_all(&self.dir);
-    }
+    Nginx::start(dir, servers, ports)
 }
