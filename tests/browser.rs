@@ -17,7 +17,7 @@
 
 use std::fs;
 use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::thread;
@@ -37,9 +37,7 @@ const PAUSE: Duration = Duration::from_millis(300);
 /// The peers written for this test, and the node modules they use.
 const PEERS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers");
 
-/// Debian's nginx and python3 (pyenv's may come first on PATH, without
-/// aiohttp); `/usr/sbin` is not on every user's PATH.
-const NGINX: &str = "/usr/sbin/nginx";
+/// Debian's python3: pyenv's may come first on PATH, without aiohttp.
 const PYTHON: &str = "/usr/bin/python3";
 
 #[test]
@@ -435,62 +433,18 @@ fn listening(peer: &mut Running) -> String {
 /// nginx in front of `upstream`, with gzip on as a site turns it on, and
 /// all else at its defaults: proxy_buffering on, HTTP/1.0 to the upstream.
 /// Returns it and its URL.
-fn nginx(upstream: SocketAddr) -> (Running, String) {
-    let dir = scratch("nginx");
-    // A free port, for nginx to take at once.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .unwrap()
-        .port();
-    // Paths are relative to the prefix, `dir`: nothing goes elsewhere.
-    let conf = format!(
-        "pid nginx.pid;
-events {{}}
-http {{
-    access_log off;
-    client_body_temp_path client_body;
-    proxy_temp_path proxy;
-    fastcgi_temp_path fastcgi;
-    uwsgi_temp_path uwsgi;
-    scgi_temp_path scgi;
-    gzip on;
+fn nginx(upstream: SocketAddr) -> (testing::Nginx, String) {
+    let [port] = testing::free_ports();
+    let servers = format!(
+        "gzip on;
     gzip_types text/plain text/css application/javascript;
     server {{
         listen 127.0.0.1:{port};
         location / {{ proxy_pass http://{upstream}; }}
-    }}
-}}
-"
+    }}"
     );
-    fs::write(dir.join("nginx.conf"), conf).unwrap();
-    let child = Command::new(NGINX)
-        .arg("-p")
-        .arg(&dir)
-        .arg("-c")
-        .arg(dir.join("nginx.conf"))
-        // The error log from the start, before the config is read: not
-        // /var/log/nginx, which may not be ours to write.
-        .arg("-e")
-        .arg(dir.join("error.log"))
-        // In the foreground, in one process: the test's to stop.
-        .args(["-g", "daemon off; master_process off;"])
-        .spawn()
-        .unwrap();
-    let mut nginx = Running {
-        child,
-        scratch: Some(dir.clone()),
-    };
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(addr).is_err() {
-        let exited = nginx.child.try_wait().unwrap();
-        if exited.is_some() || Instant::now() > deadline {
-            let log = fs::read_to_string(dir.join("error.log"));
-            panic!("nginx did not start ({exited:?}): {log:?}");
-        }
-        thread::sleep(Duration::from_millis(20));
-    }
-    (nginx, format!("http://{addr}/"))
+    let nginx = testing::Nginx::start(scratch("nginx"), &servers, &[port]);
+    (nginx, format!("http://127.0.0.1:{port}/"))
 }
 
 /// Whether every peer is here: else the project's rule, as for a missing
@@ -518,7 +472,7 @@ fn peers_present() -> bool {
         }
         ok
     };
-    ["chromium", "curl", "node", NGINX, PYTHON]
+    ["chromium", "curl", "node", testing::NGINX, PYTHON]
         .iter()
         .all(|program| testing::require(program))
         && present(aiohttp(), "python3-aiohttp")

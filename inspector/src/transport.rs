@@ -491,10 +491,18 @@ fn failure(e: &io::Error, host: &str, seen: &[u8]) -> TlsFailure {
 fn certificate(cert: &CertificateError, host: &str) -> String {
     let remedy = "(--cacert FILE trusts its issuer; -k accepts any)";
     match cert {
-        CertificateError::NotValidForNameContext { presented, .. } => format!(
-            "the certificate is not valid for {host}: it names {} {remedy}",
-            presented.join(", ")
-        ),
+        CertificateError::NotValidForNameContext { presented, .. } => {
+            // rustls writes each name as `DnsName("a.test")`: the name is
+            // what is between the quotes.
+            let names: Vec<&str> = presented
+                .iter()
+                .map(|n| n.split('"').nth(1).unwrap_or(n))
+                .collect();
+            format!(
+                "the certificate is not valid for {host}: it names {} {remedy}",
+                names.join(", ")
+            )
+        }
         CertificateError::NotValidForName => {
             format!("the certificate is not valid for {host} {remedy}")
         }
