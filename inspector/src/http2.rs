@@ -155,6 +155,16 @@ pub fn setting(id: u16) -> String {
     }
 }
 
+/// A whole frame, as [`FrameReader`] hands it on.
+#[derive(Debug, Clone, Copy)]
+pub struct Frame<'a> {
+    pub header: FrameHeader,
+    /// Where its header starts in what the server sent.
+    pub offset: u64,
+    /// Its payload, padding included.
+    pub payload: &'a [u8],
+}
+
 /// Reads frames from the server's bytes as they come, in any pieces.
 #[derive(Debug, Default)]
 pub struct FrameReader {
@@ -182,7 +192,7 @@ impl FrameReader {
     pub fn feed(
         &mut self,
         mut bytes: &[u8],
-        frame: &mut impl FnMut(FrameHeader, u64, &[u8]),
+        frame: &mut impl FnMut(Frame<'_>),
     ) -> Result<(), Error> {
         while !bytes.is_empty() {
             let Some((header, start)) = self.current else {
@@ -210,13 +220,21 @@ impl FrameReader {
             if self.payload.is_empty() && take == wanted {
                 self.offset += take as u64;
                 self.current = None;
-                frame(header, start, &bytes[..take]);
+                frame(Frame {
+                    header,
+                    offset: start,
+                    payload: &bytes[..take],
+                });
             } else {
                 self.payload.extend_from_slice(&bytes[..take]);
                 self.offset += take as u64;
                 if take == wanted {
                     self.current = None;
-                    frame(header, start, &self.payload);
+                    frame(Frame {
+                        header,
+                        offset: start,
+                        payload: &self.payload,
+                    });
                 }
             }
             bytes = &bytes[take..];
@@ -225,7 +243,11 @@ impl FrameReader {
         if let Some((header @ FrameHeader { len: 0, .. }, start)) = self.current
         {
             self.current = None;
-            frame(header, start, &[]);
+            frame(Frame {
+                header,
+                offset: start,
+                payload: &[],
+            });
         }
         Ok(())
     }
@@ -613,10 +635,16 @@ fn h2_error(e: h2::Error) -> io::Error {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
+    /// A frame's bytes: its 9-byte header, then `payload`.
+    pub(crate) fn frame(
+        kind: u8,
+        flags: u8,
+        stream: u32,
+        payload: &[u8],
+    ) -> Vec<u8> {
         let len = u32::try_from(payload.len()).unwrap().to_be_bytes();
         let mut bytes = vec![len[1], len[2], len[3], kind, flags];
         bytes.extend_from_slice(&stream.to_be_bytes());
@@ -632,8 +660,9 @@ mod tests {
         let mut reader = FrameReader::default();
         let mut out = Vec::new();
         for piece in bytes.chunks(step) {
-            reader
-                .feed(piece, &mut |h, at, p| out.push((h, at, p.to_vec())))?;
+            reader.feed(piece, &mut |f| {
+                out.push((f.header, f.offset, f.payload.to_vec()))
+            })?;
         }
         Ok(out)
     }

@@ -13,7 +13,7 @@ use super::{
 use crate::decode::Event;
 use crate::error::{Error, ErrorKind};
 use crate::http2::{
-    self, CONTINUATION, DATA, END_HEADERS, END_STREAM, FrameHeader,
+    self, CONTINUATION, DATA, END_HEADERS, END_STREAM, Frame, FrameHeader,
     FrameReader, GOAWAY, HEADERS, RST_STREAM, SETTINGS, STREAM, WINDOW_UPDATE,
 };
 
@@ -64,12 +64,11 @@ impl H2 {
             data_frames: &mut self.data_frames,
             body_bytes: &mut self.body_bytes,
         };
-        let fed = reader.feed(bytes, &mut |header, offset, payload| {
+        let fed = reader.feed(bytes, &mut |frame| {
             if state.done || failed.is_some() {
                 return;
             }
-            if let Err(e) = rest.frame(state, at, header, offset, payload, emit)
-            {
+            if let Err(e) = rest.frame(state, at, frame, emit) {
                 failed = Some(e);
             }
         });
@@ -96,11 +95,14 @@ impl Frames<'_> {
         &mut self,
         state: &mut State,
         at: Duration,
-        header: FrameHeader,
-        offset: u64,
-        payload: &[u8],
+        frame: Frame<'_>,
         emit: &mut impl FnMut(Record),
     ) -> Result<(), Error> {
+        let Frame {
+            header,
+            offset,
+            payload,
+        } = frame;
         let fail = |kind| Err(Error { offset, kind });
         if self.block.is_some() && header.kind != CONTINUATION {
             return fail(ErrorKind::H2Frame(format!(
@@ -111,7 +113,7 @@ impl Frames<'_> {
         }
         match header.kind {
             DATA if header.stream == STREAM && *self.head => {
-                return self.data(state, at, header, offset, payload, emit);
+                return self.data(state, at, frame, emit);
             }
             DATA => {
                 return fail(ErrorKind::H2Frame(format!(
@@ -153,9 +155,7 @@ impl Frames<'_> {
             (record.error_code.clone(), record.last_stream);
         emit(Record::H2Frame(record));
         match header.kind {
-            HEADERS | CONTINUATION => {
-                self.headers(state, at, header, offset, payload, emit)
-            }
+            HEADERS | CONTINUATION => self.headers(state, at, frame, emit),
             RST_STREAM if header.stream == STREAM => {
                 fail(ErrorKind::H2Reset(error_code.unwrap_or_default()))
             }
@@ -179,11 +179,14 @@ impl Frames<'_> {
         &mut self,
         state: &mut State,
         at: Duration,
-        header: FrameHeader,
-        offset: u64,
-        payload: &[u8],
+        frame: Frame<'_>,
         emit: &mut impl FnMut(Record),
     ) -> Result<(), Error> {
+        let Frame {
+            header,
+            offset,
+            payload,
+        } = frame;
         let (skip, data) =
             http2::unpadded(header, payload).map_err(|why| Error {
                 offset,
@@ -252,11 +255,14 @@ impl Frames<'_> {
         &mut self,
         state: &mut State,
         at: Duration,
-        header: FrameHeader,
-        offset: u64,
-        payload: &[u8],
+        frame: Frame<'_>,
         emit: &mut impl FnMut(Record),
     ) -> Result<(), Error> {
+        let Frame {
+            header,
+            offset,
+            payload,
+        } = frame;
         let fail = |kind| Err(Error { offset, kind });
         let (stream, end_stream, mut block) =
             match (header.kind, self.block.take()) {
@@ -464,16 +470,9 @@ mod tests {
     use loona_hpack::Encoder;
 
     use super::*;
+    use crate::http2::tests::frame;
     use crate::session::Session;
     use crate::transport::Connection;
-
-    fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
-        let len = u32::try_from(payload.len()).unwrap().to_be_bytes();
-        let mut bytes = vec![len[1], len[2], len[3], kind, flags];
-        bytes.extend_from_slice(&stream.to_be_bytes());
-        bytes.extend_from_slice(payload);
-        bytes
-    }
 
     fn block(fields: &[(&str, &str)]) -> Vec<u8> {
         Encoder::new()
