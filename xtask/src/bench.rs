@@ -3,14 +3,20 @@
 //! stdout and to `book/src/generated/bench-capture.txt`, which the
 //! benchmark appendix includes.
 //!
-//! Three streams, each of 1 GiB of content (`--gib`) in 16 KiB chunks,
-//! served from memory by a server in this process:
+//! Six streams, each of 1 GiB of content (`--gib`) in 16 KiB pieces,
+//! served from memory by servers in this process:
 //! - `/identity`: the chunks as they are, every byte an `x`: nothing that
 //!   JSON must escape.
 //! - `/gzip`: HTML-like text, one gzip member made once before the rounds
 //!   (`Content-Encoding: gzip`), as a compressing server sends a page.
 //! - `/bomb`: 1 GiB of zeros gzip-coded, about 1 MiB on the wire: a
 //!   decompression bomb, which must cost time, never memory.
+//! - `https`: `/identity` over TLS, HTTP/1.1 chosen by ALPN: the chunks
+//!   now travel in TLS records of at most 16 KiB, each to decrypt.
+//! - `h2`: `/identity` over HTTP/2 over TLS, ALPN h2, as a browser gets
+//!   it: DATA frames of 16 KiB, paced by the client's flow-control windows.
+//! - `h2c`: the same HTTP/2 in clear, with prior knowledge: HTTP/2's
+//!   framing and flow control without TLS's cost.
 //!
 //! Each round runs every client once, in turn, starting one further along
 //! each round, so that a warming cache or a busy moment does not always
@@ -22,7 +28,7 @@
 
 use std::fmt::Write as _;
 use std::fs;
-use std::io::{Read, Write};
+use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -33,8 +39,10 @@ use std::time::{Duration, Instant};
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
+use rustls::{ServerConfig, ServerConnection, StreamOwned};
 
 use crate::Result;
+use crate::bench_tls::{self, Tls};
 
 const CHUNK: usize = 16 * 1024;
 /// The server writes 1 MiB at a time: 64 chunks of the identity stream.
@@ -43,9 +51,12 @@ const WRITE: usize = 64 * CHUNK;
 /// stream, whatever its length.
 const RSS_LIMIT_MIB: f64 = 64.0;
 
-/// A response the server sends: its head and its chunked body.
+/// A response a server sends, and how: its head and its body.
 struct Stream {
+    /// What the table calls it.
+    name: &'static str,
     path: &'static str,
+    via: Via,
     /// What the table says of it.
     about: String,
     /// Bytes of content, decoded.
@@ -58,6 +69,40 @@ enum Body {
     Identity,
     /// A gzip member, chunked already.
     Gzip(Vec<u8>),
+}
+
+/// The protocols under a response: each is a server of its own.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Via {
+    /// HTTP/1.1 in clear.
+    Http,
+    /// HTTP/1.1 over TLS, chosen by ALPN.
+    Https,
+    /// HTTP/2 over TLS, chosen by ALPN, as browsers reach it.
+    H2,
+    /// HTTP/2 in clear, with prior knowledge (h2c): the framing without
+    /// TLS, to tell HTTP/2's cost from TLS's.
+    H2c,
+}
+
+impl Via {
+    fn scheme(self) -> &'static str {
+        match self {
+            Via::Http | Via::H2c => "http",
+            Via::Https | Via::H2 => "https",
+        }
+    }
+
+    /// The flags curl and the inspector both take to use it. `-k`: the
+    /// certificate is self-signed, made at start.
+    fn flags(self) -> &'static [&'static str] {
+        match self {
+            Via::Http => &[],
+            Via::Https => &["-k"],
+            Via::H2 => &["-k", "--http2"],
+            Via::H2c => &["--http2-prior-knowledge"],
+        }
+    }
 }
 
 /// A client run against a stream.
@@ -98,9 +143,12 @@ pub fn capture(root: &Path, gib: u64, rounds: usize) -> Result {
     );
     let text = gzip_stream(&mut Text::new(), bytes, Compression::default())?;
     let zeros = gzip_stream(&mut Zeros, bytes, Compression::best())?;
-    let streams = Arc::new([
+    let frames = bytes / CHUNK as u64;
+    let streams: Arc<[Stream]> = Arc::new([
         Stream {
+            name: "/identity",
             path: "/identity",
+            via: Via::Http,
             about: format!(
                 "{gib} GiB of `x` (nothing to escape in JSON) in {} chunks \
                  of 16 KiB",
@@ -110,7 +158,9 @@ pub fn capture(root: &Path, gib: u64, rounds: usize) -> Result {
             body: Body::Identity,
         },
         Stream {
+            name: "/gzip",
             path: "/gzip",
+            via: Via::Http,
             about: format!(
                 "{gib} GiB of HTML-like text, gzip level 6: {:.1} MiB on the \
                  wire ({:.1}x)",
@@ -121,7 +171,9 @@ pub fn capture(root: &Path, gib: u64, rounds: usize) -> Result {
             body: Body::Gzip(text),
         },
         Stream {
+            name: "/bomb",
             path: "/bomb",
+            via: Via::Http,
             about: format!(
                 "{gib} GiB of zeros, gzip level 9: {:.1} MiB on the wire",
                 mib(zeros.len())
@@ -129,14 +181,57 @@ pub fn capture(root: &Path, gib: u64, rounds: usize) -> Result {
             content: bytes,
             body: Body::Gzip(zeros),
         },
+        Stream {
+            name: "https",
+            path: "/identity",
+            via: Via::Https,
+            about: "/identity over TLS (ALPN http/1.1): the chunks cut into \
+                    records of at most 16 KiB"
+                .into(),
+            content: bytes,
+            body: Body::Identity,
+        },
+        Stream {
+            name: "h2",
+            path: "/identity",
+            via: Via::H2,
+            about: format!(
+                "/identity's content over HTTP/2 over TLS (ALPN h2): {frames} \
+                 DATA frames of 16 KiB"
+            ),
+            content: bytes,
+            body: Body::Identity,
+        },
+        Stream {
+            name: "h2c",
+            path: "/identity",
+            via: Via::H2c,
+            about: "the same HTTP/2 in clear, with prior knowledge: no TLS"
+                .into(),
+            content: bytes,
+            body: Body::Identity,
+        },
     ]);
-    let addr = serve(Arc::clone(&streams))?;
-    let url = |s: usize| format!("http://{addr}{}", streams[s].path);
+    let tls = Tls::new()?;
+    let http = serve(Arc::clone(&streams), None)?;
+    let https = serve(Arc::clone(&streams), Some(tls.https))?;
+    let (h2, h2c) = bench_tls::serve_h2(tls.h2, bytes)?;
+    let url = |s: usize| {
+        let stream = &streams[s];
+        let addr = match stream.via {
+            Via::Http => http,
+            Via::Https => https,
+            Via::H2 => h2,
+            Via::H2c => h2c,
+        };
+        format!("{}://{addr}{}", stream.via.scheme(), stream.path)
+    };
     let curl = |s: usize, compressed: bool| {
         let mut argv = vec!["curl".to_owned()];
         if compressed {
             argv.push("--compressed".into());
         }
+        argv.extend(streams[s].via.flags().iter().map(|f| f.to_string()));
         argv.extend(["-s", "-o", "/dev/null"].map(String::from));
         let name = argv[..].join(" ");
         argv.push(url(s));
@@ -151,7 +246,9 @@ pub fn capture(root: &Path, gib: u64, rounds: usize) -> Result {
     let ours = |s: usize, args: &[&str], target| {
         let mut argv = vec![inspector.clone()];
         argv.extend(args.iter().map(|a| a.to_string()));
-        let name = format!("inspector {}", args.join(" "));
+        argv.extend(streams[s].via.flags().iter().map(|f| f.to_string()));
+        let name = argv[1..].join(" ");
+        let name = format!("inspector {name}");
         argv.push(url(s));
         Client {
             stream: s,
@@ -163,7 +260,8 @@ pub fn capture(root: &Path, gib: u64, rounds: usize) -> Result {
     };
     // The issue's targets: the capture itself (no data printed) as fast
     // as curl, plain or gzip-coded; with the default 4 KiB of each chunk
-    // printed, twice (text and hex), half as fast.
+    // printed, twice (text and hex), half as fast; and the capture as
+    // fast as curl over TLS and over HTTP/2.
     let no_data = ["--json", "--max-data", "0"];
     let clients = [
         curl(0, false),
@@ -173,23 +271,30 @@ pub fn capture(root: &Path, gib: u64, rounds: usize) -> Result {
         ours(1, &no_data, Some(1.0)),
         curl(2, true),
         ours(2, &no_data, None),
+        curl(3, false),
+        ours(3, &no_data, Some(1.0)),
+        curl(4, false),
+        ours(4, &no_data, Some(1.0)),
+        curl(5, false),
+        ours(5, &no_data, Some(1.0)),
     ];
 
     // Once each before the rounds: a warm-up, and a check that the
     // inspector decodes every stream to its end, every byte of content.
     for (s, stream) in streams.iter().enumerate() {
-        check(&inspector, &url(s), stream.content)?;
+        check(&inspector, stream.via, &url(s), stream.content)?;
     }
 
+    let width = clients.iter().map(|c| c.name.len()).max().unwrap_or(0);
     let mut runs: Vec<Vec<Run>> = vec![Vec::new(); clients.len()];
     for round in 0..rounds {
         for i in 0..clients.len() {
             let k = (i + round) % clients.len();
             let run = measure(&clients[k].argv)?;
             eprintln!(
-                "round {}/{rounds} {:<9} {:<34} {:>6.2} s {:>7.1} MiB",
+                "round {}/{rounds} {:<9} {:<width$} {:>6.2} s {:>7.1} MiB",
                 round + 1,
-                streams[clients[k].stream].path,
+                streams[clients[k].stream].name,
                 clients[k].name,
                 run.0.as_secs_f64(),
                 run.1 as f64 / 1024.0,
@@ -199,7 +304,7 @@ pub fn capture(root: &Path, gib: u64, rounds: usize) -> Result {
     }
 
     let loads = [load_before, load()];
-    let (table, rss_ok) = table(rounds, &loads, &*streams, &clients, &runs);
+    let (table, rss_ok) = table(rounds, &loads, &streams, &clients, &runs);
     print!("{table}");
     fs::write(root.join("book/src/generated/bench-capture.txt"), table)?;
     match rss_ok {
@@ -229,11 +334,13 @@ fn table(
         loads[1],
     );
     for stream in streams {
-        let _ = writeln!(out, "{:<9} {}", stream.path, stream.about);
+        let _ = writeln!(out, "{:<9} {}", stream.name, stream.about);
     }
+    // The longest command sets the client column.
+    let width = clients.iter().map(|c| c.name.len()).max().unwrap_or(0);
     let _ = writeln!(
         out,
-        "\n{:<9} {:<34} {:>8} {:>6} {:>9} {:>7}  target",
+        "\n{:<9} {:<width$} {:>8} {:>6} {:>9} {:>7}  target",
         "stream", "client", "time (s)", "GiB/s", "peak RSS", "vs curl",
     );
     let medians: Vec<f64> = runs.iter().map(|r| median(r)).collect();
@@ -266,8 +373,9 @@ fn table(
         };
         let _ = writeln!(
             out,
-            "{:<9} {:<34} {time:>8.2} {:>6.2} {:>5.1} MiB {ratio:>7}  {target}",
-            stream.path,
+            "{:<9} {:<width$} {time:>8.2} {:>6.2} {:>5.1} MiB {ratio:>7}  \
+             {target}",
+            stream.name,
             client.name,
             stream.content as f64 / (1u64 << 30) as f64 / time,
             rss,
@@ -290,8 +398,8 @@ fn table(
             .collect();
         let _ = writeln!(
             out,
-            "  {:<9} {:<34} {}",
-            streams[client.stream].path,
+            "  {:<9} {:<width$} {}",
+            streams[client.stream].name,
             client.name,
             each.join(" ")
         );
@@ -353,19 +461,29 @@ fn vm_hwm_kib(status: &str) -> u64 {
 }
 
 /// Runs `inspector --json --max-data 0` on `url` and checks that it read
-/// the response to its end, and all `content` bytes of it.
-fn check(inspector: &str, url: &str, content: u64) -> Result {
+/// the response to its end, and all `content` bytes of it. Over HTTP/2,
+/// also that HTTP/2 it was, and that the DATA frames carried every byte.
+fn check(inspector: &str, via: Via, url: &str, content: u64) -> Result {
     let output = Command::new(inspector)
-        .args(["--json", "--max-data", "0", url])
+        .args(["--json", "--max-data", "0"])
+        .args(via.flags())
+        .arg(url)
         .output()?;
     let text = String::from_utf8_lossy(&output.stdout);
-    let verdict = text
-        .lines()
-        .rev()
-        .find(|l| l.starts_with("{\"type\":\"verdict\""))
-        .unwrap_or_default();
-    let whole = format!("\"content_bytes\":{content},");
-    if !output.status.success() || !verdict.contains(&whole) {
+    let last = |kind: &str| {
+        let start = format!("{{\"type\":\"{kind}\"");
+        text.lines()
+            .rev()
+            .find(|l| l.starts_with(&start))
+            .unwrap_or("")
+    };
+    let mut whole =
+        last("verdict").contains(&format!("\"content_bytes\":{content},"));
+    if matches!(via, Via::H2 | Via::H2c) {
+        whole &= last("end").contains(&format!("\"body_bytes\":{content}"))
+            && last("h2_frame").contains("\"frame\":\"DATA\"");
+    }
+    if !output.status.success() || !whole {
         return Err(format!(
             "inspector {url}: expected a complete response of {content} \
              content bytes; it ended with: {}",
@@ -489,35 +607,43 @@ impl Source for Text {
 }
 
 /// A server that answers each request with the stream its path names, as
-/// fast as it can, 1 MiB a write.
-fn serve(streams: Arc<[Stream; 3]>) -> Result<SocketAddr> {
+/// fast as it can, 1 MiB a write; over TLS if given a configuration.
+/// The https, h2 and h2c streams are `/identity`'s response: the first
+/// stream of a path is the one served.
+fn serve(
+    streams: Arc<[Stream]>,
+    tls: Option<Arc<ServerConfig>>,
+) -> Result<SocketAddr> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     let frame =
         [format!("{CHUNK:x}\r\n").as_bytes(), &[b'x'; CHUNK], b"\r\n"].concat();
-    let identity = Arc::new(frame.repeat(WRITE / CHUNK));
+    let identity: Arc<[u8]> = frame.repeat(WRITE / CHUNK).into();
     thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
+        for tcp in listener.incoming().flatten() {
             let identity = Arc::clone(&identity);
             let streams = Arc::clone(&streams);
+            let tls = tls.clone();
+            // A thread per connection, blocking: the clients come one at
+            // a time, and the kernel's copy is what is measured.
             thread::spawn(move || {
-                let mut stream = stream;
-                let mut head = [0; 4096];
-                let n = stream.read(&mut head).unwrap_or(0);
-                let request = String::from_utf8_lossy(&head[..n]);
-                let path = request.split(' ').nth(1).unwrap_or_default();
-                let Some(asked) = streams.iter().find(|s| s.path == path)
-                else {
-                    let _ = stream.write_all(
-                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
-                    );
-                    return;
-                };
-                let _ = match &asked.body {
-                    Body::Identity => {
-                        send_identity(&mut stream, &identity, asked.content)
+                // The last write is small (the last chunk, or its TLS
+                // record): Nagle would hold it for the client's ACK.
+                let _ = tcp.set_nodelay(true);
+                let _ = match tls {
+                    None => respond(&mut &tcp, &streams, &identity),
+                    Some(config) => {
+                        let Ok(conn) = ServerConnection::new(config) else {
+                            return;
+                        };
+                        let mut tls = StreamOwned::new(conn, tcp);
+                        respond(&mut tls, &streams, &identity).and_then(|()| {
+                            // close_notify: the response ended here, not
+                            // cut off (RFC 8446 §6.1).
+                            tls.conn.send_close_notify();
+                            tls.flush()
+                        })
                     }
-                    Body::Gzip(body) => send_gzip(&mut stream, body),
                 };
             });
         }
@@ -525,11 +651,31 @@ fn serve(streams: Arc<[Stream; 3]>) -> Result<SocketAddr> {
     Ok(addr)
 }
 
+/// Reads a request and sends the stream its path names, or a 404.
+fn respond(
+    stream: &mut (impl Read + Write),
+    streams: &[Stream],
+    identity: &[u8],
+) -> io::Result<()> {
+    let mut head = [0; 4096];
+    let n = stream.read(&mut head)?;
+    let request = String::from_utf8_lossy(&head[..n]);
+    let path = request.split(' ').nth(1).unwrap_or_default();
+    let Some(asked) = streams.iter().find(|s| s.path == path) else {
+        return stream
+            .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+    };
+    match &asked.body {
+        Body::Identity => send_identity(stream, identity, asked.content),
+        Body::Gzip(body) => send_gzip(stream, body),
+    }
+}
+
 fn send_identity(
     stream: &mut impl Write,
     block: &[u8],
     content: u64,
-) -> std::io::Result<()> {
+) -> io::Result<()> {
     stream
         .write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")?;
     for _ in 0..content / WRITE as u64 {
@@ -538,7 +684,7 @@ fn send_identity(
     stream.write_all(b"0\r\n\r\n")
 }
 
-fn send_gzip(stream: &mut impl Write, body: &[u8]) -> std::io::Result<()> {
+fn send_gzip(stream: &mut impl Write, body: &[u8]) -> io::Result<()> {
     stream.write_all(
         b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\
           Transfer-Encoding: chunked\r\n\r\n",
