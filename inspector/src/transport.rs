@@ -15,7 +15,7 @@
 //! layer packs into one record are one read here, as for a browser.
 
 use std::io::{self, Read as _, Write as _};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs as _};
+use std::net::{TcpStream, ToSocketAddrs as _};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -162,14 +162,9 @@ pub fn connect(
     tls: bool,
     options: &Options,
 ) -> io::Result<(Stream, Connection)> {
-    let addr = resolve(authority)?;
-    let connecting = Instant::now();
-    let tcp =
-        TcpStream::connect_timeout(&addr, HANDSHAKE_TIMEOUT).map_err(|e| {
-            io::Error::new(e.kind(), format!("cannot connect to {addr}: {e}"))
-        })?;
+    let (tcp, connect_time) = dial(authority)?;
     let mut connection = Connection {
-        connect_ms: ms(connecting.elapsed()),
+        connect_ms: ms(connect_time),
         http2: options.http2 == Http2::PriorKnowledge,
         ..Connection::default()
     };
@@ -187,12 +182,25 @@ pub fn connect(
     Ok((Stream::Tls(tls), connection))
 }
 
-fn resolve(authority: &str) -> io::Result<SocketAddr> {
-    authority
+/// Connects to the first of `authority`'s addresses that answers, as
+/// curl does (`localhost` may be `::1` first, and the server listen on
+/// 127.0.0.1 only); and how long that connect took.
+fn dial(authority: &str) -> io::Result<(TcpStream, Duration)> {
+    let addrs = authority
         .to_socket_addrs()
-        .map_err(|e| io::Error::new(e.kind(), format!("{authority}: {e}")))?
-        .next()
-        .ok_or_else(|| io::Error::other(format!("{authority}: no address")))
+        .map_err(|e| io::Error::new(e.kind(), format!("{authority}: {e}")))?;
+    let mut failed = io::Error::other(format!("{authority}: no address"));
+    for addr in addrs {
+        let connecting = Instant::now();
+        match TcpStream::connect_timeout(&addr, HANDSHAKE_TIMEOUT) {
+            Ok(tcp) => return Ok((tcp, connecting.elapsed())),
+            Err(e) => {
+                let why = format!("cannot connect to {addr}: {e}");
+                failed = io::Error::new(e.kind(), why);
+            }
+        }
+    }
+    Err(failed)
 }
 
 fn ms(d: Duration) -> f64 {
@@ -678,4 +686,99 @@ fn send(
         conn.write_tls(&mut tcp)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufRead as _, BufReader};
+    use std::net::TcpListener;
+    use std::thread;
+
+    use rustls::pki_types::PrivateKeyDer;
+    use rustls::{ServerConfig, ServerConnection, StreamOwned};
+
+    use super::*;
+
+    /// A TLS server on 127.0.0.1 that answers each line with the same
+    /// line, upper case; a self-signed certificate for localhost.
+    fn shouting_server() -> String {
+        let cert =
+            rcgen::generate_simple_self_signed(["localhost".into()]).unwrap();
+        let key =
+            PrivateKeyDer::try_from(cert.signing_key.serialize_der()).unwrap();
+        let config = ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.cert.der().clone()], key)
+            .unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        thread::spawn(move || {
+            let (tcp, _) = listener.accept().unwrap();
+            // A client that deadlocked must fail the test, not hang it.
+            tcp.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            let conn = ServerConnection::new(Arc::new(config)).unwrap();
+            let mut tls = BufReader::new(StreamOwned::new(conn, tcp));
+            let mut line = String::new();
+            while tls.read_line(&mut line).is_ok_and(|n| n > 0) {
+                let loud = line.to_uppercase();
+                tls.get_mut().write_all(loud.as_bytes()).unwrap();
+                line.clear();
+            }
+        });
+        addr.to_string()
+    }
+
+    #[test]
+    fn a_writer_sends_while_a_read_waits() {
+        let options = Options {
+            insecure: true,
+            ..Options::default()
+        };
+        let (mut stream, connection) =
+            connect(&shouting_server(), true, &options).unwrap();
+        let tls = connection.tls.unwrap();
+        assert_eq!(tls.version, "TLSv1.3");
+        assert_eq!(
+            (tls.subject.as_str(), tls.alpn),
+            ("CN=rcgen self signed cert", None)
+        );
+        let mut writer = stream.writer().unwrap();
+        // The read below waits for the server, which waits for this line:
+        // sent from another thread, through the shared TLS state, as the
+        // TUI sends what a user types.
+        let typing = thread::spawn(move || {
+            thread::sleep(Duration::from_millis(50));
+            writer.write_all(b"hello\n").unwrap();
+            writer
+        });
+        let mut buf = vec![0; crate::capture::READ_BUFFER];
+        let n = stream.read(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"HELLO\n");
+        typing.join().unwrap().shutdown().unwrap();
+        assert_eq!(stream.read(&mut buf).unwrap(), 0);
+    }
+
+    #[test]
+    fn refusals_are_sentences() {
+        let host = "a.test";
+        let e = io::Error::other(rustls::Error::InvalidCertificate(
+            CertificateError::NotValidForNameContext {
+                expected: ServerName::try_from("a.test").unwrap(),
+                presented: vec!["DnsName(\"b.test\")".into()],
+            },
+        ));
+        let said = failure(&e, host, b"").0;
+        assert!(
+            said.starts_with(
+                "the certificate is not valid for a.test: it names b.test"
+            ),
+            "{said}"
+        );
+        let e = io::Error::other(rustls::Error::InvalidMessage(
+            rustls::InvalidMessage::InvalidContentType,
+        ));
+        let said = failure(&e, host, b"HTTP/1.1 400 Bad").0;
+        assert!(said.contains("plain HTTP"), "{said}");
+        assert_eq!(rfc3339(4_102_444_800), "2100-01-01T00:00:00Z");
+    }
 }
