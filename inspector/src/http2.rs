@@ -449,7 +449,12 @@ impl AsyncRead for Tap {
                 return Poll::Ready(Ok(()));
             }
             t.bytes.resize(READ_BUFFER, 0);
-            let n = this.stream.read(&mut t.bytes)?;
+            let n = loop {
+                match this.stream.read(&mut t.bytes) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    read => break read?,
+                }
+            };
             t.at = this.start.elapsed();
             t.bytes.truncate(n);
             t.taken = 0;
