@@ -155,6 +155,18 @@ pub fn setting(id: u16) -> String {
     }
 }
 
+/// A frame's bytes: its 9-byte header, then `payload`: what a server
+/// sends, for tests to send.
+pub fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
+    let len = u32::try_from(payload.len())
+        .unwrap_or(u32::MAX)
+        .to_be_bytes();
+    let mut bytes = vec![len[1], len[2], len[3], kind, flags];
+    bytes.extend_from_slice(&stream.to_be_bytes());
+    bytes.extend_from_slice(payload);
+    bytes
+}
+
 /// A whole frame, as [`FrameReader`] hands it on.
 #[derive(Debug, Clone, Copy)]
 pub struct Frame<'a> {
@@ -640,22 +652,8 @@ fn h2_error(e: h2::Error) -> io::Error {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-
-    /// A frame's bytes: its 9-byte header, then `payload`.
-    pub(crate) fn frame(
-        kind: u8,
-        flags: u8,
-        stream: u32,
-        payload: &[u8],
-    ) -> Vec<u8> {
-        let len = u32::try_from(payload.len()).unwrap().to_be_bytes();
-        let mut bytes = vec![len[1], len[2], len[3], kind, flags];
-        bytes.extend_from_slice(&stream.to_be_bytes());
-        bytes.extend_from_slice(payload);
-        bytes
-    }
 
     /// Every frame `bytes` holds, fed `step` bytes at a time.
     fn frames(

@@ -537,3 +537,50 @@ fn a_long_message_keeps_its_end_in_sight() {
     );
     assert!(!last.contains("w00"), "{last}");
 }
+
+/// Lesson 02's page over HTTP/2, as nginx sends it: the connection's
+/// frames, the HEADERS, a DATA frame per part 400 ms apart, and an empty
+/// DATA frame that ends the stream.
+#[test]
+fn http2_frames() {
+    use inspector::http2::{
+        DATA, END_HEADERS, END_STREAM, HEADERS, SETTINGS, WINDOW_UPDATE, frame,
+    };
+    use inspector::transport::Connection;
+    let mut app = app((100, 30));
+    let connection = Connection {
+        connect_ms: 0.1,
+        http2: true,
+        ..Connection::default()
+    };
+    app.handle(Event::Capture(1, Capture::Connected(Some(connection))));
+    let fields = [
+        (&b":status"[..], &b"200"[..]),
+        (b"content-type", b"text/html"),
+    ];
+    let head = loona_hpack::Encoder::new().encode(fields);
+    let start = [
+        frame(SETTINGS, 0, 0, &[0, 3, 0, 0, 0, 128]),
+        frame(WINDOW_UPDATE, 0, 0, &[0x7f, 0xff, 0, 0]),
+        frame(SETTINGS, 1, 0, &[]),
+        frame(HEADERS, END_HEADERS, 1, &head),
+        frame(DATA, 0, 1, PARTS[0].as_bytes()),
+    ];
+    read(&mut app, 0.52, &start.concat());
+    for (i, part) in PARTS.iter().enumerate().skip(1) {
+        read(
+            &mut app,
+            0.52 + 400.3 * i as f64,
+            &frame(DATA, 0, 1, part.as_bytes()),
+        );
+    }
+    read(&mut app, 1202.0, &frame(DATA, END_STREAM, 1, &[]));
+    assert_eq!(app.exchange.as_ref().unwrap().chunks, 4);
+    insta::assert_snapshot!(screen(&app));
+    // The Headers view: the head, from the HEADERS frame's block.
+    app.view = View::Headers;
+    let headers = screen(&app);
+    assert!(headers.contains("HTTP/2 200"), "{headers}");
+    assert!(headers.contains(":status: 200"), "{headers}");
+    assert!(headers.contains(":path: /"), "{headers}");
+}

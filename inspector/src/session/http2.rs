@@ -470,7 +470,7 @@ mod tests {
     use loona_hpack::Encoder;
 
     use super::*;
-    use crate::http2::tests::frame;
+    use crate::http2::frame;
     use crate::session::Session;
     use crate::transport::Connection;
 

@@ -799,7 +799,9 @@ fn detail(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
         Kind::Frame { opcode, client, .. } => {
             !client && !matches!(opcode, Opcode::Binary | Opcode::Close)
         }
-        Kind::H2 { frame, .. } => frame == http2::DATA && !x.coded,
+        Kind::H2 { frame, .. } => {
+            frame == http2::DATA && !x.coded && row.size > 0
+        }
         _ => false,
     };
     if text {
