@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use crate::http2::Client as Http2Client;
 use crate::session::{Chunk, Record, Session};
 use crate::target::Target;
-use crate::transport::{self, Connection, Stream, Writer};
+use crate::transport::{self, Connection, Http2, Stream, Writer};
 
 /// The size of the buffer each read fills.
 pub const READ_BUFFER: usize = 64 * 1024;
@@ -162,7 +162,21 @@ impl Live {
         request: &[u8],
         options: &transport::Options,
     ) -> io::Result<Live> {
-        Live::dial(&target.authority(), target.tls, options, request)
+        let mut options = options.clone();
+        // A WebSocket over HTTP/2 needs RFC 8441's extended CONNECT, which
+        // the inspector does not speak: like a browser without it, it
+        // opens a WebSocket on HTTP/1.1.
+        if target.websocket {
+            if options.http2 == Http2::PriorKnowledge {
+                return Err(io::Error::other(
+                    "a WebSocket over HTTP/2 needs RFC 8441's extended \
+                     CONNECT, which the inspector does not speak: drop \
+                     --http2-prior-knowledge",
+                ));
+            }
+            options.http2 = Http2::No;
+        }
+        Live::dial(&target.authority(), target.tls, &options, request)
     }
 
     fn dial(

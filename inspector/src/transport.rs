@@ -258,7 +258,10 @@ impl Tls {
         }
         loop {
             // Read without the lock: a writer must not wait for the server.
-            let n = self.tcp.read(&mut self.raw)?;
+            // No more than `buf` holds: plaintext is never longer than
+            // its records, so all that these bytes decrypt to fits.
+            let most = buf.len().min(self.raw.len());
+            let n = self.tcp.read(&mut self.raw[..most])?;
             if n == 0 {
                 return Ok(0);
             }
@@ -269,8 +272,6 @@ impl Tls {
             while !rest.is_empty() && !closed {
                 conn.read_tls(&mut rest)?;
                 conn.process_new_packets().map_err(io::Error::other)?;
-                // `buf` is as large as `raw`, and plaintext is never
-                // longer than its records: all of it fits.
                 match read_plaintext(&mut conn, &mut buf[got..])? {
                     Some(0) => closed = true,
                     Some(n) => got += n,
