@@ -31,11 +31,14 @@
 //!   response stream, in what pattern, and clues to why not.
 //! - [`sse`] and [`ws`]: the layers above HTTP it decodes too: server-sent
 //!   events, and WebSocket frames after a `101`.
+//! - [`compare`]: one request to several targets at once, and where their
+//!   content's arrival differs: the hop that buffers.
 //!
 //! Every test in the workspace that checks wire bytes or timing goes through
 //! here, so there is one client, not one per lesson.
 
 pub mod capture;
+pub mod compare;
 pub mod content;
 pub mod decode;
 pub mod error;

@@ -7,12 +7,12 @@
 //! `inspector` with no URL runs the Flusher tour.
 
 use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal as _, Read};
+use std::io::{self, BufWriter, IsTerminal as _, Read, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use inspector::capture::{Live, READ_BUFFER};
 use inspector::output::{Json, Output, Plain};
 use inspector::session::{Record, Session};
@@ -33,17 +33,17 @@ struct Args {
 
     /// One JSON record per line (head, chunk, data, trailers, end, error;
     /// event for server-sent events, ws_frame for WebSocket frames)
-    #[arg(long, conflicts_with_all = ["plain", "screen"])]
+    #[arg(long, global = true, conflicts_with = "plain")]
     json: bool,
 
     /// Aligned human-readable lines (the default when the output is not
     /// a terminal)
-    #[arg(long, conflicts_with = "screen")]
+    #[arg(long, global = true)]
     plain: bool,
 
     /// Print the TUI's screen, COLSxROWS, as text once the response is
     /// over, instead of running it live
-    #[arg(long, value_name = "COLSxROWS", value_parser = parse_size)]
+    #[arg(long, value_name = "COLSxROWS", value_parser = parse_size, conflicts_with_all = ["json", "plain"])]
     screen: Option<Size>,
 
     /// With --screen: take the screen after MS milliseconds even if the
@@ -67,52 +67,52 @@ struct Args {
 
     /// The most bytes of each chunk or read to print; more is marked
     /// truncated
-    #[arg(long, value_name = "N", default_value_t = 4096)]
+    #[arg(long, global = true, value_name = "N", default_value_t = 4096)]
     max_data: usize,
 
     /// The request method: GET, or POST with a body
-    #[arg(short = 'X', long = "request", value_name = "METHOD")]
+    #[arg(short = 'X', long = "request", global = true, value_name = "METHOD")]
     method: Option<String>,
 
     /// An extra request header, `Name: value`, which replaces a default
     /// of its name; repeat for more
-    #[arg(short = 'H', long = "header", value_name = "FIELD")]
+    #[arg(short = 'H', long = "header", global = true, value_name = "FIELD")]
     headers: Vec<String>,
 
     /// Ask for no content coding (Accept-Encoding: identity). By default
     /// the inspector asks for what a browser does: gzip, deflate, br, zstd
-    #[arg(long)]
+    #[arg(long, global = true)]
     identity: bool,
 
     /// A body to POST, as curl's -d: form data, sent with Content-Type:
     /// application/x-www-form-urlencoded; @FILE reads FILE, without its
     /// line breaks. Repeat to join with &
-    #[arg(short = 'd', long = "data", value_name = "DATA")]
+    #[arg(short = 'd', long = "data", global = true, value_name = "DATA")]
     data: Vec<String>,
 
     /// A body to POST, as curl's --data-binary: sent as it is; @FILE
     /// reads FILE. Repeat to join with &
-    #[arg(long, value_name = "DATA")]
+    #[arg(long, global = true, value_name = "DATA")]
     data_binary: Vec<String>,
 
     /// With https:// or wss://: accept any certificate, as curl's -k (the
     /// handshake's details still show)
-    #[arg(short = 'k', long)]
+    #[arg(short = 'k', long, global = true)]
     insecure: bool,
 
     /// With https:// or wss://: trust the certificates in this PEM file
     /// instead of the platform's roots
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE")]
     cacert: Option<PathBuf>,
 
     /// Offer HTTP/2 (by ALPN, over TLS); the server may still pick
     /// HTTP/1.1. Then each DATA frame is a piece, as a chunk is
-    #[arg(long, conflicts_with = "http2_prior_knowledge")]
+    #[arg(long, global = true, conflicts_with = "http2_prior_knowledge")]
     http2: bool,
 
     /// Speak HTTP/2 from the first byte, without asking (h2c on
     /// http://, as curl's --http2-prior-knowledge)
-    #[arg(long)]
+    #[arg(long, global = true)]
     http2_prior_knowledge: bool,
 
     /// With a ws:// URL: a text message to send once the WebSocket is
@@ -124,6 +124,27 @@ struct Args {
     /// after the request, instead of waiting for the server to close it
     #[arg(long, value_name = "MS")]
     close_after: Option<u64>,
+
+    #[command(subcommand)]
+    mode: Option<Mode>,
+}
+
+/// What to do instead of watching one URL.
+#[derive(Debug, Subcommand)]
+enum Mode {
+    /// Send the same request to each URL at once, and compare how their
+    /// content arrived, on one time axis: origin, proxy, CDN. The first
+    /// URL is the reference
+    Compare {
+        /// Two URLs or more, the origin first
+        #[arg(required = true, num_args = 2..)]
+        urls: Vec<String>,
+
+        /// One target after another, each to its end, instead of all at
+        /// once
+        #[arg(long)]
+        one_by_one: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -135,6 +156,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(Mode::Compare { urls, one_by_one }) = &args.mode {
+        return compare(&args, request, urls, *one_by_one);
+    }
     let Some(url) = &args.url else {
         if args.file.is_none() {
             return tour();
@@ -231,6 +255,47 @@ fn transport(args: &Args) -> transport::Options {
             Http2::No
         },
     }
+}
+
+/// `inspector compare`: every target at once; `--json` prints each
+/// record as it comes, tagged with its target; otherwise each target's
+/// verdict, their lanes on one time axis, and where they differ.
+fn compare(
+    args: &Args,
+    request: Request,
+    urls: &[String],
+    one_by_one: bool,
+) -> ExitCode {
+    let plan = inspector::compare::Plan {
+        request,
+        transport: transport(args),
+        max_data: args.max_data,
+        one_by_one,
+    };
+    let mut stdout = BufWriter::new(io::stdout().lock());
+    let mut failed = None;
+    let runs = inspector::compare::run(urls, &plan, |i, record| {
+        if args.json && failed.is_none() {
+            let line = inspector::compare::json_line(&urls[i], record);
+            failed = line
+                .and_then(|line| writeln!(stdout, "{line}"))
+                .and_then(|()| stdout.flush())
+                .err();
+        }
+    });
+    let written = match failed {
+        Some(e) => Err(e),
+        None if args.json => Ok(()),
+        None => write!(stdout, "{}", inspector::compare::report(&runs))
+            .and_then(|()| stdout.flush()),
+    };
+    // Every target complete and valid, as for one URL.
+    let ok = runs.iter().all(|run| {
+        !run.records
+            .iter()
+            .any(|r| matches!(r, Record::Error { .. }))
+    });
+    report(written.map(|()| ok))
 }
 
 /// `inspector` with no URL: the tour, which is the `flusher` binary built
@@ -427,5 +492,19 @@ impl<'a> Printer<'a> {
             Some(e) => Err(e),
             None => self.out.flush(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    use super::*;
+
+    /// clap checks its rules (names, conflicts, globals) when it builds a
+    /// command: every subcommand's, here, not just the one a run uses.
+    #[test]
+    fn the_command_line_is_consistent() {
+        Args::command().debug_assert();
     }
 }

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::human::bytes;
+use crate::human::{bytes, time};
 use crate::session::millis;
 
 /// The shortest wait between two arrivals that counts as a pause, on a
@@ -499,8 +499,41 @@ impl Analysis {
 
 impl Verdict {
     /// The verdict in a sentence, as `--plain` ends and the TUI shows it.
+    /// How the content came, in a phrase to set beside another's, as
+    /// `compare` does: "streams: first content at 2.0 ms, the last at
+    /// 1.60 s", "arrives in one burst at 1.60 s".
+    pub fn brief(&self) -> String {
+        let at = |t: Option<f64>| t.map_or("—".into(), time);
+        match self.pattern {
+            Pattern::Stream => format!(
+                "streams: first content at {}, the last at {}",
+                at(self.first_content_ms),
+                at(self.last_content_ms)
+            ),
+            Pattern::BurstsBySize => format!(
+                "arrives in {} blocks of one size, a buffer spilling, the \
+                 first at {}",
+                self.releases,
+                at(self.first_content_ms)
+            ),
+            Pattern::BurstAtEnd => format!(
+                "arrives in one burst at {}, after the head at {}",
+                at(self.last_content_ms),
+                at(self.head_ms)
+            ),
+            Pattern::HeadHeld => format!(
+                "holds even its head until {}, then all at once",
+                at(self.head_ms)
+            ),
+            Pattern::SinglePiece => {
+                format!("comes in one piece at {}", at(self.last_content_ms))
+            }
+            Pattern::Incomplete => "does not complete".into(),
+        }
+    }
+
     pub fn sentence(&self) -> String {
-        let at = |t: Option<f64>| t.map_or("—".into(), ms_f);
+        let at = |t: Option<f64>| t.map_or("—".into(), time);
         let content = bytes(self.content_bytes);
         match self.pattern {
             Pattern::Stream => format!(
@@ -510,20 +543,20 @@ impl Verdict {
                 at(self.first_content_ms),
                 at(self.last_content_ms),
                 at(self.half_content_ms),
-                ms_f(self.longest_gap_ms),
+                time(self.longest_gap_ms),
             ),
             Pattern::BurstsBySize => format!(
                 "Streamed in blocks: {content} of content in {} releases of \
                  the same size on the wire, the longest wait {}: a buffer \
                  filling and spilling, not the server's own writes.",
                 self.releases,
-                ms_f(self.longest_gap_ms),
+                time(self.longest_gap_ms),
             ),
             Pattern::BurstAtEnd => format!(
                 "Not streamed: the head came at {}, then no content for {}, then \
                  all {content} of content at once, at {}.",
                 at(self.head_ms),
-                ms_f(self.longest_gap_ms),
+                time(self.longest_gap_ms),
                 at(self.last_content_ms),
             ),
             Pattern::HeadHeld => format!(
@@ -564,24 +597,15 @@ impl Verdict {
                 "So far: {} of content in one release, at {}; a stream \
                  needs a second.",
                 bytes(self.content_bytes),
-                self.last_content_ms.map_or("—".into(), ms_f),
+                self.last_content_ms.map_or("—".into(), time),
             ),
         }
     }
 }
 
+/// A duration, as people read it: `1.20 s`, `300 ms`.
 fn ms(d: Duration) -> String {
-    ms_f(millis(d))
-}
-
-/// A time in milliseconds, as people read it: `1.2 s`, `300 ms`.
-fn ms_f(ms: f64) -> String {
-    match ms {
-        ms if ms >= 1000.0 => format!("{:.2} s", ms / 1000.0),
-        ms if ms >= 10.0 => format!("{ms:.0} ms"),
-        ms if ms >= 1.0 => format!("{ms:.1} ms"),
-        ms => format!("{ms:.2} ms"),
-    }
+    time(millis(d))
 }
 
 #[cfg(test)]

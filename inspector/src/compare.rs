@@ -1,0 +1,338 @@
+//! `inspector compare URL URL [URL...]`: the same request to each target,
+//! at once (or one by one), and what each one's content did, side by side
+//! on one time axis. The typical use is origin, proxy, CDN: the hop where
+//! the stream turns into a burst is the one that buffers.
+//!
+//! Each target is an ordinary exchange, through the same [`Live`] and
+//! [`Session`]: compare adds no decoding of its own, only the judging of
+//! several verdicts together.
+
+use std::io;
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use crate::capture::Live;
+use crate::human::bytes;
+use crate::session::{Record, Session};
+use crate::target::{Request, Target};
+use crate::transport::{self, TlsFailure};
+use crate::verdict::{Clue, Verdict};
+
+/// One target's run: its URL, and its records as they came.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub url: String,
+    pub records: Vec<Record>,
+}
+
+impl Run {
+    /// Its verdict: the record after its end or error.
+    pub fn verdict(&self) -> Option<&Verdict> {
+        self.records.iter().rev().find_map(|r| match r {
+            Record::Verdict(v) => Some(v),
+            _ => None,
+        })
+    }
+
+    /// What failed, if the run did.
+    fn failure(&self) -> Option<&str> {
+        self.records.iter().find_map(|r| match r {
+            Record::Error { message, .. } => Some(message.as_str()),
+            _ => None,
+        })
+    }
+}
+
+/// How to run the targets.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub request: Request,
+    pub transport: transport::Options,
+    pub max_data: usize,
+    /// One after another, each to its end, instead of all at once: for
+    /// targets that share a server that must not be loaded twice.
+    pub one_by_one: bool,
+}
+
+/// Sends `plan`'s request to every URL, and gives `each` every record as
+/// it comes, with the index of its target. Returns each target's run.
+pub fn run(
+    urls: &[String],
+    plan: &Plan,
+    mut each: impl FnMut(usize, &Record),
+) -> Vec<Run> {
+    let mut runs: Vec<Run> = urls
+        .iter()
+        .map(|url| Run {
+            url: url.clone(),
+            records: Vec::new(),
+        })
+        .collect();
+    let mut take = |i: usize, record: Record| {
+        each(i, &record);
+        runs[i].records.push(record);
+    };
+    if plan.one_by_one {
+        for (i, url) in urls.iter().enumerate() {
+            capture(url, plan, &mut |r| take(i, r));
+        }
+    } else {
+        let (tx, rx) = mpsc::channel();
+        thread::scope(|scope| {
+            for (i, url) in urls.iter().enumerate() {
+                let tx = tx.clone();
+                scope.spawn(move || {
+                    capture(url, plan, &mut |r| {
+                        let _ = tx.send((i, r));
+                    });
+                });
+            }
+            drop(tx);
+            // In the order they arrive, whichever target sent them.
+            for (i, record) in rx {
+                take(i, record);
+            }
+        });
+    }
+    runs
+}
+
+/// One target's exchange, to its end; a target that cannot be reached
+/// gives an error record, so that the others are still compared.
+fn capture(url: &str, plan: &Plan, emit: &mut impl FnMut(Record)) {
+    let fail = |kind, message: String| Record::Error {
+        t_ms: 0.0,
+        offset: 0,
+        kind,
+        message,
+    };
+    let target: Target = match url.parse() {
+        Ok(target) => target,
+        Err(e) => return emit(fail("target", e)),
+    };
+    let request = target.request(&plan.request);
+    let mut live = match Live::open(&target, &request, &plan.transport) {
+        Ok(live) => live,
+        Err(e) => {
+            let kind = if TlsFailure::of(&e).is_some() {
+                "tls"
+            } else {
+                "connect"
+            };
+            return emit(fail(kind, e.to_string()));
+        }
+    };
+    let mut session = Session::for_request(&request, plan.max_data)
+        .with_connection(live.connection());
+    while !session.is_done() {
+        if let Err(e) = live.step(&mut session, None, emit) {
+            let t_ms = live.elapsed().as_secs_f64() * 1e3;
+            return emit(Record::Error {
+                t_ms,
+                offset: 0,
+                kind: "io",
+                message: e.to_string(),
+            });
+        }
+    }
+}
+
+/// A short name for each target: its host and port, or its whole URL
+/// where two share those.
+pub fn labels(runs: &[Run]) -> Vec<String> {
+    let short: Vec<String> = runs
+        .iter()
+        .map(|run| match run.url.parse::<Target>() {
+            Ok(t) => t.authority(),
+            Err(_) => run.url.clone(),
+        })
+        .collect();
+    let unique = short
+        .iter()
+        .enumerate()
+        .all(|(i, s)| !short[..i].contains(s));
+    match unique {
+        true => short,
+        false => runs.iter().map(|r| r.url.clone()).collect(),
+    }
+}
+
+/// Where the targets differ, in a sentence or two: the first is the
+/// reference (the origin, typically), and the first target after it that
+/// stops streaming is named as the hop that buffers, with its clues.
+pub fn differences(runs: &[Run]) -> String {
+    let labels = labels(runs);
+    let said: Vec<String> = runs
+        .iter()
+        .zip(&labels)
+        .map(|(run, label)| match (run.verdict(), run.failure()) {
+            (_, Some(why)) if run.verdict().is_none() => {
+                format!("{label} failed: {why}")
+            }
+            (Some(v), _) => format!("{label} {}", v.brief()),
+            (None, _) => format!("{label} gave no verdict"),
+        })
+        .collect();
+    let streams = |run: &Run| run.verdict().is_some_and(|v| v.streamed);
+    let mut out = said.join("; ") + ".";
+    let Some(reference) = runs.first() else {
+        return "Nothing to compare.".into();
+    };
+    if runs.iter().all(|r| streams(r) == streams(reference)) {
+        let alike = match streams(reference) {
+            true => "They all stream.",
+            false => "None of them streams.",
+        };
+        return format!("{out} {alike}");
+    }
+    if streams(reference)
+        && let Some(i) = runs.iter().position(|r| !streams(r))
+    {
+        out += &format!(" The stream breaks at {}.", labels[i]);
+        let (was, is) = (framing(reference), framing(&runs[i]));
+        if was != is
+            && let (Some(was), Some(is)) = (was, is)
+        {
+            out += &format!(
+                " It answers with {is} framing where {} sends {was}: it \
+                 gathered the body before passing it on.",
+                labels[0]
+            );
+        }
+        if let Some(clue) = runs[i].verdict().and_then(hop_clue) {
+            out += &format!(" {}", clue.message);
+        }
+    } else if let Some(i) = runs.iter().position(streams) {
+        out += &format!(
+            " {} streams where {} does not: compare their heads.",
+            labels[i], labels[0]
+        );
+    }
+    out
+}
+
+/// The head's framing of a run.
+fn framing(run: &Run) -> Option<&'static str> {
+    run.records.iter().rev().find_map(|r| match r {
+        Record::Head { framing, .. } => Some(*framing),
+        _ => None,
+    })
+}
+
+/// The clue that says most about a hop that buffers: what a proxy's
+/// configuration does first, then what the response says.
+fn hop_clue(verdict: &Verdict) -> Option<&Clue> {
+    let order = [
+        "x_accel_buffering",
+        "proxy",
+        "http_1_0",
+        "compression",
+        "content_length",
+        "head_held",
+    ];
+    order
+        .iter()
+        .find_map(|&code| verdict.clues.iter().find(|c| c.code == code))
+        .or(verdict.clues.first())
+}
+
+/// The targets' content over time, as text: one lane each, on one time
+/// axis `width` columns wide, each column's height its content.
+pub fn lanes(runs: &[Run], width: usize) -> String {
+    let arrivals: Vec<Vec<(f64, u64)>> = runs.iter().map(pieces).collect();
+    let end = arrivals
+        .iter()
+        .flatten()
+        .map(|&(t, _)| t)
+        .fold(1.0_f64, f64::max);
+    let labels = labels(runs);
+    let label_width = labels.iter().map(|l| l.len()).max().unwrap_or(0);
+    let mut columns: Vec<Vec<u64>> = Vec::new();
+    for pieces in &arrivals {
+        let mut column = vec![0; width];
+        for &(t, n) in pieces {
+            // In whole microseconds: a column is an integer's share.
+            let us = |ms: f64| Duration::from_secs_f64(ms / 1e3).as_micros();
+            let at = us(t) * (width as u128 - 1) / us(end).max(1);
+            column[usize::try_from(at)
+                .map_or(width - 1, |at| at.min(width - 1))] += n;
+        }
+        columns.push(column);
+    }
+    let most = columns.iter().flatten().copied().max().unwrap_or(0).max(1);
+    let blocks = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let mut out = String::new();
+    for ((label, column), run) in labels.iter().zip(&columns).zip(runs) {
+        let lane: String = column
+            .iter()
+            .map(|&n| match n {
+                0 => '·',
+                // At least the lowest block: a byte is not nothing.
+                n => blocks[(n * 8).div_ceil(most).clamp(1, 8) as usize],
+            })
+            .collect();
+        let word = run.verdict().map_or("—", |v| v.pattern.name());
+        out += &format!("{label:>label_width$} │{lane}│ {word}\n");
+    }
+    let axis = format!("0 ms{:>w$}", crate::human::time(end), w = width - 2);
+    out += &format!("{:label_width$}  {axis}\n", "");
+    out
+}
+
+/// When each piece of content arrived, and its bytes: chunks, reads of a
+/// plain body, DATA frames; content bytes where the body is coded.
+fn pieces(run: &Run) -> Vec<(f64, u64)> {
+    run.records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Chunk(c) if !c.last => {
+                let n = c.content.as_ref().map_or(c.size, |c| c.content_len);
+                Some((c.t_ms, n))
+            }
+            Record::Data {
+                t_ms, len, content, ..
+            } => Some((
+                *t_ms,
+                content.as_ref().map_or(*len as u64, |c| c.content_len),
+            )),
+            Record::H2Frame(f) if f.data.is_some() && f.len > 0 => {
+                let n = f
+                    .content
+                    .as_ref()
+                    .map_or(u64::from(f.len), |c| c.content_len);
+                Some((f.t_ms, n))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every target's verdict and lane, then where they differ: what
+/// `--plain` prints once the runs are over.
+pub fn report(runs: &[Run]) -> String {
+    let labels = labels(runs);
+    let mut out = String::new();
+    for (run, label) in runs.iter().zip(&labels) {
+        let said = match (run.verdict(), run.failure()) {
+            (Some(v), _) => format!("{}: {}", v.pattern.name(), v.sentence()),
+            (None, Some(why)) => format!("failed: {why}"),
+            (None, None) => "no verdict".into(),
+        };
+        let content = run.verdict().map_or(0, |v| v.content_bytes);
+        out += &format!("{label}  {}  {said}\n", bytes(content));
+    }
+    out += "\n";
+    out += &lanes(runs, 60);
+    out += "\n";
+    out += &differences(runs);
+    out += "\n";
+    out
+}
+
+/// Writes `record` as `--json` does, with `"target"` first.
+pub fn json_line(target: &str, record: &Record) -> io::Result<String> {
+    let line = serde_json::to_string(record)?;
+    let target = serde_json::to_string(target)?;
+    Ok(format!("{{\"target\":{target},{}", &line[1..]))
+}
