@@ -33,6 +33,8 @@
 //!   events, and WebSocket frames after a `101`.
 //! - [`compare`]: one request to several targets at once, and where their
 //!   content's arrival differs: the hop that buffers.
+//! - [`svg`]: the Timeline as a picture (`--svg`), one lane per exchange
+//!   on one time axis.
 //!
 //! Every test in the workspace that checks wire bytes or timing goes through
 //! here, so there is one client, not one per lesson.
@@ -48,6 +50,7 @@ pub mod json;
 pub mod output;
 pub mod session;
 pub mod sse;
+pub mod svg;
 pub mod target;
 pub mod transport;
 pub mod tui;
