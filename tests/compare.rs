@@ -61,11 +61,12 @@ fn compare_names_the_hop_that_buffers() {
         "{said}"
     );
     assert!(said.contains("proxy_buffering off"), "{said}");
-    // The lanes: one line each, then the axis.
+    // The lanes: a label and a lane each, then the axis.
     let lanes = compare::lanes(&runs, 40);
-    assert_eq!(lanes.lines().count(), 3, "{lanes}");
-    assert!(
-        lanes.lines().nth(1).unwrap().ends_with("head_held"),
-        "{lanes}"
-    );
+    let lines: Vec<&str> = lanes.lines().collect();
+    assert_eq!(lines.len(), 5, "{lanes}");
+    assert_eq!(lines[2], format!("{proxy}  head_held"));
+    // Through nginx, everything in one column, the highest.
+    let marks: Vec<char> = lines[3].chars().filter(|&c| c != '·').collect();
+    assert_eq!(marks, ['│', '█', '│'], "{lanes}");
 }

@@ -237,8 +237,9 @@ fn hop_clue(verdict: &Verdict) -> Option<&Clue> {
         .or(verdict.clues.first())
 }
 
-/// The targets' content over time, as text: one lane each, on one time
-/// axis `width` columns wide, each column's height its content.
+/// The targets' content over time, as text: for each, its label and
+/// verdict, then its lane, `width` columns on the time axis that all the
+/// lanes share, each column as high as the content it got.
 pub fn lanes(runs: &[Run], width: usize) -> String {
     let arrivals: Vec<Vec<(f64, u64)>> = runs.iter().map(pieces).collect();
     let end = arrivals
@@ -246,37 +247,41 @@ pub fn lanes(runs: &[Run], width: usize) -> String {
         .flatten()
         .map(|&(t, _)| t)
         .fold(1.0_f64, f64::max);
-    let labels = labels(runs);
-    let label_width = labels.iter().map(|l| l.len()).max().unwrap_or(0);
-    let mut columns: Vec<Vec<u64>> = Vec::new();
-    for pieces in &arrivals {
-        let mut column = vec![0; width];
-        for &(t, n) in pieces {
-            // In whole microseconds: a column is an integer's share.
-            let us = |ms: f64| Duration::from_secs_f64(ms / 1e3).as_micros();
-            let at = us(t) * (width as u128 - 1) / us(end).max(1);
-            column[usize::try_from(at)
-                .map_or(width - 1, |at| at.min(width - 1))] += n;
-        }
-        columns.push(column);
-    }
+    // In whole microseconds: a column is an integer's share of the axis.
+    let us = |ms: f64| Duration::from_secs_f64(ms / 1e3).as_micros();
+    let columns: Vec<Vec<u64>> = arrivals
+        .iter()
+        .map(|pieces| {
+            let mut column = vec![0; width];
+            for &(t, n) in pieces {
+                let at = us(t) * (width as u128 - 1) / us(end).max(1);
+                let at = usize::try_from(at).unwrap_or(width).min(width - 1);
+                column[at] += n;
+            }
+            column
+        })
+        .collect();
     let most = columns.iter().flatten().copied().max().unwrap_or(0).max(1);
-    let blocks = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let blocks = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
     let mut out = String::new();
-    for ((label, column), run) in labels.iter().zip(&columns).zip(runs) {
+    for ((label, column), run) in labels(runs).iter().zip(&columns).zip(runs) {
+        let word = run.verdict().map_or("—", |v| v.pattern.name());
         let lane: String = column
             .iter()
             .map(|&n| match n {
                 0 => '·',
                 // At least the lowest block: a byte is not nothing.
-                n => blocks[(n * 8).div_ceil(most).clamp(1, 8) as usize],
+                n => {
+                    blocks[usize::try_from((n * 8).div_ceil(most))
+                        .map_or(7, |b| b.clamp(1, 8) - 1)]
+                }
             })
             .collect();
-        let word = run.verdict().map_or("—", |v| v.pattern.name());
-        out += &format!("{label:>label_width$} │{lane}│ {word}\n");
+        out += &format!("{label}  {word}\n│{lane}│\n");
     }
-    let axis = format!("0 ms{:>w$}", crate::human::time(end), w = width - 2);
-    out += &format!("{:label_width$}  {axis}\n", "");
+    let end = crate::human::time(end);
+    // As wide as a lane and its borders: `width` + 2.
+    out += &format!(" 0 ms {end:>w$}\n", w = width.saturating_sub(4));
     out
 }
 
@@ -335,4 +340,53 @@ pub fn json_line(target: &str, record: &Record) -> io::Result<String> {
     let line = serde_json::to_string(record)?;
     let target = serde_json::to_string(target)?;
     Ok(format!("{{\"target\":{target},{}", &line[1..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(url: &str, records: Vec<Record>) -> Run {
+        Run {
+            url: url.into(),
+            records,
+        }
+    }
+
+    fn failed(message: &str) -> Record {
+        Record::Error {
+            t_ms: 0.0,
+            offset: 0,
+            kind: "connect",
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn labels_are_host_and_port_unless_two_share_them() {
+        let two = [run("http://a:1/x", vec![]), run("http://b:2/", vec![])];
+        assert_eq!(labels(&two), ["a:1", "b:2"]);
+        let same = [run("http://a:1/x", vec![]), run("http://a:1/y", vec![])];
+        assert_eq!(labels(&same), ["http://a:1/x", "http://a:1/y"]);
+    }
+
+    #[test]
+    fn a_target_that_failed_is_said_so() {
+        let runs = [
+            run(
+                "http://a:1/",
+                vec![failed("cannot connect to a:1: refused")],
+            ),
+            run("http://b:2/", vec![failed("no address")]),
+        ];
+        assert_eq!(
+            differences(&runs),
+            "a:1 failed: cannot connect to a:1: refused; b:2 failed: no \
+             address. None of them streams."
+        );
+        assert_eq!(
+            lanes(&runs, 8),
+            "a:1  —\n│········│\nb:2  —\n│········│\n 0 ms 1.0 ms\n"
+        );
+    }
 }
