@@ -20,7 +20,7 @@ mod bench_tokio;
 mod book;
 mod overhead;
 mod ssr;
-mod tls;
+mod behind_nginx;
 mod transcripts;
 
 use std::path::{Path, PathBuf};

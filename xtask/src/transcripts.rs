@@ -271,7 +271,7 @@ pub fn run(root: &Path) -> Result {
     }
     files.extend(crate::ssr::files(&out)?);
     files.extend(crate::overhead::files()?);
-    files.extend(crate::tls::files()?);
+    files.extend(crate::behind_nginx::files()?);
     files.extend(snapshots(root)?);
 
     for s in &subjects {

@@ -1,6 +1,7 @@
-//! The inspector manual's screens over TLS and HTTP/2: lesson 02 behind
-//! Debian's nginx, with TLS and `http2` on one port, as a site serves it;
-//! its certificate for localhost signed by a CA made here.
+//! The inspector manual's screens of lesson 02 behind Debian's nginx: over
+//! TLS and HTTP/2, with `http2` on one port as a site serves it (its
+//! certificate for localhost signed by a CA made here); and `compare`,
+//! the lesson straight and through nginx at its defaults.
 
 use std::fs;
 use std::path::Path;
@@ -19,6 +20,11 @@ use crate::transcripts::shell;
 /// The URL the book shows: nginx's usual TLS port, in place of the free
 /// one it took.
 const SHOWN: &str = "https://localhost:8443/";
+
+/// The addresses `compare` shows: the lesson's own, and nginx's plain
+/// port.
+const SHOWN_ORIGIN: &str = "127.0.0.1:7878";
+const SHOWN_PROXY: &str = "127.0.0.1:8080";
 
 /// Each file, and the command that makes it: `{url}` is nginx's URL, and
 /// `ca.pem` the CA's certificate, in nginx's directory.
@@ -39,6 +45,10 @@ const SCREENS: &[(&str, &str)] = &[
         "inspector/http2/chunks.txt",
         "cargo run -q -p inspector -- --screen 100x30 --http2 --cacert ca.pem {url}",
     ),
+    (
+        "inspector/compare.txt",
+        "cargo run -q -p inspector -- compare http://{origin}/ http://{proxy}/",
+    ),
 ];
 
 pub fn files() -> Result<Vec<(String, String)>> {
@@ -52,9 +62,10 @@ pub fn files() -> Result<Vec<(String, String)>> {
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir)?;
     certificates(&dir)?;
-    let [port] = testing::free_ports();
-    // What a site does to stream through nginx: HTTP/1.1 to the upstream
-    // (chunks, not HTTP/1.0's close), and no buffering.
+    let [port, plain] = testing::free_ports();
+    // On `port`, what a site does to stream through nginx: HTTP/1.1 to
+    // the upstream (chunks, not HTTP/1.0's close), and no buffering. On
+    // `plain`, nginx as it comes, for `compare` to find.
     let servers = format!(
         "server {{
         listen 127.0.0.1:{port} ssl http2;
@@ -65,31 +76,41 @@ pub fn files() -> Result<Vec<(String, String)>> {
             proxy_http_version 1.1;
             proxy_buffering off;
         }}
+    }}
+    server {{
+        listen 127.0.0.1:{plain};
+        location / {{ proxy_pass http://{lesson}; }}
     }}"
     );
-    let nginx = testing::Nginx::start(dir, &servers, &[port]);
+    let nginx = testing::Nginx::start(dir, &servers, &[port, plain]);
+    let (origin, proxy) = (lesson.to_string(), format!("127.0.0.1:{plain}"));
     let url = format!("https://localhost:{port}/");
     let ca = nginx.dir.join("ca.pem").display().to_string();
     thread::scope(|scope| {
         let jobs: Vec<_> = SCREENS
             .iter()
             .map(|&(name, command)| {
-                let (url, ca) = (&url, &ca);
+                let (url, ca, origin, proxy) = (&url, &ca, &origin, &proxy);
                 scope.spawn(move || {
-                    let real =
-                        command.replace("{url}", url).replace("ca.pem", ca);
-                    let shown = command.replace("{url}", SHOWN);
-                    let text = shell(&real, &shown)?;
-                    let text = text.replace(url, SHOWN).replace(
-                        &format!("localhost:{port}"),
-                        "localhost:8443",
-                    );
+                    let fill = |origin: &str, proxy: &str, url: &str| {
+                        command
+                            .replace("{url}", url)
+                            .replace("{origin}", origin)
+                            .replace("{proxy}", proxy)
+                    };
+                    let real = fill(origin, proxy, url).replace("ca.pem", ca);
+                    let shown = fill(SHOWN_ORIGIN, SHOWN_PROXY, SHOWN);
+                    let text = shell(&real, &shown)?
+                        .replace(url, SHOWN)
+                        .replace(&format!("localhost:{port}"), "localhost:8443")
+                        .replace(origin, SHOWN_ORIGIN)
+                        .replace(proxy, SHOWN_PROXY);
                     Ok((name.to_owned(), text))
                 })
             })
             .collect();
         jobs.into_iter()
-            .map(|job| job.join().expect("a TLS screen's job panicked"))
+            .map(|job| job.join().expect("a screen's job panicked"))
             .collect()
     })
 }
