@@ -337,9 +337,7 @@ pub fn report(runs: &[Run]) -> String {
 
 /// Writes `record` as `--json` does, with `"target"` first.
 pub fn json_line(target: &str, record: &Record) -> io::Result<String> {
-    let line = serde_json::to_string(record)?;
-    let target = serde_json::to_string(target)?;
-    Ok(format!("{{\"target\":{target},{}", &line[1..]))
+    crate::json::tagged("target", &target, record)
 }
 
 #[cfg(test)]

@@ -21,6 +21,19 @@ use serde::Serialize;
 
 use crate::session::{Chunk, Record};
 
+/// `record`'s JSON object with `"name": value` first: how `compare`
+/// names a record's target, and `proxy` its exchange.
+pub fn tagged(
+    name: &str,
+    value: &impl Serialize,
+    record: &impl Serialize,
+) -> io::Result<String> {
+    let record = serde_json::to_string(record)?;
+    let value = serde_json::to_string(value)?;
+    let name = serde_json::to_string(name)?;
+    Ok(format!("{{{name}:{value},{}", &record[1..]))
+}
+
 /// Writes `record` as one line of JSON.
 ///
 /// A `chunk` or `data` record is made whole in memory first, then written

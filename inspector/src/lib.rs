@@ -33,6 +33,7 @@
 //!   events, and WebSocket frames after a `101`.
 //! - [`compare`]: one request to several targets at once, and where their
 //!   content's arrival differs: the hop that buffers.
+//! - [`proxy`]: a reverse proxy that records every exchange it forwards.
 //! - [`svg`]: the Timeline as a picture (`--svg`), one lane per exchange
 //!   on one time axis.
 //!
@@ -48,6 +49,7 @@ pub mod http2;
 pub mod human;
 pub mod json;
 pub mod output;
+pub mod proxy;
 pub mod session;
 pub mod sse;
 pub mod svg;

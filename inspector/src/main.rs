@@ -145,6 +145,22 @@ enum Mode {
         #[arg(long)]
         one_by_one: bool,
     },
+    /// A reverse proxy that records as it forwards: point a browser at
+    /// --listen, and see every exchange with the server at --to
+    Proxy {
+        /// Where to listen, HOST:PORT
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+        listen: String,
+
+        /// The server to forward to: http://HOST:PORT or https://
+        #[arg(long, value_name = "URL")]
+        to: String,
+
+        /// Add `Via: 1.1 flusher-inspector` to each request forwarded;
+        /// without it the proxy changes nothing
+        #[arg(long)]
+        via: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -156,8 +172,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if let Some(Mode::Compare { urls, one_by_one }) = &args.mode {
-        return compare(&args, request, urls, *one_by_one);
+    match &args.mode {
+        Some(Mode::Compare { urls, one_by_one }) => {
+            return compare(&args, request, urls, *one_by_one);
+        }
+        Some(Mode::Proxy { listen, to, via }) => {
+            return proxy(&args, listen, to, *via);
+        }
+        None => {}
     }
     let Some(url) = &args.url else {
         if args.file.is_none() {
@@ -296,6 +318,49 @@ fn compare(
             .any(|r| matches!(r, Record::Error { .. }))
     });
     report(written.map(|()| ok))
+}
+
+/// `inspector proxy`: forwards until stopped; `--json` prints every
+/// request and response record, each with its `exchange`; otherwise a
+/// line per exchange once it is over, with its verdict.
+fn proxy(args: &Args, listen: &str, to: &str, via: bool) -> ExitCode {
+    let started = to.parse().map_err(io::Error::other).and_then(|to| {
+        inspector::proxy::start(inspector::proxy::Options {
+            listen: listen.to_owned(),
+            to,
+            transport: transport(args),
+            via,
+            max_data: args.max_data,
+        })
+    });
+    let proxy = match started {
+        Ok(proxy) => proxy,
+        Err(e) => {
+            eprintln!("inspector: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // On stderr, so that --json's lines stay records alone.
+    eprintln!(
+        "inspector proxy: listening on http://{}/, forwarding to {to}",
+        proxy.addr
+    );
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut lines = inspector::proxy::Lines::default();
+    for news in proxy.news {
+        let line = match args.json {
+            true => inspector::proxy::json_line(&news).map(Some),
+            false => Ok(lines.take(news)),
+        };
+        let written = line.and_then(|line| match line {
+            Some(line) => writeln!(out, "{line}").and_then(|()| out.flush()),
+            None => Ok(()),
+        });
+        if let Err(e) = written {
+            return report(Err(e));
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 /// `inspector` with no URL: the tour, which is the `flusher` binary built

@@ -14,8 +14,11 @@
 //! fixed number of decimals, so a picture can be snapshot-tested.
 
 use std::fmt::Write as _;
+use std::io;
+use std::path::Path;
 
 use crate::human;
+use crate::output::Output;
 use crate::session::{Content, Record};
 use crate::verdict::{Pattern, Verdict};
 
@@ -194,6 +197,64 @@ impl Shape {
             lines.extend(wrapped.map(|l| (None, l)));
         }
         lines
+    }
+}
+
+/// Writes the lanes' picture to `path`; an error names the file.
+pub fn save(path: &Path, lanes: &[Lane]) -> io::Result<()> {
+    std::fs::write(path, timeline(lanes)).map_err(|e| {
+        io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+    })
+}
+
+/// An [`Output`] that passes every record on and, for `--svg`, keeps
+/// them for a picture at the end. Only then: an endless stream's records
+/// never stop growing.
+pub struct Keep<'a> {
+    out: &'a mut dyn Output,
+    records: Option<Vec<Record>>,
+}
+
+impl<'a> Keep<'a> {
+    pub fn new(out: &'a mut dyn Output, keep: bool) -> Self {
+        Keep {
+            out,
+            records: keep.then(Vec::new),
+        }
+    }
+
+    /// Draws what was kept, as one lane called `label`, to `path`.
+    pub fn save(self, path: Option<&Path>, label: String) -> io::Result<()> {
+        match (path, self.records) {
+            (Some(path), Some(records)) => {
+                save(path, &[Lane::new(label, records)])
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl std::fmt::Debug for Keep<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kept = self.records.as_ref().map(Vec::len);
+        f.debug_struct("Keep").field("records", &kept).finish()
+    }
+}
+
+impl Output for Keep<'_> {
+    fn request(&mut self, request: &[u8]) -> io::Result<()> {
+        self.out.request(request)
+    }
+
+    fn record(&mut self, record: &Record) -> io::Result<()> {
+        if let Some(records) = &mut self.records {
+            records.push(record.clone());
+        }
+        self.out.record(record)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
     }
 }
 

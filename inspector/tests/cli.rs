@@ -728,3 +728,46 @@ fn a_gzip_body_is_decoded_as_it_arrives_and_judged_on_its_content() {
     assert!(plain.contains("verdict: burst_at_end"), "{plain}");
     assert!(plain.contains("Not streamed: the head came at"), "{plain}");
 }
+
+/// Whether `file` is well-formed XML, by Python's parser (an XML parser
+/// from another ecosystem); None, saying so, without python3.
+fn parses_as_xml(file: &std::path::Path) -> Option<bool> {
+    let check =
+        "import xml.dom.minidom, sys; xml.dom.minidom.parse(sys.argv[1])";
+    let Ok(out) = Command::new("python3")
+        .args(["-c", check])
+        .arg(file)
+        .output()
+    else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "python3 is required in CI"
+        );
+        eprintln!("SKIPPED: python3 is not installed");
+        return None;
+    };
+    Some(out.status.success())
+}
+
+#[test]
+fn svg_draws_the_timeline_headless_and_from_the_screen() {
+    let addr = server(chunked_pieces(), Duration::from_millis(20));
+    let url = format!("http://{addr}/");
+    let dir = std::env::temp_dir();
+    let id = std::process::id();
+    let modes: [&[&str]; 2] = [&["--plain"], &["--screen", "100x20"]];
+    for (n, mode) in modes.into_iter().enumerate() {
+        let file = dir.join(format!("inspector-{id}-{n}.svg"));
+        let path = file.to_str().unwrap();
+        let args = [mode, &["--svg", path, &url]].concat();
+        let out = inspector(&args);
+        assert!(out.status.success(), "{out:?}");
+        let svg = std::fs::read_to_string(&file).unwrap();
+        assert!(svg.contains(&format!("GET {url}")), "{svg}");
+        assert!(svg.contains(">stream</tspan>"), "{svg}");
+        if let Some(ok) = parses_as_xml(&file) {
+            assert!(ok, "{svg}");
+        }
+        std::fs::remove_file(&file).unwrap();
+    }
+}

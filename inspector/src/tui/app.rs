@@ -5,6 +5,7 @@
 //! capture, quit). That keeps the app drivable by scripted events in
 //! tests, and drawing a pure function of it (see `ui.rs`).
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{
@@ -122,6 +123,9 @@ pub struct Options {
     /// Chunk rows and reads kept.
     pub max_rows: usize,
     pub theme: Theme,
+    /// `--svg`: where to draw the exchange's Timeline once the run is
+    /// over. The exchange then keeps its records for it.
+    pub svg: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -134,6 +138,7 @@ impl Default for Options {
             budget: super::exchange::DEFAULT_BUDGET,
             max_rows: MAX_ROWS,
             theme: Theme::from_env(),
+            svg: None,
         }
     }
 }
@@ -490,7 +495,8 @@ impl App {
                 o.budget,
                 o.max_rows,
             )
-            .sending(o.send.clone()),
+            .sending(o.send.clone())
+            .keeping_records(o.svg.is_some()),
         );
         Command::Start {
             id: self.capture_id,

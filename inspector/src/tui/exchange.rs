@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use crate::http2;
 use crate::session::{Chunk, Record, Session};
+use crate::svg::Lane;
 use crate::transport::Connection;
 use crate::verdict::Verdict;
 use crate::ws::Opcode;
@@ -387,6 +388,9 @@ pub struct Exchange {
     /// exchange rather than again (and grown, for a read of many chunks)
     /// for every read of a flood.
     records: Vec<Record>,
+    /// Every record, for `--svg`; none unless asked for, since an
+    /// endless stream's records never stop growing.
+    kept: Option<Vec<Record>>,
 }
 
 impl Exchange {
@@ -424,6 +428,7 @@ impl Exchange {
             session,
             waits: VecDeque::new(),
             records: Vec::new(),
+            kept: None,
         }
     }
 
@@ -431,6 +436,19 @@ impl Exchange {
     pub fn sending(mut self, texts: Vec<String>) -> Self {
         self.session = self.session.sending(texts);
         self
+    }
+
+    /// Keeps every record, for `--svg`.
+    pub fn keeping_records(mut self, keep: bool) -> Self {
+        self.kept = keep.then(Vec::new);
+        self
+    }
+
+    /// The exchange as a lane of the Timeline picture, with the records
+    /// it kept.
+    pub fn lane(&self) -> Lane {
+        let records = self.kept.clone().unwrap_or_default();
+        Lane::new(format!("{} {}", self.method, self.url), records)
     }
 
     /// Bytes to write to the server now: WebSocket frames the inspector
@@ -512,6 +530,9 @@ impl Exchange {
     fn take_records(&mut self) {
         let mut records = std::mem::take(&mut self.records);
         for record in records.drain(..) {
+            if let Some(kept) = &mut self.kept {
+                kept.push(record.clone());
+            }
             self.record(record);
         }
         self.records = records;

@@ -22,6 +22,7 @@ pub mod exchange;
 pub mod theme;
 pub mod ui;
 
+use crate::svg;
 use crate::target::Target;
 use crate::transport::{self, Writer};
 use std::io::{self, Stdout};
@@ -136,7 +137,16 @@ async fn event_loop(
             app.dirty = false;
         }
     }
+    draw_svg(&app)?;
     Ok(!failed(&app))
+}
+
+/// `--svg`: the exchange's Timeline as a picture, once the run is over.
+fn draw_svg(app: &App) -> io::Result<()> {
+    match (&app.options.svg, &app.exchange) {
+        (Some(path), Some(x)) => svg::save(path, &[x.lane()]),
+        _ => Ok(()),
+    }
 }
 
 fn failed(app: &App) -> bool {
@@ -191,6 +201,7 @@ pub fn screen(
         }
     });
     app.view = view;
+    draw_svg(&app)?;
     let complete = app
         .exchange
         .as_ref()
