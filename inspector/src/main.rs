@@ -8,7 +8,7 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal as _, Read, Write as _};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -16,6 +16,7 @@ use clap::{Parser, Subcommand};
 use inspector::capture::{Live, READ_BUFFER};
 use inspector::output::{Json, Output, Plain};
 use inspector::session::{Record, Session};
+use inspector::svg::Keep;
 use inspector::target::{Request, Target};
 use inspector::transport::{self, Http2, TlsFailure};
 use inspector::tui::{self, Options, View};
@@ -124,6 +125,11 @@ struct Args {
     /// after the request, instead of waiting for the server to close it
     #[arg(long, value_name = "MS")]
     close_after: Option<u64>,
+
+    /// Once the response is over, draw its Timeline to FILE as an SVG
+    /// picture, readable on light and dark pages
+    #[arg(long, value_name = "FILE")]
+    svg: Option<PathBuf>,
 
     #[command(subcommand)]
     mode: Option<Mode>,
@@ -259,6 +265,7 @@ fn options(args: &Args, request: Request) -> Options {
         send: args.send.clone(),
         close_after: args.close_after.map(Duration::from_millis),
         budget: args.budget,
+        svg: args.svg.clone(),
         ..Options::default()
     }
 }
@@ -439,10 +446,22 @@ fn headless(args: &Args, request: &Request) -> ExitCode {
     } else {
         Box::new(Plain::new(stdout))
     };
-    report(match &args.file {
-        Some(path) => decode_file(args, &request.method, path, &mut *out),
-        None => watch(args, request, &mut *out),
-    })
+    let mut kept = Keep::new(&mut *out, args.svg.is_some());
+    let result = match &args.file {
+        Some(path) => decode_file(args, &request.method, path, &mut kept),
+        None => watch(args, request, &mut kept),
+    };
+    let label = match (&args.url, &args.file) {
+        (Some(url), _) => format!("{} {url}", request.method),
+        (None, file) => {
+            let file = file.as_deref().unwrap_or(Path::new("-"));
+            file.display().to_string()
+        }
+    };
+    report(result.and_then(|ok| {
+        kept.save(args.svg.as_deref(), label)?;
+        Ok(ok)
+    }))
 }
 
 /// Requests the URL and prints each record as its bytes arrive. Returns
