@@ -497,8 +497,8 @@ fn legend(
     let mut out = String::new();
     let mut x = LEFT + 4.0;
     for (mark, text) in items {
-        // System fonts run about 6 px a character at 12 px.
-        let width = 30.0 + text.chars().count() as f64 * 6.0;
+        // System fonts run up to about 6.5 px a character at 12 px.
+        let width = 30.0 + text.chars().count() as f64 * 6.5;
         if x + width > RIGHT && x > LEFT + 4.0 {
             (x, y) = (LEFT + 4.0, y + 20.0);
         }

@@ -13,8 +13,10 @@
 //! same chunk), and the end. Medians of [`RUNS`] runs.
 //!
 //! Writes `ssr/measure.txt` (the table, and the goals of issue 6),
-//! `ssr/timeline.svg`, and what headless Chromium shows of lessons 06,
-//! 07 and 08 [`AT`] after it started: `ssr/at-600ms-{06,07,08}.png`.
+//! `ssr/timeline.svg` (drawn by `inspector::svg`, one lane per way: the
+//! records of its median run, its modules as dots), and what headless
+//! Chromium shows of lessons 06, 07 and 08 [`AT`] after it started:
+//! `ssr/at-600ms-{06,07,08}.png`.
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -24,6 +26,8 @@ use std::time::{Duration, Instant};
 
 use inspector::capture::Live;
 use inspector::session::Record;
+use inspector::svg::{Lane, Moment};
+use inspector::verdict::Analysis;
 use lesson_01_raw_tcp::testing::chromium;
 use lesson_06_ssr_blocking::dashboard::{Delays, MODULES};
 
@@ -94,7 +98,7 @@ pub fn files(out: &Path) -> Result<Vec<(String, String)>> {
         },
     ];
     // One way at a time, one run at a time: nothing else disturbs them.
-    let mut measured = Vec::new();
+    let (mut measured, mut lanes) = (Vec::new(), Vec::new());
     for way in &ways {
         let mut runs = Vec::new();
         for _ in 0..RUNS {
@@ -103,7 +107,9 @@ pub fn files(out: &Path) -> Result<Vec<(String, String)>> {
                 path => times(way.addr, path)?,
             });
         }
-        measured.push(median(&runs));
+        let times: Vec<Times> = runs.iter().map(|r| r.0).collect();
+        measured.push(median(&times));
+        lanes.push(lane(way, runs, delays));
     }
     std::fs::create_dir_all(out.join("ssr"))?;
     // Not of CSR: Chromium takes its screenshot at the load event, if
@@ -120,15 +126,19 @@ pub fn files(out: &Path) -> Result<Vec<(String, String)>> {
             "ssr/measure.txt".to_owned(),
             table(&ways, &measured, delays),
         ),
-        ("ssr/timeline.svg".to_owned(), svg(&ways, &measured, delays)),
+        (
+            "ssr/timeline.svg".to_owned(),
+            inspector::svg::timeline(&lanes),
+        ),
     ])
 }
 
-/// The times of one `GET path`.
-fn times(addr: SocketAddr, path: &str) -> Result<Times> {
+/// The times of one `GET path`, and its records.
+fn times(addr: SocketAddr, path: &str) -> Result<(Times, Vec<Record>)> {
     let mut times = Times::default();
     let mut seen = [false; MODULES.len()];
-    for record in Live::get(addr, path)?.records("GET", usize::MAX)? {
+    let records = Live::get(addr, path)?.records("GET", usize::MAX)?;
+    for record in records.iter().cloned() {
         let (t, data) = match record {
             Record::Head { t_ms, .. } => {
                 times.first_byte = t_ms;
@@ -160,26 +170,32 @@ fn times(addr: SocketAddr, path: &str) -> Result<Times> {
     if seen.contains(&false) {
         return Err(format!("GET {path}: a module never came").into());
     }
-    Ok(times)
+    Ok((times, records))
 }
 
 /// The times of the page rendered in the browser: the page, then each
-/// module's request, all at once, as its script makes them.
-fn csr(addr: SocketAddr) -> Result<Times> {
+/// module's request, all at once, as its script makes them. Its records
+/// are the page's and each module's pieces, on the page's clock, and a
+/// verdict on all their content as the browser gets it.
+fn csr(addr: SocketAddr) -> Result<(Times, Vec<Record>)> {
     let start = Instant::now();
-    let page = times_of_page(addr)?;
+    let page = Live::get(addr, "/csr")?.records("GET", 0)?;
+    let (first, end) = times_of_page(&page)?;
     let mut times = Times {
-        first_byte: page.0,
+        first_byte: first,
         ..Times::default()
     };
-    let done: Vec<Result<f64>> = thread::scope(|scope| {
+    let done: Vec<Result<(f64, Vec<Record>)>> = thread::scope(|scope| {
         let jobs: Vec<_> = MODULES
             .iter()
             .map(|module| {
-                scope.spawn(move || -> Result<f64> {
-                    Live::get(addr, &format!("/module/{}", module.id))?
-                        .records("GET", 0)?;
-                    Ok(start.elapsed().as_secs_f64() * 1000.0)
+                scope.spawn(move || -> Result<(f64, Vec<Record>)> {
+                    let sent = ms(start.elapsed());
+                    let path = format!("/module/{}", module.id);
+                    let records = Live::get(addr, &path)?.records("GET", 0)?;
+                    let pieces =
+                        records.into_iter().filter_map(|r| shifted(r, sent));
+                    Ok((ms(start.elapsed()), pieces.collect()))
                 })
             })
             .collect();
@@ -187,16 +203,118 @@ fn csr(addr: SocketAddr) -> Result<Times> {
             .map(|j| j.join().expect("a module request panicked"))
             .collect()
     });
-    for (slot, t) in times.modules.iter_mut().zip(done) {
-        *slot = t?;
+    let mut records: Vec<Record> = page
+        .into_iter()
+        .filter(|r| !matches!(r, Record::End { .. } | Record::Verdict(_)))
+        .collect();
+    for (slot, got) in times.modules.iter_mut().zip(done) {
+        let (t, pieces) = got?;
+        *slot = t;
+        records.extend(pieces);
     }
-    times.complete = times.modules.iter().copied().fold(page.1, f64::max);
-    Ok(times)
+    times.complete = times.modules.iter().copied().fold(end, f64::max);
+    records.sort_by(|a, b| at(a).total_cmp(&at(b)));
+    let (mut analysis, mut body) = (Analysis::new(), 0);
+    let d = |t: f64| Duration::from_secs_f64(t / 1000.0);
+    for r in &records {
+        match r {
+            Record::Head {
+                t_ms,
+                version,
+                framing,
+                headers,
+                ..
+            } => analysis.head(d(*t_ms), version, framing, headers),
+            Record::Data { t_ms, len, .. } => {
+                body += *len as u64;
+                analysis.arrived(d(*t_ms), *len as u64, *len as u64);
+            }
+            Record::Chunk(c) if !c.last => {
+                body += c.size;
+                analysis.arrived(d(c.t_ms), c.size, c.size);
+            }
+            _ => {}
+        }
+    }
+    records.push(Record::End {
+        t_ms: times.complete,
+        chunks: 0,
+        body_bytes: body,
+        frames: None,
+    });
+    records.push(Record::Verdict(analysis.verdict(true)));
+    Ok((times, records))
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// When a record came, for sorting; 0 for those without a time.
+fn at(record: &Record) -> f64 {
+    match record {
+        Record::Head { t_ms, .. } | Record::Data { t_ms, .. } => *t_ms,
+        Record::Chunk(c) => c.t_ms,
+        _ => 0.0,
+    }
+}
+
+/// A module response's piece, on the page's clock: `by` later. Its head
+/// and end are not the page's, and are left out.
+fn shifted(record: Record, by: f64) -> Option<Record> {
+    match record {
+        Record::Data {
+            t_ms,
+            offset,
+            len,
+            data,
+            data_hex,
+            truncated,
+            content,
+        } => Some(Record::Data {
+            t_ms: t_ms + by,
+            offset,
+            len,
+            data,
+            data_hex,
+            truncated,
+            content,
+        }),
+        Record::Chunk(mut c) if !c.last => {
+            c.t_first_ms += by;
+            c.t_ms += by;
+            Some(Record::Chunk(c))
+        }
+        _ => None,
+    }
+}
+
+/// One way's lane of the timeline: the run whose end was the median,
+/// with a dot per module when it came and a faint bar from when its
+/// data was in (its source's latency).
+fn lane(
+    way: &Way,
+    mut runs: Vec<(Times, Vec<Record>)>,
+    delays: Delays,
+) -> Lane {
+    runs.sort_by(|a, b| a.0.complete.total_cmp(&b.0.complete));
+    let (times, records) = runs.swap_remove(runs.len() / 2);
+    let mut lane = Lane::new(way.name, records);
+    lane.moments = MODULES
+        .iter()
+        .zip(times.modules)
+        .zip(delays.0)
+        .map(|((module, at_ms), delay)| Moment {
+            name: module.id.to_owned(),
+            from_ms: Some(ms(delay)),
+            at_ms,
+        })
+        .collect();
+    lane
 }
 
 /// When `/csr`'s first and last bytes came.
-fn times_of_page(addr: SocketAddr) -> Result<(f64, f64)> {
-    let records = Live::get(addr, "/csr")?.records("GET", 0)?;
+fn times_of_page(records: &[Record]) -> Result<(f64, f64)> {
     let first = records.iter().find_map(|r| match r {
         Record::Head { t_ms, .. } => Some(*t_ms),
         _ => None,
@@ -300,86 +418,4 @@ fn table(ways: &[Way], measured: &[Times], delays: Delays) -> String {
         let _ = writeln!(out, "  {goal:<42} {got:<32} {met}");
     }
     out
-}
-
-/// The module colours of the timeline.
-const COLOURS: [&str; MODULES.len()] =
-    ["#2b7bb9", "#3a9d5d", "#c0392b", "#8e44ad", "#d68910"];
-
-/// A timeline per way: a line from the request to the end, a tick at the
-/// first byte, and per module a faint bar from when its data was in to
-/// when it came, ending in a dot. A long bar is a module that waited.
-fn svg(ways: &[Way], measured: &[Times], delays: Delays) -> String {
-    let end = measured.iter().map(|t| t.complete).fold(0.0, f64::max);
-    let span = (end / 100.0).ceil() * 100.0;
-    let (left, width, row) = (130.0, 740.0, 54.0);
-    let x = |ms: f64| left + ms / span * width;
-    let height = 60.0 + row * ways.len() as f64 + 40.0;
-    let mut out = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 900 {height}\" \
-         font-family=\"system-ui, sans-serif\" font-size=\"13\">\n\
-         <rect width=\"900\" height=\"{height}\" fill=\"#fff\"/>\n"
-    );
-    // The time axis, every 100 ms.
-    let axis = 40.0 + row * ways.len() as f64;
-    let mut ms = 0.0;
-    while ms <= span {
-        let _ = writeln!(
-            out,
-            "<line x1=\"{0:.1}\" y1=\"30\" x2=\"{0:.1}\" y2=\"{axis}\" stroke=\"#eee\"/>\
-             <text x=\"{0:.1}\" y=\"{1}\" text-anchor=\"middle\" fill=\"#666\">{ms} ms</text>",
-            x(ms),
-            axis + 16.0,
-        );
-        ms += 100.0;
-    }
-    for (r, (way, t)) in ways.iter().zip(measured).enumerate() {
-        let y = 50.0 + row * r as f64;
-        let _ = writeln!(
-            out,
-            "<text x=\"8\" y=\"{y}\" dominant-baseline=\"middle\">{name}</text>\
-             <line x1=\"{x0:.1}\" y1=\"{y}\" x2=\"{x1:.1}\" y2=\"{y}\" stroke=\"#999\"/>\
-             <line x1=\"{fb:.1}\" y1=\"{top}\" x2=\"{fb:.1}\" y2=\"{bottom}\" stroke=\"#000\" stroke-width=\"2\"/>",
-            name = way.name,
-            x0 = x(0.0),
-            x1 = x(t.complete),
-            fb = x(t.first_byte),
-            top = y - 12.0,
-            bottom = y + 12.0,
-        );
-        for (i, (&at, delay)) in t.modules.iter().zip(delays.0).enumerate() {
-            let ready = delay.as_secs_f64() * 1000.0;
-            let _ = writeln!(
-                out,
-                "<line x1=\"{:.1}\" y1=\"{y}\" x2=\"{:.1}\" y2=\"{y}\" stroke=\"{c}\" \
-                 stroke-width=\"6\" stroke-opacity=\".25\"/>\
-                 <circle cx=\"{:.1}\" cy=\"{y}\" r=\"5\" fill=\"{c}\"/>",
-                x(ready),
-                x(at),
-                x(at),
-                c = COLOURS[i],
-            );
-        }
-    }
-    // The legend.
-    let y = axis + 34.0;
-    let _ = write!(
-        out,
-        "<line x1=\"8\" y1=\"{0}\" x2=\"8\" y2=\"{1}\" stroke=\"#000\" stroke-width=\"2\"/>\
-         <text x=\"14\" y=\"{y}\" dominant-baseline=\"middle\">first byte</text>",
-        y - 8.0,
-        y + 8.0,
-    );
-    for (i, module) in MODULES.iter().enumerate() {
-        let lx = 100.0 + 140.0 * i as f64;
-        let _ = write!(
-            out,
-            "<circle cx=\"{lx}\" cy=\"{y}\" r=\"5\" fill=\"{}\"/>\
-             <text x=\"{}\" y=\"{y}\" dominant-baseline=\"middle\">{}</text>",
-            COLOURS[i],
-            lx + 9.0,
-            module.id,
-        );
-    }
-    out + "\n</svg>\n"
 }
