@@ -697,6 +697,44 @@ fn cut_stream(shown_url: &str) -> Result<String> {
     ))
 }
 
+/// `inspector proxy` in front of lesson 04, and what it prints as curl
+/// fetches the page through it, then a page the lesson does not have. The
+/// lines come from the proxy's own `--plain` code
+/// ([`inspector::proxy::Lines`]).
+fn proxy_lines(origin: SocketAddr) -> Result<String> {
+    let proxy = inspector::proxy::start(inspector::proxy::Options {
+        listen: "127.0.0.1:0".into(),
+        to: format!("http://{origin}").parse()?,
+        transport: Default::default(),
+        via: false,
+        max_data: 4096,
+    })?;
+    let shown_proxy = "127.0.0.1:8080";
+    let mut text = format!(
+        "$ cargo run -q -p inspector -- proxy --listen {shown_proxy} --to http://{SHOWN}\n\
+         inspector proxy: listening on http://{shown_proxy}/, forwarding to http://{SHOWN}\n"
+    );
+    let mut lines = inspector::proxy::Lines::default();
+    for path in ["/", "/missing"] {
+        let fetched = Command::new("curl")
+            .args(["-s", "-o", "/dev/null"])
+            .arg(format!("http://{}{path}", proxy.addr))
+            .status()?;
+        if !fetched.success() {
+            return Err(format!("curl through the proxy: {fetched}").into());
+        }
+        let line = loop {
+            let news = proxy.news.recv_timeout(Duration::from_secs(10))?;
+            if let Some(line) = lines.take(news) {
+                break line;
+            }
+        };
+        text += &line;
+        text += "\n";
+    }
+    Ok(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -737,42 +775,4 @@ mod tests {
         assert_eq!(snapshot_body("no header\n---\n"), None);
         assert_eq!(snapshot_body("---\nsource: x\n"), None);
     }
-}
-
-/// `inspector proxy` in front of lesson 04, and what it prints as curl
-/// fetches the page through it, then a page the lesson does not have. The
-/// lines come from the proxy's own `--plain` code
-/// ([`inspector::proxy::Lines`]).
-fn proxy_lines(origin: SocketAddr) -> Result<String> {
-    let proxy = inspector::proxy::start(inspector::proxy::Options {
-        listen: "127.0.0.1:0".into(),
-        to: format!("http://{origin}").parse()?,
-        transport: Default::default(),
-        via: false,
-        max_data: 4096,
-    })?;
-    let shown_proxy = "127.0.0.1:8080";
-    let mut text = format!(
-        "$ cargo run -q -p inspector -- proxy --listen {shown_proxy} --to http://{SHOWN}\n\
-         inspector proxy: listening on http://{shown_proxy}/, forwarding to http://{SHOWN}\n"
-    );
-    let mut lines = inspector::proxy::Lines::default();
-    for path in ["/", "/missing"] {
-        let fetched = Command::new("curl")
-            .args(["-s", "-o", "/dev/null"])
-            .arg(format!("http://{}{path}", proxy.addr))
-            .status()?;
-        if !fetched.success() {
-            return Err(format!("curl through the proxy: {fetched}").into());
-        }
-        let line = loop {
-            let news = proxy.news.recv_timeout(Duration::from_secs(10))?;
-            if let Some(line) = lines.take(news) {
-                break line;
-            }
-        };
-        text += &line;
-        text += "\n";
-    }
-    Ok(text)
 }
