@@ -10,6 +10,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use crate::http2::Client as Http2Client;
+use crate::recording::{Event, Recorder};
 use crate::session::{Chunk, Record, Session};
 use crate::target::Target;
 use crate::transport::{self, Connection, Http2, Stream, Writer};
@@ -138,6 +139,9 @@ pub struct Live {
     sent: Vec<u8>,
     start: Instant,
     buf: Vec<u8>,
+    /// Where `--record` writes every read, and what is sent after the
+    /// request.
+    recorder: Option<Recorder>,
 }
 
 /// The connection, as HTTP/1.1 reads it (bytes as they come), or as
@@ -198,6 +202,7 @@ impl Live {
                     connection: None,
                     sent,
                     buf: Vec::new(),
+                    recorder: None,
                 }
             }
         };
@@ -213,6 +218,39 @@ impl Live {
     /// The request as it was sent.
     pub fn sent(&self) -> &[u8] {
         &self.sent
+    }
+
+    /// Writes every read from here on to `recorder`, and what
+    /// [`Live::step`] sends, with times counted as this counts them.
+    pub fn record(&mut self, recorder: Recorder) {
+        self.recorder = Some(recorder.starting(self.start));
+    }
+
+    /// The server closed the connection: when, as the session and the
+    /// recording both take it.
+    pub fn closed(&mut self) -> io::Result<Duration> {
+        let at = self.elapsed();
+        self.note(&Event::Eof(at))?;
+        Ok(at)
+    }
+
+    /// Reading or writing failed with `e`: when, noted in the recording.
+    pub fn failed(&mut self, e: &io::Error) -> Duration {
+        let at = self.elapsed();
+        // The failure is the news; a recording that cannot say it is not.
+        let _ = self.note(&Event::Failed {
+            at,
+            message: e.to_string(),
+            tls: false,
+        });
+        at
+    }
+
+    fn note(&self, event: &Event) -> io::Result<()> {
+        match &self.recorder {
+            Some(recorder) => recorder.write(event),
+            None => Ok(()),
+        }
     }
 
     /// `GET target` from `addr`, on a connection closed after the answer:
@@ -241,6 +279,7 @@ impl Live {
             // 256 KiB ran 20-30% slower in every round, since the copy
             // into it no longer stays in cache (`cargo xtask bench-capture`).
             buf: vec![0; READ_BUFFER],
+            recorder: None,
         })
     }
 
@@ -249,14 +288,27 @@ impl Live {
     pub fn next_read(&mut self) -> io::Result<Option<(Duration, &[u8])>> {
         let stream = match &mut self.wire {
             Wire::Http1(stream) => stream,
-            Wire::Http2(client) => return client.next_read(),
+            Wire::Http2(client) => {
+                let read = client.next_read()?;
+                if let (Some(recorder), Some((at, bytes))) =
+                    (&self.recorder, &read)
+                {
+                    recorder.write(&Event::In(*at, bytes.to_vec()))?;
+                }
+                return Ok(read);
+            }
         };
         loop {
             match stream.read(&mut self.buf) {
                 Ok(0) => return Ok(None),
                 // Timestamp first: handling the bytes is not their arrival.
                 Ok(len) => {
-                    return Ok(Some((self.start.elapsed(), &self.buf[..len])));
+                    let at = self.start.elapsed();
+                    let bytes = &self.buf[..len];
+                    if let Some(recorder) = &self.recorder {
+                        recorder.write(&Event::In(at, bytes.to_vec()))?;
+                    }
+                    return Ok(Some((at, bytes)));
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
@@ -329,6 +381,19 @@ impl Live {
         close_after: Option<Duration>,
         emit: &mut impl FnMut(Record),
     ) -> io::Result<bool> {
+        let stepped = self.step_once(session, close_after, emit);
+        if let Err(e) = &stepped {
+            self.failed(e);
+        }
+        stepped
+    }
+
+    fn step_once(
+        &mut self,
+        session: &mut Session,
+        close_after: Option<Duration>,
+        emit: &mut impl FnMut(Record),
+    ) -> io::Result<bool> {
         let due = close_after.filter(|_| session.websocket_open());
         // Asked only when a close is due: not a system call per read.
         let timeout = match due {
@@ -353,7 +418,7 @@ impl Live {
                     bytes.len() < READ_BUFFER
                 }
                 Ok(None) => {
-                    session.eof(self.elapsed(), emit);
+                    session.eof(self.closed()?, emit);
                     true
                 }
                 // The close is due: the next step sends it.
@@ -371,7 +436,12 @@ impl Live {
         if due.is_some() {
             self.tcp().set_read_timeout(timeout)?;
         }
-        let out = session.outgoing();
+        let frames = session.outgoing_frames();
+        // Each frame at the time its record says, so a replay's match.
+        for (at, frame) in &frames {
+            self.note(&Event::Out(*at, frame.clone()))?;
+        }
+        let out: Vec<u8> = frames.into_iter().flat_map(|(_, f)| f).collect();
         // Only a WebSocket has more to send; never over HTTP/2.
         let Wire::Http1(stream) = &mut self.wire else {
             return Ok(caught_up);

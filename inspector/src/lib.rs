@@ -19,6 +19,8 @@
 //!
 //! - [`session`]: reads in, timed records out: the `--json` contract
 //!   (`shared/DESIGN.md`, "Inspector contract").
+//! - [`recording`]: `--record`'s file, a session's reads with their
+//!   times, and its replay through a session: the same records again.
 //! - [`output`]: the headless views of those records, `--json` and
 //!   `--plain`; [`json`], the fast path that writes the records a flood
 //!   is made of.
@@ -50,6 +52,7 @@ pub mod human;
 pub mod json;
 pub mod output;
 pub mod proxy;
+pub mod recording;
 pub mod session;
 pub mod sse;
 pub mod svg;

@@ -7,7 +7,9 @@
 //! `inspector` with no URL runs the Flusher tour.
 
 use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal as _, Read, Write as _};
+use std::io::{
+    self, BufRead, BufReader, BufWriter, IsTerminal as _, Read, Write as _,
+};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -15,6 +17,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use inspector::capture::{Live, READ_BUFFER};
 use inspector::output::{Json, Output, Plain};
+use inspector::recording::{self, Header, Reader, Recorder, Replay};
 use inspector::session::{Record, Session};
 use inspector::svg::Keep;
 use inspector::target::{Request, Target};
@@ -65,6 +68,16 @@ struct Args {
     /// PATH, or - for standard input, instead of connecting
     #[arg(long, value_name = "PATH", conflicts_with = "url")]
     file: Option<PathBuf>,
+
+    /// Write the session to FILE as it happens (JSON lines: the request,
+    /// then every read with its time), for --file to replay
+    #[arg(long, value_name = "FILE", conflicts_with = "file")]
+    record: Option<PathBuf>,
+
+    /// With --file of a recording: replay it at N times the recorded
+    /// pace, instead of at once
+    #[arg(long, value_name = "N", requires = "file")]
+    speed: Option<f64>,
 
     /// The most bytes of each chunk or read to print; more is marked
     /// truncated
@@ -478,6 +491,9 @@ fn watch(
     let mut live = match Live::open(&target, &request, &transport(args)) {
         Ok(live) => live,
         Err(e) => {
+            if let Some(path) = &args.record {
+                recording::failed(path, url, &request, &e)?;
+            }
             let Some(why) = TlsFailure::of(&e) else {
                 return Err(e);
             };
@@ -493,6 +509,10 @@ fn watch(
         }
     };
     printer.out.request(live.sent())?;
+    if let Some(path) = &args.record {
+        let header = Header::new(url, &request, live.sent(), live.connection());
+        live.record(Recorder::create(path, &header)?);
+    }
     let mut session = Session::for_request(&request, args.max_data)
         .with_connection(live.connection())
         .sending(args.send.clone());
@@ -521,13 +541,18 @@ fn decode_file(
     path: &PathBuf,
     out: &mut dyn Output,
 ) -> io::Result<bool> {
-    let mut input: Box<dyn Read> = if path.as_os_str() == "-" {
+    let input: Box<dyn Read> = if path.as_os_str() == "-" {
         Box::new(io::stdin().lock())
     } else {
         Box::new(File::open(path).map_err(|e| {
             io::Error::new(e.kind(), format!("{}: {e}", path.display()))
         })?)
     };
+    // As big as a read, so that a raw capture's reads are as before.
+    let mut input = BufReader::with_capacity(READ_BUFFER, input);
+    if recording::is_recording(&mut input)? {
+        return replay(args, Reader::new(input)?, out);
+    }
     let mut session = Session::new(method, args.max_data);
     let mut printer = Printer::new(out);
     let mut buf = vec![0; READ_BUFFER];
@@ -538,6 +563,32 @@ fn decode_file(
                 session.read(Duration::ZERO, &buf[..n], &mut |r| {
                     printer.print(&r)
                 });
+            }
+        }
+    }
+    printer.flush()?;
+    Ok(printer.ok)
+}
+
+/// Replays a recording: the records of its live run, at once, or at
+/// `--speed`.
+fn replay(
+    args: &Args,
+    recording: Reader<impl BufRead>,
+    out: &mut dyn Output,
+) -> io::Result<bool> {
+    let mut replay = Replay::new(recording, args.max_data, args.speed);
+    let mut printer = Printer::new(out);
+    printer.out.request(replay.header().sent())?;
+    loop {
+        match replay.step(&mut |r| printer.print(&r)) {
+            // At a pace, each event is news: out it goes.
+            Ok(true) if args.speed.is_some() => printer.flush()?,
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                printer.flush()?;
+                return Err(e);
             }
         }
     }

@@ -466,11 +466,43 @@ impl Session {
     /// Bytes to write to the server, now: WebSocket frames the inspector
     /// sends. Call after every read.
     pub fn outgoing(&mut self) -> Vec<u8> {
+        self.outgoing_frames()
+            .into_iter()
+            .flat_map(|(_, f)| f)
+            .collect()
+    }
+
+    /// [`Session::outgoing`], frame by frame, each with the time its
+    /// record carries: what `--record` keeps.
+    pub fn outgoing_frames(&mut self) -> Vec<(Duration, Vec<u8>)> {
         self.state
             .ws
             .as_mut()
             .map(|ws| std::mem::take(&mut ws.outgoing))
             .unwrap_or_default()
+    }
+
+    /// A session that replays a recording: it does not answer the
+    /// server's pings and closes, nor send messages, since what the
+    /// inspector sent is in the recording, given to
+    /// [`Session::replay_sent`] (with the masks it went with).
+    pub fn replaying(mut self) -> Self {
+        self.state.client.live = false;
+        self.state.client.send.clear();
+        self
+    }
+
+    /// WebSocket frames the inspector sent `at`, as recorded: their
+    /// records, as they were made when they were sent.
+    pub fn replay_sent(
+        &mut self,
+        at: Duration,
+        wire: &[u8],
+        emit: &mut impl FnMut(Record),
+    ) {
+        if let Some(ws) = &mut self.state.ws {
+            ws.replay_sent(at, wire, emit);
+        }
     }
 
     /// Whether nothing waits in [`Session::outgoing`].

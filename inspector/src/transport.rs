@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, ClientConfig, ClientConnection, RootCertStore};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How long connecting and the TLS handshake may take: a server that
 /// accepts and then says nothing must not hang the inspector.
@@ -53,8 +53,9 @@ pub enum Http2 {
     PriorKnowledge,
 }
 
-/// How the connection was made: the fields a `head` record gains.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+/// How the connection was made: the fields a `head` record gains, and a
+/// recording's `connection`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Connection {
     /// TCP's connect, SYN to SYN-ACK: one round trip.
     pub connect_ms: f64,
@@ -63,7 +64,8 @@ pub struct Connection {
     pub tls_ms: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsDetails>,
-    /// Whether the connection speaks HTTP/2.
+    /// Whether the connection speaks HTTP/2. Not a `head` field (the
+    /// version says it); a recording keeps it beside (`recording.rs`).
     #[serde(skip)]
     pub http2: bool,
 }
@@ -97,7 +99,7 @@ impl Connection {
 }
 
 /// What the TLS handshake agreed on, and who the server said it was.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TlsDetails {
     /// `TLSv1.3` or `TLSv1.2`.
     pub version: String,

@@ -149,6 +149,46 @@ pub fn client_frame(opcode: Opcode, payload: &[u8]) -> (Header, Vec<u8>) {
     (header, wire)
 }
 
+/// The first frame in `wire`, a client's, as [`client_frame`] made it:
+/// its header, its payload unmasked, and its length on the wire. None if
+/// `wire` does not start with a whole masked frame. A recording keeps
+/// what the inspector sent as these bytes, and a replay reads it back.
+pub fn read_client_frame(wire: &[u8]) -> Option<(Header, Vec<u8>, usize)> {
+    let [first, second, ..] = *wire else {
+        return None;
+    };
+    let opcode = Opcode::from_bits(first & 0x0F)?;
+    if second & 0x80 == 0 {
+        return None;
+    }
+    // The length: 7 bits, or 126 and 16 bits, or 127 and 64 bits.
+    let (len, at) = match second & 0x7F {
+        126 => (
+            u64::from(u16::from_be_bytes(wire.get(2..4)?.try_into().ok()?)),
+            4,
+        ),
+        127 => (u64::from_be_bytes(wire.get(2..10)?.try_into().ok()?), 10),
+        len => (u64::from(len), 2),
+    };
+    let key: [u8; 4] = wire.get(at..at + 4)?.try_into().ok()?;
+    let size = at + 4;
+    let end = size.checked_add(usize::try_from(len).ok()?)?;
+    let payload = wire.get(size..end)?;
+    let header = Header {
+        fin: first & 0x80 != 0,
+        opcode,
+        mask: Some(key),
+        len,
+        size: u8::try_from(size).ok()?,
+    };
+    let unmasked = payload
+        .iter()
+        .zip(key.iter().cycle())
+        .map(|(b, k)| b ^ k)
+        .collect();
+    Some((header, unmasked, end))
+}
+
 /// The payload of a close frame: the code, then the reason (§5.5.1).
 pub fn close_payload(code: u16, reason: &str) -> Vec<u8> {
     [&code.to_be_bytes(), reason.as_bytes()].concat()
@@ -546,6 +586,23 @@ mod tests {
             read(b"\x88\x05\x03\xe8bye").unwrap()[2],
             "end 7 Some((1000, \"bye\"))"
         );
+    }
+
+    #[test]
+    fn a_client_frame_reads_back_as_it_was_made() {
+        for len in [0, 125, 126, 65535, 65536] {
+            let payload: Vec<u8> =
+                (0..len).map(|i: u32| i.to_le_bytes()[0]).collect();
+            let (header, mut wire) = client_frame(Opcode::Text, &payload);
+            let whole = wire.len();
+            wire.extend_from_slice(b"next");
+            let read = read_client_frame(&wire);
+            assert_eq!(read, Some((header, payload, whole)), "{len}");
+            // A frame cut short is not a frame yet.
+            assert_eq!(read_client_frame(&wire[..whole - 5]), None);
+        }
+        // A server's frame is not masked: not the client's.
+        assert_eq!(read_client_frame(b"\x81\x02hi"), None);
     }
 
     #[test]

@@ -124,8 +124,9 @@ pub(super) struct Ws {
     frame: Option<OpenFrame>,
     /// Frames so far, both ways.
     pub(super) frames: u64,
-    /// Frames to write: pongs, closes, messages to send.
-    pub(super) outgoing: Vec<u8>,
+    /// Frames to write, each with when it was sent: pongs, closes,
+    /// messages to send.
+    pub(super) outgoing: Vec<(Duration, Vec<u8>)>,
     pub(super) sent_close: bool,
 }
 
@@ -139,11 +140,40 @@ impl Ws {
         emit: &mut impl FnMut(Record),
     ) {
         let (header, wire) = client_frame(opcode, payload);
-        self.outgoing.extend_from_slice(&wire);
+        self.outgoing.push((at, wire));
+        self.sent_frame(at, header, payload, emit);
+    }
+
+    /// Records the frames in `wire`, which the inspector sent `at`: as a
+    /// recording replays them, with their masks as they went. Nothing is
+    /// queued: they were written when recorded.
+    pub(super) fn replay_sent(
+        &mut self,
+        at: Duration,
+        mut wire: &[u8],
+        emit: &mut impl FnMut(Record),
+    ) {
+        while let Some((header, payload, len)) = ws::read_client_frame(wire) {
+            if header.opcode == Opcode::Close {
+                self.sent_close = true;
+            }
+            self.sent_frame(at, header, &payload, emit);
+            wire = &wire[len..];
+        }
+    }
+
+    /// Counts a frame the inspector sent `at`, and emits its record.
+    fn sent_frame(
+        &mut self,
+        at: Duration,
+        header: Header,
+        payload: &[u8],
+        emit: &mut impl FnMut(Record),
+    ) {
         self.frames += 1;
         let t_ms = millis(at);
-        let close =
-            (opcode == Opcode::Close && payload.len() >= 2).then(|| {
+        let close = (header.opcode == Opcode::Close && payload.len() >= 2)
+            .then(|| {
                 let code = u16::from_be_bytes([payload[0], payload[1]]);
                 (code, String::from_utf8_lossy(&payload[2..]).into_owned())
             });

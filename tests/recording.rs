@@ -1,0 +1,159 @@
+//! Record, then replay: for every route the tour serves, `inspector --json
+//! --record F URL` and then `inspector --json --file F` print the same
+//! records, line for line, times included.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::thread;
+
+use lesson_01_raw_tcp::cli::{self, Lesson};
+use lesson_01_raw_tcp::page::DEFAULT_PAUSE;
+use lesson_01_raw_tcp::server;
+
+#[test]
+fn a_recording_replays_to_the_live_runs_records_on_every_tour_route() {
+    let Some(inspector) = inspector() else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "the inspector's binary is required in CI: build the workspace"
+        );
+        eprintln!("SKIPPED: no inspector binary; `cargo build -p inspector`");
+        return;
+    };
+    let dir = std::env::temp_dir()
+        .join(format!("flusher-recording-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let routes = routes();
+    assert!(routes.len() > 20, "{routes:?}");
+    // Each route at once: the slowest (lesson 05's 100 parts, 250 ms
+    // apart) sets the test's time.
+    thread::scope(|scope| {
+        for (i, (url, flags)) in routes.iter().enumerate() {
+            let file = dir.join(format!("{i}.jsonl"));
+            let inspector = &inspector;
+            scope.spawn(move || check(inspector, url, flags, &file));
+        }
+    });
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Records `url`, replays the recording, and asserts the two runs agree.
+fn check(inspector: &Path, url: &str, flags: &[&str], file: &Path) {
+    let live = run(
+        inspector,
+        ["--json", "--record", file.to_str().unwrap(), url]
+            .iter()
+            .chain(flags),
+    );
+    let replay = run(inspector, ["--json", "--file", file.to_str().unwrap()]);
+    assert!(live.status.success(), "{url}: {}", text(&live.stderr));
+    let (live, replay) = (text(&live.stdout), text(&replay.stdout));
+    assert!(live.lines().count() > 2, "{url}: {live}");
+    for (n, (a, b)) in live.lines().zip(replay.lines()).enumerate() {
+        assert_eq!(a, b, "{url}, line {}", n + 1);
+    }
+    assert_eq!(live.lines().count(), replay.lines().count(), "{url}");
+    // A replay at a pace takes the recording's time, and says the same.
+    if flags.is_empty() && url.ends_with("?delays=0") {
+        let paced = run(
+            inspector,
+            ["--json", "--speed", "4", "--file", file.to_str().unwrap()],
+        );
+        assert_eq!(text(&paced.stdout), live, "{url} at 4x");
+    }
+}
+
+/// Every stream the tour offers, as its picker lists them (src/main.rs,
+/// `demos`): each lesson's URL, and each other route its chapter watches
+/// with a plain GET, or as a WebSocket, which here also sends and closes.
+fn routes() -> Vec<(String, Vec<&'static str>)> {
+    let mut routes = Vec::new();
+    for (lesson, addr) in lessons() {
+        let url = cli::url(addr);
+        routes.push((url.clone(), Vec::new()));
+        let plain_get =
+            |w: &&cli::Watch| !w.path.is_empty() && !w.command.contains(" -H ");
+        for watch in lesson.watch.iter().filter(plain_get) {
+            let route = format!("{url}{}", watch.path);
+            routes.push(match watch.command.contains("{ws}") {
+                true => (
+                    cli::ws_url(&route),
+                    vec!["--send", "hello", "--send", "two words"]
+                        .into_iter()
+                        .chain(["--close-after", "500"])
+                        .collect(),
+                ),
+                false => (route, Vec::new()),
+            });
+        }
+    }
+    routes
+}
+
+/// Every lesson's server, started in this process as the tour starts
+/// them (src/main.rs).
+fn lessons() -> Vec<(Lesson, std::net::SocketAddr)> {
+    let pause = DEFAULT_PAUSE;
+    let started = [
+        (
+            lesson_01_raw_tcp::LESSON,
+            server::spawn(lesson_01_raw_tcp::handler(pause)),
+        ),
+        (
+            lesson_02_chunked_by_hand::LESSON,
+            server::spawn(lesson_02_chunked_by_hand::handler(pause, true)),
+        ),
+        (
+            lesson_03_flusher::LESSON,
+            server::spawn(lesson_03_flusher::handler(pause)),
+        ),
+        (
+            lesson_04_http_parse::LESSON,
+            lesson_04_http_parse::spawn(pause),
+        ),
+        (
+            lesson_05_tokio::LESSON,
+            lesson_05_tokio::spawn(lesson_05_tokio::Config::new(pause)),
+        ),
+        (
+            lesson_06_ssr_blocking::LESSON,
+            lesson_06_ssr_blocking::spawn(Default::default()),
+        ),
+        (
+            lesson_07_streaming_ssr::LESSON,
+            lesson_07_streaming_ssr::spawn(Default::default()),
+        ),
+        (
+            lesson_08_out_of_order::LESSON,
+            lesson_08_out_of_order::spawn(Default::default()),
+        ),
+        (
+            lesson_09_sse::LESSON,
+            lesson_09_sse::spawn(Default::default()),
+        ),
+        (lesson_10_websocket::LESSON, lesson_10_websocket::spawn()),
+    ];
+    started
+        .into_iter()
+        .map(|(lesson, addr)| (lesson, addr.unwrap()))
+        .collect()
+}
+
+fn run<S: AsRef<std::ffi::OsStr>>(
+    inspector: &Path,
+    args: impl IntoIterator<Item = S>,
+) -> Output {
+    Command::new(inspector).args(args).output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The inspector's binary, built beside this package's (as tests/tls.rs
+/// finds it): the flags and the printed records are what is under test.
+fn inspector() -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_BIN_EXE_flusher"))
+        .with_file_name(format!("inspector{}", std::env::consts::EXE_SUFFIX));
+    path.exists().then_some(path)
+}
