@@ -68,6 +68,17 @@ const HEADLESS: &[(&str, &str)] = &[
          | cargo run -q -p inspector -- --json --file -; \
          echo \"exit status: $?\"",
     ),
+    // A recording, cut to the page (its lines carry whole reads in
+    // base64), and its replay: the same records and times as the run.
+    (
+        "inspector/headless/recording.txt",
+        "cargo run -q -p inspector -- --json --record /tmp/lesson02.jsonl \
+         {url} > /tmp/live.txt; \\\n  \
+         cut -c1-88 /tmp/lesson02.jsonl | head -n 4; \\\n  \
+         cargo run -q -p inspector -- --json --file /tmp/lesson02.jsonl \
+         > /tmp/replay.txt; \\\n  \
+         cmp /tmp/live.txt /tmp/replay.txt && echo 'the same records'",
+    ),
 ];
 
 pub fn run(root: &Path) -> Result {
