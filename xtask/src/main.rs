@@ -14,13 +14,13 @@
 //! - `ssr`: the dashboard rendered four ways (CSR, lessons 06 to 08),
 //!   timed side by side; also run by `transcripts`.
 
+mod behind_nginx;
 mod bench;
 mod bench_tls;
 mod bench_tokio;
 mod book;
 mod overhead;
 mod ssr;
-mod behind_nginx;
 mod transcripts;
 
 use std::path::{Path, PathBuf};
