@@ -6,9 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::thread;
 
-use lesson_01_raw_tcp::cli::{self, Lesson};
-use lesson_01_raw_tcp::page::DEFAULT_PAUSE;
-use lesson_01_raw_tcp::server;
+use lesson_01_raw_tcp::cli;
 
 #[test]
 fn a_recording_replays_to_the_live_runs_records_on_every_tour_route() {
@@ -63,79 +61,27 @@ fn check(inspector: &Path, url: &str, flags: &[&str], file: &Path) {
     }
 }
 
-/// Every stream the tour offers, as its picker lists them (src/main.rs,
-/// `demos`): each lesson's URL, and each other route its chapter watches
-/// with a plain GET, or as a WebSocket, which here also sends and closes.
+/// Every stream the tour offers, as its picker lists them
+/// ([`flusher::demos`]); a WebSocket also sends and closes.
 fn routes() -> Vec<(String, Vec<&'static str>)> {
-    let mut routes = Vec::new();
-    for (lesson, addr) in lessons() {
-        let url = cli::url(addr);
-        routes.push((url.clone(), Vec::new()));
-        let plain_get =
-            |w: &&cli::Watch| !w.path.is_empty() && !w.command.contains(" -H ");
-        for watch in lesson.watch.iter().filter(plain_get) {
-            let route = format!("{url}{}", watch.path);
-            routes.push(match watch.command.contains("{ws}") {
-                true => (
-                    cli::ws_url(&route),
-                    vec!["--send", "hello", "--send", "two words"]
-                        .into_iter()
-                        .chain(["--close-after", "500"])
-                        .collect(),
-                ),
-                false => (route, Vec::new()),
-            });
-        }
-    }
-    routes
-}
-
-/// Every lesson's server, started in this process as the tour starts
-/// them (src/main.rs).
-fn lessons() -> Vec<(Lesson, std::net::SocketAddr)> {
-    let pause = DEFAULT_PAUSE;
-    let started = [
-        (
-            lesson_01_raw_tcp::LESSON,
-            server::spawn(lesson_01_raw_tcp::handler(pause)),
-        ),
-        (
-            lesson_02_chunked_by_hand::LESSON,
-            server::spawn(lesson_02_chunked_by_hand::handler(pause, true)),
-        ),
-        (
-            lesson_03_flusher::LESSON,
-            server::spawn(lesson_03_flusher::handler(pause)),
-        ),
-        (
-            lesson_04_http_parse::LESSON,
-            lesson_04_http_parse::spawn(pause),
-        ),
-        (
-            lesson_05_tokio::LESSON,
-            lesson_05_tokio::spawn(lesson_05_tokio::Config::new(pause)),
-        ),
-        (
-            lesson_06_ssr_blocking::LESSON,
-            lesson_06_ssr_blocking::spawn(Default::default()),
-        ),
-        (
-            lesson_07_streaming_ssr::LESSON,
-            lesson_07_streaming_ssr::spawn(Default::default()),
-        ),
-        (
-            lesson_08_out_of_order::LESSON,
-            lesson_08_out_of_order::spawn(Default::default()),
-        ),
-        (
-            lesson_09_sse::LESSON,
-            lesson_09_sse::spawn(Default::default()),
-        ),
-        (lesson_10_websocket::LESSON, lesson_10_websocket::spawn()),
-    ];
-    started
-        .into_iter()
-        .map(|(lesson, addr)| (lesson, addr.unwrap()))
+    let lessons = flusher::start_lessons().map_err(|(_, e)| e).unwrap();
+    lessons
+        .iter()
+        .flat_map(|(lesson, addr)| flusher::demos(lesson, &cli::url(*addr)))
+        .map(|demo| match demo.url.starts_with("ws://") {
+            true => (
+                demo.url,
+                vec![
+                    "--send",
+                    "hello",
+                    "--send",
+                    "two words",
+                    "--close-after",
+                    "500",
+                ],
+            ),
+            false => (demo.url, Vec::new()),
+        })
         .collect()
 }
 
