@@ -344,14 +344,21 @@ fn compare(
 /// request and response record, each with its `exchange`; otherwise a
 /// line per exchange once it is over, with its verdict.
 fn proxy(args: &Args, listen: &str, to: &str, via: bool) -> ExitCode {
+    // In a terminal, the TUI's list of exchanges; they decode the
+    // proxy's reads themselves, as `inspector URL`'s one does.
+    let live = !args.json && !args.plain && io::stdout().is_terminal();
     let started = to.parse().map_err(io::Error::other).and_then(|to| {
-        inspector::proxy::start(inspector::proxy::Options {
+        let options = inspector::proxy::Options {
             listen: listen.to_owned(),
             to,
             transport: transport(args),
             via,
             max_data: args.max_data,
-        })
+        };
+        match live {
+            true => inspector::proxy::start_with_reads(options),
+            false => inspector::proxy::start(options),
+        }
     });
     let proxy = match started {
         Ok(proxy) => proxy,
@@ -365,6 +372,13 @@ fn proxy(args: &Args, listen: &str, to: &str, via: bool) -> ExitCode {
         "inspector proxy: listening on http://{}/, forwarding to {to}",
         proxy.addr
     );
+    if live {
+        let start = tui::Start::Proxy {
+            proxy,
+            to: to.to_owned(),
+        };
+        return report(tui::run(start, options(args, Request::default())));
+    }
     let mut out = BufWriter::new(io::stdout().lock());
     let mut lines = inspector::proxy::Lines::default();
     for news in proxy.news {

@@ -43,6 +43,20 @@ pub enum News {
     Request(RequestRecord),
     /// A record of exchange `exchange`'s response.
     Record { exchange: u64, record: Record },
+    /// Bytes of exchange `exchange`'s response as they came, `at` after
+    /// its request went: for a view that decodes them itself, as the TUI
+    /// does. Only from [`start_with_reads`]; never a `--json` line.
+    #[serde(skip)]
+    Read {
+        exchange: u64,
+        at: Duration,
+        bytes: Vec<u8>,
+    },
+    /// The server closed the connection `at` after exchange `exchange`'s
+    /// request went, before its response was over (or as its end, when
+    /// the close frames it). Only from [`start_with_reads`].
+    #[serde(skip)]
+    Closed { exchange: u64, at: Duration },
 }
 
 /// A request as the proxy forwarded it: the `request` record.
@@ -60,6 +74,10 @@ pub struct RequestRecord {
     pub headers: Vec<[String; 2]>,
     /// The head's size in bytes.
     pub bytes: usize,
+    /// The head as the client sent it, for a view that decodes the
+    /// response itself: its method and fields say how.
+    #[serde(skip)]
+    pub head: Vec<u8>,
 }
 
 /// Where to listen and where to forward.
@@ -83,6 +101,18 @@ pub struct Proxy {
 /// Starts the proxy: it listens at once, and serves on threads of its
 /// own until the process ends.
 pub fn start(options: Options) -> io::Result<Proxy> {
+    serve(options, false)
+}
+
+/// [`start`], with news of every read of each response too
+/// ([`News::Read`], [`News::Closed`]): what the TUI feeds its own
+/// exchanges, as `inspector URL` does. The headless views do without
+/// the copies.
+pub fn start_with_reads(options: Options) -> io::Result<Proxy> {
+    serve(options, true)
+}
+
+fn serve(options: Options, reads: bool) -> io::Result<Proxy> {
     let listener = TcpListener::bind(&options.listen).map_err(|e| {
         io::Error::new(
             e.kind(),
@@ -93,6 +123,7 @@ pub fn start(options: Options) -> io::Result<Proxy> {
     let (tx, news) = mpsc::channel();
     let shared = Arc::new(Shared {
         options,
+        reads,
         began: Instant::now(),
         exchanges: AtomicU64::new(0),
         connections: AtomicU64::new(0),
@@ -110,6 +141,8 @@ pub fn start(options: Options) -> io::Result<Proxy> {
 #[derive(Debug)]
 struct Shared {
     options: Options,
+    /// Whether to send [`News::Read`] and [`News::Closed`].
+    reads: bool,
     began: Instant,
     exchanges: AtomicU64,
     connections: AtomicU64,
@@ -165,7 +198,7 @@ fn connection(client: TcpStream, shared: &Shared, news: mpsc::Sender<News>) {
             // ends the other thread's read.
             let _ = to_server.shutdown();
         });
-        forward_responses(server, to_client, &queue, options.max_data, &news);
+        forward_responses(server, to_client, &queue, shared, &news);
     });
 }
 
@@ -197,7 +230,12 @@ fn forward_requests(
         for head in heads {
             let exchange = shared.exchanges.fetch_add(1, Ordering::Relaxed) + 1;
             let at = shared.began.elapsed();
-            let record = request_record(&head, exchange, connection, at);
+            let record = match shared.reads {
+                true => {
+                    RequestRecord::with_head(&head, exchange, connection, at)
+                }
+                false => request_record(&head, exchange, connection, at),
+            };
             let _ = news.send(News::Request(record));
             lock(queue).push_back(Pending {
                 exchange,
@@ -230,13 +268,13 @@ fn forward_responses(
     mut server: Stream,
     mut client: TcpStream,
     queue: &Queue,
-    max_data: usize,
+    shared: &Shared,
     news: &mpsc::Sender<News>,
 ) {
     let next = || {
         lock(queue).pop_front().map(|p| Answering {
             exchange: p.exchange,
-            session: Session::for_request(&p.head, max_data),
+            session: Session::for_request(&p.head, shared.options.max_data),
             sent: p.sent,
         })
     };
@@ -257,6 +295,14 @@ fn forward_responses(
             let mut x = x;
             let at = arrived.saturating_duration_since(x.sent);
             let used = x.session.read(at, bytes, &mut tell(news, x.exchange));
+            if shared.reads {
+                let (exchange, bytes) = (x.exchange, bytes[..used].to_vec());
+                let _ = news.send(News::Read {
+                    exchange,
+                    at,
+                    bytes,
+                });
+            }
             bytes = &bytes[used..];
             // A WebSocket's frames are the client's and the server's to
             // answer: what the session would send is dropped.
@@ -272,6 +318,12 @@ fn forward_responses(
     while let Some(mut x) = current.take().or_else(next) {
         let at = ended.saturating_duration_since(x.sent);
         x.session.eof(at, &mut tell(news, x.exchange));
+        if shared.reads {
+            let _ = news.send(News::Closed {
+                exchange: x.exchange,
+                at,
+            });
+        }
     }
     let _ = client.shutdown(std::net::Shutdown::Write);
 }
@@ -304,6 +356,22 @@ fn lock(queue: &Queue) -> std::sync::MutexGuard<'_, VecDeque<Pending>> {
     queue.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+impl RequestRecord {
+    /// The record of a request whose head is `head`, keeping the head:
+    /// what a proxy started with its reads tells of each request.
+    pub fn with_head(
+        head: &[u8],
+        exchange: u64,
+        connection: u64,
+        at: Duration,
+    ) -> RequestRecord {
+        RequestRecord {
+            head: head.to_vec(),
+            ..request_record(head, exchange, connection, at)
+        }
+    }
+}
+
 fn request_record(
     head: &[u8],
     exchange: u64,
@@ -331,6 +399,7 @@ fn request_record(
             })
             .collect(),
         bytes: head.len(),
+        head: Vec::new(),
     }
 }
 
@@ -529,6 +598,9 @@ pub fn json_line(news: &News) -> io::Result<String> {
         News::Record { exchange, record } => {
             crate::json::tagged("exchange", exchange, record)
         }
+        News::Read { .. } | News::Closed { .. } => Err(io::Error::other(
+            "a read is not a record: --json's proxy starts without reads",
+        )),
     }
 }
 
@@ -550,6 +622,7 @@ impl Lines {
                 return None;
             }
             News::Record { exchange, record } => (exchange, record),
+            News::Read { .. } | News::Closed { .. } => return None,
         };
         let (request, answer) = self.open.get_mut(&exchange)?;
         match record {

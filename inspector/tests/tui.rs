@@ -10,6 +10,7 @@ use std::time::Duration;
 use crossterm::event::{
     Event as Input, KeyCode, KeyEvent, KeyEventKind, KeyModifiers,
 };
+use inspector::proxy::{News, RequestRecord};
 use inspector::tui::exchange::{Kind, State};
 use inspector::tui::theme::Theme;
 use inspector::tui::{self, App, Capture, Command, Demo, Event, Options, View};
@@ -583,4 +584,165 @@ fn http2_frames() {
     assert!(headers.contains("HTTP/2 200"), "{headers}");
     assert!(headers.contains(":status: 200"), "{headers}");
     assert!(headers.contains(":path: /"), "{headers}");
+}
+
+// ---------------------------------------------------------------- proxy --
+
+/// News of a request through the proxy: exchange `id`, `at_ms` after it
+/// started.
+fn request(app: &mut App, id: u64, at_ms: f64, target: &str) {
+    let head = format!(
+        "GET {target} HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nAccept: */*\r\n\r\n"
+    );
+    let record = RequestRecord::with_head(head.as_bytes(), id, 1, ms(at_ms));
+    app.handle(Event::Proxy(News::Request(record)));
+}
+
+/// News of a read of exchange `id`'s response, `t_ms` after its request.
+fn proxied(app: &mut App, id: u64, t_ms: f64, bytes: &[u8]) {
+    let bytes = bytes.to_vec();
+    let at = ms(t_ms);
+    app.handle(Event::Proxy(News::Read {
+        exchange: id,
+        at,
+        bytes,
+    }));
+}
+
+/// A browser's page load through the proxy: the page streamed, a
+/// stylesheet at once, an event stream still going, a favicon the server
+/// does not have, and a response that breaks its chunked framing.
+fn proxy_app() -> App {
+    let listen = "127.0.0.1:8080".parse().unwrap();
+    let to = "http://127.0.0.1:7878".to_owned();
+    let mut app = App::proxy(listen, to, options(), Size::new(100, 24));
+    request(&mut app, 1, 0.0, "/");
+    proxied(&mut app, 1, 0.41, &[HEAD, &chunk(PARTS[0])].concat());
+    request(&mut app, 2, 3.2, "/style.css");
+    proxied(
+        &mut app,
+        2,
+        0.38,
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/css\r\n\
+          Content-Length: 17\r\n\r\nh1 { color: red }",
+    );
+    request(&mut app, 3, 4.1, "/events");
+    proxied(
+        &mut app,
+        3,
+        0.52,
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\
+          Transfer-Encoding: chunked\r\n\r\n",
+    );
+    proxied(&mut app, 3, 1.1, &chunk("data: tick 1\n\n"));
+    for (i, part) in PARTS.iter().enumerate().skip(1) {
+        proxied(&mut app, 1, 0.41 + 400.2 * i as f64, &chunk(part));
+    }
+    proxied(&mut app, 1, 1201.1, b"0\r\n\r\n");
+    request(&mut app, 4, 1210.5, "/favicon.ico");
+    proxied(
+        &mut app,
+        4,
+        0.33,
+        b"HTTP/1.1 404 Not Found\r\nContent-Length: 10\r\n\r\nnot found\n",
+    );
+    request(&mut app, 5, 1302.7, "/broken");
+    proxied(&mut app, 5, 0.45, HEAD);
+    proxied(&mut app, 5, 2.3, b"2g\r\nno\r\n");
+    app
+}
+
+#[test]
+fn proxy_exchanges() {
+    let mut app = proxy_app();
+    assert_eq!(app.view, View::Exchanges);
+    // The list follows: the newest is selected.
+    let list = app.exchanges.as_ref().unwrap();
+    assert_eq!((list.cursor, list.follow), (4, true));
+    insta::assert_snapshot!(screen(&app));
+    // Up stops following; a new exchange then leaves the cursor be.
+    key(&mut app, KeyCode::Up);
+    request(&mut app, 6, 1400.0, "/later");
+    let list = app.exchanges.as_ref().unwrap();
+    assert_eq!((list.cursor, list.follow), (3, false));
+    key(&mut app, KeyCode::End);
+    assert_eq!(app.exchanges.as_ref().unwrap().cursor, 5);
+}
+
+#[test]
+fn proxy_enter_opens_an_exchange_and_esc_goes_back() {
+    let mut app = proxy_app();
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Up);
+    }
+    assert_eq!(key(&mut app, KeyCode::Enter), None);
+    assert_eq!(app.view, View::Chunks);
+    let x = app.exchange.as_ref().unwrap();
+    assert_eq!((x.url.as_str(), x.chunks), ("http://127.0.0.1:7878/", 4));
+    insta::assert_snapshot!(screen(&app));
+    // The views of `inspector URL`, Reads and Raw included: the
+    // exchange was fed the response's reads.
+    let views: Vec<View> = app.views().collect();
+    assert_eq!(
+        views,
+        [
+            View::Exchanges,
+            View::Chunks,
+            View::Timeline,
+            View::Reads,
+            View::Raw,
+            View::Headers
+        ]
+    );
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.view, View::Reads);
+    assert!(screen(&app).contains("Reads: 5"), "{}", screen(&app));
+    // Enter and r send nothing through a proxy; Esc is back, not quit.
+    assert_eq!(key(&mut app, KeyCode::Char('r')), None);
+    key(&mut app, KeyCode::Esc);
+    assert!(!app.quit);
+    assert_eq!(app.view, View::Exchanges);
+    assert!(app.exchange.is_none());
+    assert!(screen(&app).contains(" Exchanges: 5 "));
+}
+
+#[test]
+fn proxy_news_reaches_the_open_exchange() {
+    let mut app = proxy_app();
+    // The event stream, open while it goes on.
+    key(&mut app, KeyCode::Up);
+    key(&mut app, KeyCode::Up);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.exchange.as_ref().unwrap().chunks, 1);
+    proxied(&mut app, 3, 1000.0, &chunk("data: tick 2\n\n"));
+    let x = app.exchange.as_ref().unwrap();
+    assert_eq!((x.chunks, x.events.total()), (2, 2));
+    assert_eq!(app.selected, 1, "following the newest chunk");
+    // The server closes: the stream breaks off before its last-chunk.
+    app.handle(Event::Proxy(News::Closed {
+        exchange: 3,
+        at: ms(1500.0),
+    }));
+    assert!(matches!(
+        app.exchange.as_ref().unwrap().state,
+        State::Failed(_)
+    ));
+    key(&mut app, KeyCode::Backspace);
+    let text = screen(&app);
+    assert!(text.contains("errors 2"), "{text}");
+}
+
+#[test]
+fn proxy_keeps_the_newest_exchanges() {
+    let mut app = proxy_app();
+    let max = tui::exchanges::MAX_EXCHANGES as u64;
+    for id in 6..=max + 8 {
+        request(&mut app, id, 2000.0, "/again");
+    }
+    let list = app.exchanges.as_ref().unwrap();
+    assert_eq!(list.total(), max + 8);
+    assert_eq!(list.evicted(), 8);
+    assert_eq!(list.items().count() as u64, max);
+    assert!(screen(&app).contains("evicted: 8 oldest"));
 }

@@ -15,7 +15,9 @@ use crossterm::event::{
 use ratatui::layout::Size;
 
 use super::exchange::{Exchange, MAX_ROWS};
+use super::exchanges::Exchanges;
 use super::theme::Theme;
+use crate::proxy::News;
 use crate::target::{Request, Target};
 use crate::transport::{self, Connection};
 
@@ -29,6 +31,8 @@ pub enum Event {
     /// News from the capture numbered `.0`. Older captures' news is
     /// ignored: `r` replaces the capture, and its thread may still talk.
     Capture(u64, Capture),
+    /// News from `inspector proxy`.
+    Proxy(News),
 }
 
 /// What the capture thread reports.
@@ -78,6 +82,8 @@ pub struct Demo {
 pub enum View {
     /// The tour's picker; only with demos.
     Lessons,
+    /// The proxy's exchanges; only in proxy mode.
+    Exchanges,
     Chunks,
     Timeline,
     Reads,
@@ -86,8 +92,9 @@ pub enum View {
 }
 
 impl View {
-    pub const ALL: [View; 6] = [
+    pub const ALL: [View; 7] = [
         View::Lessons,
+        View::Exchanges,
         View::Chunks,
         View::Timeline,
         View::Reads,
@@ -98,6 +105,7 @@ impl View {
     pub fn name(self) -> &'static str {
         match self {
             View::Lessons => "Lessons",
+            View::Exchanges => "Exchanges",
             View::Chunks => "Chunks",
             View::Timeline => "Timeline",
             View::Reads => "Reads",
@@ -152,6 +160,9 @@ pub struct App {
     /// The picker's cursor, and the demo being inspected.
     pub cursor: usize,
     pub picked: Option<usize>,
+    /// In proxy mode, its exchanges; the one open in the other views is
+    /// `exchange` meanwhile.
+    pub exchanges: Option<Exchanges>,
     /// The current exchange, and its capture's number.
     pub exchange: Option<Exchange>,
     pub capture_id: u64,
@@ -194,12 +205,29 @@ impl App {
         App::new(demos, options, size)
     }
 
+    /// An app that lists the exchanges of the proxy at `listen`, which
+    /// forwards to `to`, as [`Event::Proxy`] news of them comes.
+    pub fn proxy(
+        listen: std::net::SocketAddr,
+        to: String,
+        options: Options,
+        size: Size,
+    ) -> App {
+        let exchanges = Exchanges::new(listen, to, &options);
+        let mut app = App::new(Vec::new(), options, size);
+        app.exchanges = Some(exchanges);
+        app.view = View::Exchanges;
+        app.layout_changed();
+        app
+    }
+
     fn new(demos: Vec<Demo>, options: Options, size: Size) -> App {
         let mut app = App {
             options,
             demos,
             cursor: 0,
             picked: None,
+            exchanges: None,
             exchange: None,
             capture_id: 0,
             started: None,
@@ -231,11 +259,14 @@ impl App {
         self.keep_visible();
     }
 
-    /// The views Tab visits: the picker only in the tour.
+    /// The views Tab visits: the picker only in the tour, the list of
+    /// exchanges only in proxy mode.
     pub fn views(&self) -> impl Iterator<Item = View> + '_ {
-        View::ALL
-            .into_iter()
-            .filter(|&v| v != View::Lessons || !self.demos.is_empty())
+        View::ALL.into_iter().filter(|&v| match v {
+            View::Lessons => !self.demos.is_empty(),
+            View::Exchanges => self.exchanges.is_some(),
+            _ => true,
+        })
     }
 
     /// Changes the state for `event`; returns what the runtime must do.
@@ -251,6 +282,12 @@ impl App {
 
     fn apply(&mut self, event: Event) -> Option<Command> {
         match event {
+            // Every exchange's clock runs while its bytes are awaited.
+            Event::Tick if self.exchanges.is_some() => {
+                let list = self.exchanges.as_mut()?;
+                self.dirty |= list.tick(&mut self.exchange);
+                None
+            }
             Event::Tick => {
                 // The elapsed clock runs while bytes are awaited.
                 let (Some(x), Some(started)) =
@@ -276,6 +313,17 @@ impl App {
             }
             // A capture that `r` replaced: its news is stale.
             Event::Capture(..) => None,
+            Event::Proxy(news) => {
+                let list = self.exchanges.as_mut()?;
+                let open = list.take(news, &mut self.exchange);
+                self.dirty = true;
+                if open && self.follow {
+                    self.follow_newest();
+                } else {
+                    self.keep_visible();
+                }
+                None
+            }
         }
     }
 
@@ -349,6 +397,65 @@ impl App {
             self.help = false;
             return None;
         }
+        if self.exchanges.is_some() {
+            return self.proxy_key(key);
+        }
+        self.common_key(key)
+    }
+
+    /// A key in proxy mode: Enter opens the selected exchange, Esc goes
+    /// back to the list, and nothing sends a request again.
+    fn proxy_key(&mut self, key: KeyEvent) -> Option<Command> {
+        let on_list = self.view == View::Exchanges;
+        let list = self.exchanges.as_mut()?;
+        match key.code {
+            KeyCode::Enter if on_list => self.open_selected(),
+            KeyCode::Esc | KeyCode::Backspace if !on_list => {
+                self.back_to_list()
+            }
+            KeyCode::End | KeyCode::Char('G') if on_list => {
+                list.set_follow(true);
+                self.keep_visible();
+            }
+            KeyCode::Char('f') if on_list => {
+                list.set_follow(!list.follow);
+                self.keep_visible();
+            }
+            // Esc quits only where it is not "back", so that it never
+            // stops a proxy a browser is using by a key too many.
+            KeyCode::Esc
+            | KeyCode::Backspace
+            | KeyCode::Enter
+            | KeyCode::Char('r' | 'm' | 'c') => {}
+            _ => return self.common_key(key),
+        }
+        None
+    }
+
+    /// Opens the selected exchange in the Chunks view.
+    fn open_selected(&mut self) {
+        let Some(x) =
+            self.exchanges.as_mut().and_then(Exchanges::open_selected)
+        else {
+            return;
+        };
+        self.exchange = Some(x);
+        self.reset_selection();
+        self.view = View::Chunks;
+        self.layout_changed();
+        self.follow_newest();
+    }
+
+    /// Puts the open exchange back, and shows the list.
+    fn back_to_list(&mut self) {
+        if let Some(list) = &mut self.exchanges {
+            list.close(self.exchange.take());
+        }
+        self.view = View::Exchanges;
+        self.layout_changed();
+    }
+
+    fn common_key(&mut self, key: KeyEvent) -> Option<Command> {
         let page = i64::from(self.page());
         match key.code {
             KeyCode::Char('q') | KeyCode::Esc => {
@@ -421,7 +528,9 @@ impl App {
 
     /// Whether a WebSocket is open for the inspector to send on.
     pub fn websocket_open(&self) -> bool {
-        self.exchange.as_ref().is_some_and(Exchange::websocket_open)
+        // Through the proxy, a WebSocket is its client's to talk on.
+        self.exchanges.is_none()
+            && self.exchange.as_ref().is_some_and(Exchange::websocket_open)
     }
 
     /// Does `act` to the open WebSocket now, and returns the frames it
@@ -459,15 +568,7 @@ impl App {
     fn start(&mut self, url: String) -> Command {
         self.capture_id += 1;
         self.started = Some(Instant::now());
-        self.selected = 0;
-        self.selected_read = 0;
-        self.scroll = 0;
-        self.read_scroll = 0;
-        self.detail_scroll = 0;
-        self.headers_scroll = 0;
-        self.follow = true;
-        self.compose = None;
-        self.dirty = true;
+        self.reset_selection();
         let o = &self.options;
         let (target, request) = match url.parse::<Target>() {
             Ok(target) => {
@@ -506,12 +607,38 @@ impl App {
         }
     }
 
+    /// A new exchange on screen: nothing selected yet, following.
+    fn reset_selection(&mut self) {
+        self.selected = 0;
+        self.selected_read = 0;
+        self.scroll = 0;
+        self.read_scroll = 0;
+        self.detail_scroll = 0;
+        self.headers_scroll = 0;
+        self.follow = true;
+        self.compose = None;
+        self.dirty = true;
+    }
+
     fn cycle_view(&mut self, by: isize) {
         let views: Vec<View> = self.views().collect();
         let at = views.iter().position(|&v| v == self.view).unwrap_or(0);
         let n = views.len().cast_signed();
-        self.view =
-            views[(at.cast_signed() + by).rem_euclid(n).cast_unsigned()];
+        let to = views[(at.cast_signed() + by).rem_euclid(n).cast_unsigned()];
+        // In proxy mode, leaving the list opens the selected exchange,
+        // and coming back to it closes the open one.
+        match (self.view, to) {
+            (View::Exchanges, _) => {
+                self.open_selected();
+                if self.view == View::Exchanges {
+                    // Nothing to open yet.
+                    return;
+                }
+            }
+            (_, View::Exchanges) => return self.back_to_list(),
+            _ => {}
+        }
+        self.view = to;
         self.layout_changed();
     }
 
@@ -530,6 +657,11 @@ impl App {
             }
         };
         match self.view {
+            View::Exchanges => {
+                if let Some(list) = &mut self.exchanges {
+                    list.step(by);
+                }
+            }
             View::Lessons => {
                 let n = self.demos.len() as u64;
                 self.cursor =
@@ -582,6 +714,9 @@ impl App {
         self.scroll = window(self.selected, self.scroll, page, rows);
         self.read_scroll =
             window(self.selected_read, self.read_scroll, page, reads);
+        if let Some(list) = &mut self.exchanges {
+            list.keep_visible(self.page);
+        }
     }
 
     /// How many table rows fit: the screen less the bars and borders.

@@ -14,11 +14,14 @@
 //! # Layout
 //! - [`exchange`]: one request and its response, stored compactly.
 //! - [`app`]: views, selection, keys, and the commands they cause.
+//! - [`exchanges`]: `inspector proxy`'s list of exchanges, each an
+//!   [`exchange`] that Enter opens in the other views.
 //! - [`ui`]: the views, drawn from the state.
 //! - [`theme`]: styles, and `NO_COLOR`.
 
 pub mod app;
 pub mod exchange;
+pub mod exchanges;
 pub mod theme;
 pub mod ui;
 
@@ -69,6 +72,12 @@ pub enum Start {
     Url(String),
     /// The tour: a picker of these streams.
     Tour(Vec<Demo>),
+    /// The exchanges of this proxy (started with its reads), which
+    /// forwards to `to`.
+    Proxy {
+        proxy: crate::proxy::Proxy,
+        to: String,
+    },
 }
 
 /// Runs the TUI until the user quits. The terminal is restored however
@@ -106,6 +115,10 @@ async fn event_loop(
             app
         }
         Start::Tour(demos) => App::tour(demos, options, size),
+        Start::Proxy { proxy, to } => {
+            tell_proxy_news(proxy.news, tx.clone());
+            App::proxy(proxy.addr, to, options, size)
+        }
     };
     guard.draw(&app)?;
     while let Some(event) = rx.recv().await {
@@ -149,10 +162,29 @@ fn draw_svg(app: &App) -> io::Result<()> {
     }
 }
 
+/// Passes the proxy's news on to the app, from a thread of its own: the
+/// proxy's channel is a blocking one. The proxy never waits for it.
+fn tell_proxy_news(
+    news: std::sync::mpsc::Receiver<crate::proxy::News>,
+    tx: mpsc::Sender<Event>,
+) {
+    thread::spawn(move || {
+        for news in news {
+            if tx.blocking_send(Event::Proxy(news)).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// Whether the exchange on screen failed; the proxy's failures are its
+/// exchanges', not its own.
 fn failed(app: &App) -> bool {
-    app.exchange
-        .as_ref()
-        .is_some_and(|x| matches!(x.state, exchange::State::Failed(_)))
+    app.exchanges.is_none()
+        && app
+            .exchange
+            .as_ref()
+            .is_some_and(|x| matches!(x.state, exchange::State::Failed(_)))
 }
 
 /// Inspects `url` without a terminal, and returns the screen as text,

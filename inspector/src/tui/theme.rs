@@ -6,6 +6,8 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
+use crate::verdict::Pattern;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
     pub color: bool,
@@ -87,6 +89,18 @@ impl Theme {
             Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
             Style::new().add_modifier(Modifier::BOLD),
         )
+    }
+
+    /// A verdict's pattern: a stream is good news, a burst bad, and the
+    /// rest says little.
+    pub fn pattern(&self, pattern: Pattern) -> Style {
+        match pattern {
+            Pattern::Stream => self.good(),
+            Pattern::BurstAtEnd | Pattern::BurstsBySize | Pattern::HeadHeld => {
+                self.error()
+            }
+            Pattern::SinglePiece | Pattern::Incomplete => self.dim(),
+        }
     }
 
     /// Bars in the timeline.

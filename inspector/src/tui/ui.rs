@@ -15,6 +15,7 @@ use ratatui::widgets::{
 
 use super::app::{App, View, window};
 use super::exchange::{Exchange, Kind, Micros, Row, State};
+use super::exchanges;
 use super::theme::Theme;
 use crate::http2;
 pub use crate::human::bytes;
@@ -86,6 +87,11 @@ impl Widget for &App {
         keys(self, a.keys, buf);
         match (self.view, &self.exchange) {
             (View::Lessons, _) => lessons(self, a.body, buf),
+            (View::Exchanges, _) => {
+                if let Some(list) = &self.exchanges {
+                    exchanges::render(self, list, a.body, buf);
+                }
+            }
             (_, None) => Paragraph::new(
                 "Nothing inspected yet: Tab to Lessons, pick one, Enter.",
             )
@@ -123,6 +129,9 @@ fn too_small(area: Rect, buf: &mut Buffer, t: &Theme) {
 
 fn status(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.options.theme;
+    if let (View::Exchanges, Some(list)) = (app.view, &app.exchanges) {
+        return exchanges::status(app, list, area, buf);
+    }
     let Some(x) = &app.exchange else {
         let lines = vec![
             Line::from(Span::styled(
@@ -185,13 +194,7 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) {
         _ => None,
     };
     if let Some(pattern) = word {
-        let style = match pattern {
-            Pattern::Stream => t.good(),
-            Pattern::BurstAtEnd | Pattern::BurstsBySize | Pattern::HeadHeld => {
-                t.error()
-            }
-            Pattern::SinglePiece | Pattern::Incomplete => t.dim(),
-        };
+        let style = t.pattern(pattern);
         second.push(Span::styled(format!("   {}", pattern.name()), style));
     }
     if x.rows.evicted() > 0 || x.wire.evicted() > 0 {
@@ -251,16 +254,19 @@ fn keys(app: &App, area: Rect, buf: &mut Buffer) {
     } else {
         "repeat"
     };
-    let mut hints = vec![
-        ("↑↓", "select"),
-        ("Tab", "view"),
-        ("f", if app.follow { "unfollow" } else { "follow" }),
-        ("r/Enter", enter),
-    ];
-    if app.websocket_open() {
-        hints.extend([("m", "message"), ("c", "close")]);
-    }
-    hints.extend([("?", "help"), ("q", "quit")]);
+    let hints = exchanges::hints(app).unwrap_or_else(|| {
+        let mut hints = vec![
+            ("↑↓", "select"),
+            ("Tab", "view"),
+            ("f", if app.follow { "unfollow" } else { "follow" }),
+            ("r/Enter", enter),
+        ];
+        if app.websocket_open() {
+            hints.extend([("m", "message"), ("c", "close")]);
+        }
+        hints.extend([("?", "help"), ("q", "quit")]);
+        hints
+    });
     let mut spans = Vec::new();
     for (key, what) in hints {
         spans.push(Span::styled(format!(" {key}"), t.key()));
@@ -278,7 +284,8 @@ fn help(t: &Theme, area: Rect, buf: &mut Buffer) {
         ("Tab Shift-Tab", "the next or previous view"),
         ("f", "follow the newest chunk, or stop"),
         ("r  Enter", "send the request again"),
-        ("Enter", "in Lessons: inspect that lesson"),
+        ("Enter", "in Lessons, Exchanges: open the one selected"),
+        ("Esc  Backspace", "proxy: back to the list of exchanges"),
         ("m", "WebSocket: type a message; Enter sends it"),
         ("c", "WebSocket: close it, with code 1000"),
         ("mouse wheel", "scroll"),
