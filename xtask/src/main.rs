@@ -9,6 +9,8 @@
 //!   plain and gzip-coded, on a decompression bomb, over TLS and over
 //!   HTTP/2.
 //! - `bench-tokio`: lesson 05 against hyper, under wrk, on loopback.
+//! - `bench-proxy`: `inspector proxy` against nginx in front of lesson 05:
+//!   throughput under wrk, latency added per chunk, memory per exchange.
 //! - `overhead`: framing bytes per message: chunks, SSE, WebSocket; also
 //!   run by `transcripts`.
 //! - `ssr`: the dashboard rendered four ways (CSR, lessons 06 to 08),
@@ -16,6 +18,7 @@
 
 mod behind_nginx;
 mod bench;
+mod bench_proxy;
 mod bench_tls;
 mod bench_tokio;
 mod book;
@@ -67,6 +70,16 @@ enum Task {
         #[arg(long, default_value_t = 5)]
         secs: u64,
     },
+    /// Put `inspector proxy` and nginx in front of lesson 05 and measure
+    /// both: throughput (wrk), latency added per chunk, memory.
+    BenchProxy {
+        /// How many wrk rounds: each proxy runs once a round.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// How long each wrk run lasts, in seconds.
+        #[arg(long, default_value_t = 5)]
+        secs: u64,
+    },
 }
 
 type Result<T = ()> =
@@ -84,6 +97,9 @@ fn main() -> ExitCode {
         }
         Task::BenchTokio { rounds, secs } => {
             bench_tokio::run(&root, rounds, secs)
+        }
+        Task::BenchProxy { rounds, secs } => {
+            bench_proxy::run(&root, rounds, secs)
         }
         Task::Exercises => {
             exercises::check(&root, &mut std::io::stdout()).map_err(Into::into)
