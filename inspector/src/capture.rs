@@ -7,7 +7,7 @@
 
 use std::io;
 use std::net::{SocketAddr, TcpStream};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::http2::Client as Http2Client;
 use crate::recording::{Event, Recorder};
@@ -218,6 +218,14 @@ impl Live {
     /// The request as it was sent.
     pub fn sent(&self) -> &[u8] {
         &self.sent
+    }
+
+    /// The wall clock when the request was written, which times count
+    /// from: for `--har`'s `startedDateTime`.
+    pub fn started(&self) -> SystemTime {
+        SystemTime::now()
+            .checked_sub(self.start.elapsed())
+            .unwrap_or(SystemTime::UNIX_EPOCH)
     }
 
     /// Writes every read from here on to `recorder`, and what

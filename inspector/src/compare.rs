@@ -10,7 +10,7 @@
 use std::io;
 use std::sync::mpsc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use crate::capture::Live;
 use crate::human::bytes;
@@ -24,6 +24,9 @@ use crate::verdict::{Clue, Verdict};
 pub struct Run {
     pub url: String,
     pub records: Vec<Record>,
+    /// The wall clock when its request was written, for `--har`; none
+    /// if it never was.
+    pub started: Option<SystemTime>,
 }
 
 impl Run {
@@ -67,40 +70,54 @@ pub fn run(
         .map(|url| Run {
             url: url.clone(),
             records: Vec::new(),
+            started: None,
         })
         .collect();
     let mut take = |i: usize, record: Record| {
         each(i, &record);
         runs[i].records.push(record);
     };
+    let mut started = vec![None; urls.len()];
     if plan.one_by_one {
         for (i, url) in urls.iter().enumerate() {
-            capture(url, plan, &mut |r| take(i, r));
+            started[i] = capture(url, plan, &mut |r| take(i, r));
         }
     } else {
         let (tx, rx) = mpsc::channel();
         thread::scope(|scope| {
+            let mut threads = Vec::new();
             for (i, url) in urls.iter().enumerate() {
                 let tx = tx.clone();
-                scope.spawn(move || {
+                threads.push(scope.spawn(move || {
                     capture(url, plan, &mut |r| {
                         let _ = tx.send((i, r));
-                    });
-                });
+                    })
+                }));
             }
             drop(tx);
             // In the order they arrive, whichever target sent them.
             for (i, record) in rx {
                 take(i, record);
             }
+            for (i, thread) in threads.into_iter().enumerate() {
+                started[i] = thread.join().ok().flatten();
+            }
         });
+    }
+    for (run, started) in runs.iter_mut().zip(started) {
+        run.started = started;
     }
     runs
 }
 
 /// One target's exchange, to its end; a target that cannot be reached
 /// gives an error record, so that the others are still compared.
-fn capture(url: &str, plan: &Plan, emit: &mut impl FnMut(Record)) {
+/// Returns when the request was written, if it was.
+fn capture(
+    url: &str,
+    plan: &Plan,
+    emit: &mut impl FnMut(Record),
+) -> Option<SystemTime> {
     let fail = |kind, message: String| Record::Error {
         t_ms: 0.0,
         offset: 0,
@@ -109,7 +126,10 @@ fn capture(url: &str, plan: &Plan, emit: &mut impl FnMut(Record)) {
     };
     let target: Target = match url.parse() {
         Ok(target) => target,
-        Err(e) => return emit(fail("target", e)),
+        Err(e) => {
+            emit(fail("target", e));
+            return None;
+        }
     };
     let request = target.request(&plan.request);
     let mut live = match Live::open(&target, &request, &plan.transport) {
@@ -120,22 +140,26 @@ fn capture(url: &str, plan: &Plan, emit: &mut impl FnMut(Record)) {
             } else {
                 "connect"
             };
-            return emit(fail(kind, e.to_string()));
+            emit(fail(kind, e.to_string()));
+            return None;
         }
     };
+    let started = live.started();
     let mut session = Session::for_request(&request, plan.max_data)
         .with_connection(live.connection());
     while !session.is_done() {
         if let Err(e) = live.step(&mut session, None, emit) {
             let t_ms = live.elapsed().as_secs_f64() * 1e3;
-            return emit(Record::Error {
+            emit(Record::Error {
                 t_ms,
                 offset: 0,
                 kind: "io",
                 message: e.to_string(),
             });
+            break;
         }
     }
+    Some(started)
 }
 
 /// A short name for each target: its host and port, or its whole URL
@@ -348,6 +372,7 @@ mod tests {
         Run {
             url: url.into(),
             records,
+            started: None,
         }
     }
 

@@ -38,6 +38,8 @@
 //! - [`proxy`]: a reverse proxy that records every exchange it forwards.
 //! - [`svg`]: the Timeline as a picture (`--svg`), one lane per exchange
 //!   on one time axis.
+//! - [`har`]: the exchanges as an HTTP Archive (`--har`), with each
+//!   piece's time and size in `_chunks`.
 //!
 //! Every test in the workspace that checks wire bytes or timing goes through
 //! here, so there is one client, not one per lesson.
@@ -47,6 +49,7 @@ pub mod compare;
 pub mod content;
 pub mod decode;
 pub mod error;
+pub mod har;
 pub mod http2;
 pub mod human;
 pub mod json;

@@ -144,6 +144,12 @@ struct Args {
     #[arg(long, value_name = "FILE")]
     svg: Option<PathBuf>,
 
+    /// Write the exchanges to FILE as an HTTP Archive (HAR 1.2), with
+    /// each piece's time and size in `_chunks`: with --json or --plain,
+    /// and for compare and proxy (rewritten as each exchange ends)
+    #[arg(long, global = true, value_name = "FILE")]
+    har: Option<PathBuf>,
+
     #[command(subcommand)]
     mode: Option<Mode>,
 }
@@ -331,6 +337,10 @@ fn compare(
         None => write!(stdout, "{}", inspector::compare::report(&runs))
             .and_then(|()| stdout.flush()),
     };
+    let written = written.and_then(|()| match &args.har {
+        Some(path) => inspector::har::of_runs(&runs, &plan.request).save(path),
+        None => Ok(()),
+    });
     // Every target complete and valid, as for one URL.
     let ok = runs.iter().all(|run| {
         !run.records
@@ -381,7 +391,14 @@ fn proxy(args: &Args, listen: &str, to: &str, via: bool) -> ExitCode {
     }
     let mut out = BufWriter::new(io::stdout().lock());
     let mut lines = inspector::proxy::Lines::default();
+    let mut har = args
+        .har
+        .clone()
+        .map(|path| inspector::har::Proxied::new(path, to));
     for news in proxy.news {
+        if let Some(Err(e)) = har.as_mut().map(|har| har.take(&news)) {
+            return report(Err(e));
+        }
         let line = match args.json {
             true => inspector::proxy::json_line(&news).map(Some),
             false => Ok(lines.take(news)),
@@ -473,7 +490,8 @@ fn headless(args: &Args, request: &Request) -> ExitCode {
     } else {
         Box::new(Plain::new(stdout))
     };
-    let mut kept = Keep::new(&mut *out, args.svg.is_some());
+    let keep = args.svg.is_some() || args.har.is_some();
+    let mut kept = Keep::new(&mut *out, keep);
     let result = match &args.file {
         Some(path) => decode_file(args, &request.method, path, &mut kept),
         None => watch(args, request, &mut kept),
@@ -486,6 +504,14 @@ fn headless(args: &Args, request: &Request) -> ExitCode {
         }
     };
     report(result.and_then(|ok| {
+        if let Some(path) = &args.har {
+            inspector::har::of_kept(
+                args.url.as_deref(),
+                &request.method,
+                &kept,
+            )
+            .save(path)?;
+        }
         kept.save(args.svg.as_deref(), label)?;
         Ok(ok)
     }))

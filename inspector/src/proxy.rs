@@ -21,7 +21,7 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde::Serialize;
 
@@ -74,6 +74,12 @@ pub struct RequestRecord {
     pub headers: Vec<[String; 2]>,
     /// The head's size in bytes.
     pub bytes: usize,
+    /// Its version, `HTTP/1.1`, and the wall clock when it went on, for
+    /// `--har`: not fields of the record.
+    #[serde(skip)]
+    pub version: String,
+    #[serde(skip)]
+    pub written: SystemTime,
     /// The head as the client sent it, for a view that decodes the
     /// response itself: its method and fields say how.
     #[serde(skip)]
@@ -399,6 +405,8 @@ fn request_record(
             })
             .collect(),
         bytes: head.len(),
+        version: format!("HTTP/1.{}", parsed.version.unwrap_or(1)),
+        written: SystemTime::now(),
         head: Vec::new(),
     }
 }

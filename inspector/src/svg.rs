@@ -16,6 +16,7 @@
 use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
+use std::time::SystemTime;
 
 use crate::human;
 use crate::output::Output;
@@ -207,12 +208,14 @@ pub fn save(path: &Path, lanes: &[Lane]) -> io::Result<()> {
     })
 }
 
-/// An [`Output`] that passes every record on and, for `--svg`, keeps
-/// them for a picture at the end. Only then: an endless stream's records
+/// An [`Output`] that passes every record on and, for `--svg` and
+/// `--har`, keeps them for a picture or an archive at the end, with the
+/// request and when it went. Only then: an endless stream's records
 /// never stop growing.
 pub struct Keep<'a> {
     out: &'a mut dyn Output,
     records: Option<Vec<Record>>,
+    sent: Option<(Vec<u8>, SystemTime)>,
 }
 
 impl<'a> Keep<'a> {
@@ -220,7 +223,21 @@ impl<'a> Keep<'a> {
         Keep {
             out,
             records: keep.then(Vec::new),
+            sent: None,
         }
+    }
+
+    /// The records kept.
+    pub fn records(&self) -> &[Record] {
+        self.records.as_deref().unwrap_or_default()
+    }
+
+    /// The request as sent, and the wall clock then, once it has gone
+    /// out (a raw capture has none).
+    pub fn sent(&self) -> Option<(&[u8], SystemTime)> {
+        self.sent
+            .as_ref()
+            .map(|(bytes, at)| (bytes.as_slice(), *at))
     }
 
     /// Draws what was kept, as one lane called `label`, to `path`.
@@ -243,6 +260,10 @@ impl std::fmt::Debug for Keep<'_> {
 
 impl Output for Keep<'_> {
     fn request(&mut self, request: &[u8]) -> io::Result<()> {
+        // It has just been written: its records count from now.
+        if self.records.is_some() {
+            self.sent = Some((request.to_vec(), SystemTime::now()));
+        }
         self.out.request(request)
     }
 
