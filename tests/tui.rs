@@ -195,6 +195,49 @@ fn the_tour_picks_lesson_02_repeats_it_and_esc_quits() {
     term.expect_clean_exit();
 }
 
+/// `inspector proxy` in a terminal: curl fetches lesson 02 through it,
+/// the list shows the exchange and its verdict, Enter opens its chunks,
+/// Esc goes back to the list (not out), and `q` quits.
+#[test]
+fn the_proxy_lists_an_exchange_and_enter_opens_its_chunks() {
+    let Some(inspector) = inspector() else { return };
+    if !testing::require("curl") {
+        return;
+    }
+    let url = lesson_02(PAUSE);
+    // A free port for the proxy: taken, then let go for it.
+    let listen = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .to_string();
+    let args = ["proxy", "--listen", &listen, "--to", &url];
+    let Some(term) = Tmux::start("proxy", WIDE, &inspector, &args) else {
+        return;
+    };
+    term.wait_for("the empty list", |s| s.contains("waiting for requests"));
+
+    let fetched = Command::new("curl")
+        .args(["-sS", "-o", "/dev/null"])
+        .arg(format!("http://{listen}/"))
+        .status()
+        .unwrap();
+    assert!(fetched.success());
+    let list = term.wait_for("the exchange, over", |s| {
+        s.contains(" Exchanges: 1 ") && s.contains(" stream ")
+    });
+    assert!(list.contains("GET     /  "), "{list}");
+
+    term.keys(&["Enter"]);
+    let screen = term
+        .wait_for("its chunks", |s| status_line(s).starts_with(" ● complete "));
+    check_lesson_02_rows(&screen, PAUSE);
+
+    term.keys(&["Escape"]);
+    term.wait_for("the list again", |s| s.contains(" Exchanges: 1 "));
+    term.keys(&["q"]);
+    term.expect_clean_exit();
+}
+
 /// `inspector` with no URL runs the tour beside it, and Ctrl-C (a key in
 /// raw mode, not a signal) quits both.
 #[test]

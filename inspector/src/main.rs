@@ -355,8 +355,12 @@ fn compare(
 /// line per exchange once it is over, with its verdict.
 fn proxy(args: &Args, listen: &str, to: &str, via: bool) -> ExitCode {
     // In a terminal, the TUI's list of exchanges; they decode the
-    // proxy's reads themselves, as `inspector URL`'s one does.
-    let live = !args.json && !args.plain && io::stdout().is_terminal();
+    // proxy's reads themselves, as `inspector URL`'s one does. The HAR
+    // is written from the headless loop's news: --har keeps to lines.
+    let live = !args.json
+        && !args.plain
+        && args.har.is_none()
+        && io::stdout().is_terminal();
     let started = to.parse().map_err(io::Error::other).and_then(|to| {
         let options = inspector::proxy::Options {
             listen: listen.to_owned(),
@@ -377,11 +381,7 @@ fn proxy(args: &Args, listen: &str, to: &str, via: bool) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // On stderr, so that --json's lines stay records alone.
-    eprintln!(
-        "inspector proxy: listening on http://{}/, forwarding to {to}",
-        proxy.addr
-    );
+    // The TUI's status bar says where it listens.
     if live {
         let start = tui::Start::Proxy {
             proxy,
@@ -389,6 +389,11 @@ fn proxy(args: &Args, listen: &str, to: &str, via: bool) -> ExitCode {
         };
         return report(tui::run(start, options(args, Request::default())));
     }
+    // On stderr, so that --json's lines stay records alone.
+    eprintln!(
+        "inspector proxy: listening on http://{}/, forwarding to {to}",
+        proxy.addr
+    );
     let mut out = BufWriter::new(io::stdout().lock());
     let mut lines = inspector::proxy::Lines::default();
     let mut har = args

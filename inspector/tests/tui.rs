@@ -679,7 +679,7 @@ fn proxy_enter_opens_an_exchange_and_esc_goes_back() {
     assert_eq!(app.view, View::Chunks);
     let x = app.exchange.as_ref().unwrap();
     assert_eq!((x.url.as_str(), x.chunks), ("http://127.0.0.1:7878/", 4));
-    insta::assert_snapshot!(screen(&app));
+    insta::assert_snapshot!("proxy_chunks", screen(&app));
     // The views of `inspector URL`, Reads and Raw included: the
     // exchange was fed the response's reads.
     let views: Vec<View> = app.views().collect();
