@@ -79,6 +79,13 @@ const HEADLESS: &[(&str, &str)] = &[
          > /tmp/replay.txt; \\\n  \
          cmp /tmp/live.txt /tmp/replay.txt && echo 'the same records'",
     ),
+    // A HAR archive, cut to an entry's timings and `_chunks`.
+    (
+        "inspector/headless/har.txt",
+        "cargo run -q -p inspector -- --plain --har /tmp/lesson02.har \
+         {url} > /dev/null; \\\n  \
+         sed -n '/\"timings\"/,/\"_verdict\"/p' /tmp/lesson02.har",
+    ),
 ];
 
 pub fn run(root: &Path) -> Result {
