@@ -47,7 +47,7 @@ struct Args {
 
     /// Print the TUI's screen, COLSxROWS, as text once the response is
     /// over, instead of running it live
-    #[arg(long, value_name = "COLSxROWS", value_parser = parse_size, conflicts_with_all = ["json", "plain"])]
+    #[arg(long, value_name = "COLSxROWS", value_parser = parse_size, conflicts_with_all = ["json", "plain", "har"])]
     screen: Option<Size>,
 
     /// With --screen: take the screen after MS milliseconds even if the
@@ -145,8 +145,9 @@ struct Args {
     svg: Option<PathBuf>,
 
     /// Write the exchanges to FILE as an HTTP Archive (HAR 1.2), with
-    /// each piece's time and size in `_chunks`: with --json or --plain,
-    /// and for compare and proxy (rewritten as each exchange ends)
+    /// each piece's time and size in `_chunks`; for compare and proxy
+    /// too (rewritten as each exchange ends). Output is then lines, not
+    /// the TUI
     #[arg(long, global = true, value_name = "FILE")]
     har: Option<PathBuf>,
 
@@ -222,7 +223,9 @@ fn main() -> ExitCode {
             complete
         }));
     }
-    if live && io::stdout().is_terminal() {
+    // The archive is written from the headless loop: --har prints lines,
+    // as it does for the proxy.
+    if live && io::stdout().is_terminal() && args.har.is_none() {
         let start = tui::Start::Url(url.clone());
         return report(tui::run(start, options(&args, request)));
     }
