@@ -47,7 +47,7 @@ struct Args {
 
     /// Print the TUI's screen, COLSxROWS, as text once the response is
     /// over, instead of running it live
-    #[arg(long, value_name = "COLSxROWS", value_parser = parse_size, conflicts_with_all = ["json", "plain", "har"])]
+    #[arg(long, value_name = "COLSxROWS", value_parser = parse_size, conflicts_with_all = ["json", "plain", "har", "record"])]
     screen: Option<Size>,
 
     /// With --screen: take the screen after MS milliseconds even if the
@@ -70,7 +70,8 @@ struct Args {
     file: Option<PathBuf>,
 
     /// Write the session to FILE as it happens (JSON lines: the request,
-    /// then every read with its time), for --file to replay
+    /// then every read with its time), for --file to replay. Output is
+    /// then lines, not the TUI
     #[arg(long, value_name = "FILE", conflicts_with = "file")]
     record: Option<PathBuf>,
 
@@ -223,9 +224,10 @@ fn main() -> ExitCode {
             complete
         }));
     }
-    // The archive is written from the headless loop: --har prints lines,
-    // as it does for the proxy.
-    if live && io::stdout().is_terminal() && args.har.is_none() {
+    // The archive and the recording are written from the headless loop:
+    // with either, lines, as for the proxy.
+    let written = args.har.is_some() || args.record.is_some();
+    if live && io::stdout().is_terminal() && !written {
         let start = tui::Start::Url(url.clone());
         return report(tui::run(start, options(&args, request)));
     }
