@@ -103,6 +103,54 @@ fn inspector_shows_each_chunk_of_lesson_02_and_q_quits() {
     term.expect_clean_exit();
 }
 
+/// A recording of lesson 02, browsed: `inspector --file REC` in a
+/// terminal shows the recorded run's chunks at their recorded times, and
+/// `r` sends nothing again.
+#[test]
+fn a_recording_is_browsed_in_the_tui_as_its_live_run_was() {
+    let Some(inspector) = inspector() else { return };
+    let url = lesson_02(PAUSE);
+    let file = std::env::temp_dir().join(format!(
+        "flusher-tui-recording-{}.jsonl",
+        std::process::id()
+    ));
+    let recorded = std::process::Command::new(&inspector)
+        .args(["--plain", "--record", file.to_str().unwrap(), &url])
+        .output()
+        .unwrap();
+    assert!(recorded.status.success(), "{recorded:?}");
+    let Some(term) = Tmux::start(
+        "replay",
+        WIDE,
+        &inspector,
+        &["--file", file.to_str().unwrap()],
+    ) else {
+        return;
+    };
+    let screen = term.wait_for("the replayed response", |s| {
+        status_line(s).starts_with(" ● complete ")
+    });
+    assert_eq!(
+        first_line(&screen),
+        format!(" GET {url}  →  HTTP/1.1 200 OK  framing: chunked"),
+        "{screen}"
+    );
+    // The pauses are the recording's: the replay took no time at all.
+    check_lesson_02_rows(&screen, PAUSE);
+    term.keys(&["r"]);
+    let again = term.wait_for("the same screen", |s| {
+        status_line(s).starts_with(" ● complete ")
+    });
+    assert_eq!(
+        chunk_rows(&again).len(),
+        chunk_rows(&screen).len(),
+        "{again}"
+    );
+    term.keys(&["q"]);
+    term.expect_clean_exit();
+    let _ = std::fs::remove_file(&file);
+}
+
 /// A WebSocket, against lesson 10: `m` opens a line, the typed message
 /// goes out as a frame and its echo comes back, and `c` closes the
 /// WebSocket with the closing handshake.

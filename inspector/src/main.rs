@@ -47,7 +47,7 @@ struct Args {
 
     /// Print the TUI's screen, COLSxROWS, as text once the response is
     /// over, instead of running it live
-    #[arg(long, value_name = "COLSxROWS", value_parser = parse_size, conflicts_with_all = ["json", "plain", "har", "record"])]
+    #[arg(long, value_name = "COLSxROWS", value_parser = parse_size, conflicts_with_all = ["json", "plain", "har", "record", "file"])]
     screen: Option<Size>,
 
     /// With --screen: take the screen after MS milliseconds even if the
@@ -209,8 +209,17 @@ fn main() -> ExitCode {
         None => {}
     }
     let Some(url) = &args.url else {
-        if args.file.is_none() {
+        let Some(path) = &args.file else {
             return tour();
+        };
+        // A recording, in a terminal, is browsed as a live run is.
+        let lines = args.json || args.plain || !io::stdout().is_terminal();
+        if !lines && let Some(recording) = recording_at(path) {
+            let start = tui::Start::Replay {
+                recording: Box::new(recording),
+                speed: args.speed,
+            };
+            return report(tui::run(start, options(&args, request)));
         }
         return headless(&args, &request);
     };
@@ -582,6 +591,16 @@ fn watch(
     }
     printer.flush()?;
     Ok(printer.ok)
+}
+
+/// The recording at `path`, if it is a file that holds one.
+fn recording_at(path: &Path) -> Option<Reader<BufReader<File>>> {
+    let file = File::open(path).ok()?;
+    let mut input = BufReader::with_capacity(READ_BUFFER, file);
+    match recording::is_recording(&mut input) {
+        Ok(true) => Reader::new(input).ok(),
+        _ => None,
+    }
 }
 
 /// Decodes a captured response from a file or stdin. Times are 0.

@@ -43,6 +43,8 @@ pub enum Capture {
     Connected(Option<Connection>),
     /// A read returned these bytes, this long after the request.
     Read(Duration, Vec<u8>),
+    /// Replaying a recording: the inspector wrote these bytes then.
+    Sent(Duration, Vec<u8>),
     /// The server closed the connection.
     Closed(Duration),
     /// Connecting, writing or reading failed.
@@ -163,6 +165,8 @@ pub struct App {
     /// In proxy mode, its exchanges; the one open in the other views is
     /// `exchange` meanwhile.
     pub exchanges: Option<Exchanges>,
+    /// Showing a recording: nothing is sent.
+    pub replaying: bool,
     /// The current exchange, and its capture's number.
     pub exchange: Option<Exchange>,
     pub capture_id: u64,
@@ -200,6 +204,33 @@ impl App {
         (app, start)
     }
 
+    /// An app that shows a recording of a request to `url`, as the
+    /// [`Capture`] news of its replay comes: the request as recorded, on
+    /// the connection recorded. Nothing is sent again.
+    pub fn replay(
+        url: &str,
+        request: Vec<u8>,
+        connection: Option<&Connection>,
+        options: Options,
+        size: Size,
+    ) -> App {
+        let mut app = App::new(Vec::new(), options, size);
+        app.view = View::Chunks;
+        app.layout_changed();
+        app.replaying = true;
+        app.capture_id = 1;
+        app.started = Some(Instant::now());
+        let method = request.split(|&b| b == b' ').next().unwrap_or(b"GET");
+        let method = String::from_utf8_lossy(method).into_owned();
+        let o = &app.options;
+        let mut x = Exchange::new(&method, url, request, o.budget, o.max_rows)
+            .replaying()
+            .keeping_records(o.svg.is_some());
+        x.connected(connection);
+        app.exchange = Some(x);
+        app
+    }
+
     /// An app that offers `demos` in a picker.
     pub fn tour(demos: Vec<Demo>, options: Options, size: Size) -> App {
         App::new(demos, options, size)
@@ -228,6 +259,7 @@ impl App {
             cursor: 0,
             picked: None,
             exchanges: None,
+            replaying: false,
             exchange: None,
             capture_id: 0,
             started: None,
@@ -339,6 +371,7 @@ impl App {
                 self.started = Some(Instant::now());
             }
             Capture::Read(at, bytes) => x.read(at, &bytes),
+            Capture::Sent(at, bytes) => x.sent(at, &bytes),
             Capture::Closed(at) => x.eof(at),
             Capture::Failed(at, error) => x.failed(at, error),
         }
@@ -399,6 +432,12 @@ impl App {
         }
         if self.exchanges.is_some() {
             return self.proxy_key(key);
+        }
+        // A recording is what it is: nothing is sent, nor sent again.
+        let sends =
+            matches!(key.code, KeyCode::Enter | KeyCode::Char('r' | 'm' | 'c'));
+        if self.replaying && sends {
+            return None;
         }
         self.common_key(key)
     }
@@ -528,8 +567,10 @@ impl App {
 
     /// Whether a WebSocket is open for the inspector to send on.
     pub fn websocket_open(&self) -> bool {
-        // Through the proxy, a WebSocket is its client's to talk on.
+        // Through the proxy, a WebSocket is its client's to talk on; in a
+        // recording, the past's.
         self.exchanges.is_none()
+            && !self.replaying
             && self.exchange.as_ref().is_some_and(Exchange::websocket_open)
     }
 

@@ -471,6 +471,23 @@ impl Exchange {
         self.take_records();
     }
 
+    /// An exchange that replays a recording: what the inspector sent
+    /// comes from it ([`Exchange::sent`]), not from the session.
+    pub fn replaying(mut self) -> Self {
+        self.session = self.session.replaying();
+        self
+    }
+
+    /// Bytes the inspector wrote `at`, replayed from a recording: its
+    /// WebSocket frames.
+    pub fn sent(&mut self, at: Duration, bytes: &[u8]) {
+        let Exchange {
+            session, records, ..
+        } = self;
+        session.replay_sent(at, bytes, &mut |r| records.push(r));
+        self.take_records();
+    }
+
     /// Starts closing the WebSocket `at`.
     pub fn close(&mut self, at: Duration) {
         let Exchange {

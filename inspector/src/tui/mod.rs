@@ -25,6 +25,7 @@ pub mod exchanges;
 pub mod theme;
 pub mod ui;
 
+use crate::recording::{Event as Recorded, Pace, Reader};
 use crate::svg;
 use crate::target::Target;
 use crate::transport::{self, Writer};
@@ -72,6 +73,11 @@ pub enum Start {
     Url(String),
     /// The tour: a picker of these streams.
     Tour(Vec<Demo>),
+    /// A recording, replayed at once, or at `speed` times its pace.
+    Replay {
+        recording: Box<Reader<io::BufReader<std::fs::File>>>,
+        speed: Option<f64>,
+    },
     /// The exchanges of this proxy (started with its reads), which
     /// forwards to `to`.
     Proxy {
@@ -115,6 +121,18 @@ async fn event_loop(
             app
         }
         Start::Tour(demos) => App::tour(demos, options, size),
+        Start::Replay { recording, speed } => {
+            let header = recording.header();
+            let app = App::replay(
+                &header.url,
+                header.request.clone(),
+                header.connection().as_ref(),
+                options,
+                size,
+            );
+            replay(*recording, speed, tx.clone());
+            app
+        }
         Start::Proxy { proxy, to } => {
             tell_proxy_news(proxy.news, tx.clone());
             App::proxy(proxy.addr, to, options, size)
@@ -373,6 +391,43 @@ struct Dial {
 /// The connection's writing end, once connected; and whether the capture
 /// was stopped, so that the thread must not start reading.
 type Socket = Mutex<(bool, Option<Writer>)>;
+
+/// A thread that reads a recording and reports its events as a capture's
+/// thread reports a live connection's: the app cannot tell them apart.
+fn replay(
+    mut recording: Reader<io::BufReader<std::fs::File>>,
+    speed: Option<f64>,
+    tx: mpsc::Sender<Event>,
+) {
+    thread::spawn(move || {
+        let pace = speed.map(Pace::new);
+        loop {
+            let news = match recording.next_event() {
+                Ok(Some(event)) => event,
+                Ok(None) => return,
+                Err(e) => Recorded::Failed {
+                    at: Duration::ZERO,
+                    message: e.to_string(),
+                    tls: false,
+                },
+            };
+            if let Some(pace) = &pace {
+                pace.wait(news.at());
+            }
+            let (capture, more) = match news {
+                Recorded::In(at, bytes) => (Capture::Read(at, bytes), true),
+                Recorded::Out(at, bytes) => (Capture::Sent(at, bytes), true),
+                Recorded::Eof(at) => (Capture::Closed(at), false),
+                Recorded::Failed { at, message, .. } => {
+                    (Capture::Failed(at, message), false)
+                }
+            };
+            if tx.blocking_send(Event::Capture(1, capture)).is_err() || !more {
+                return;
+            }
+        }
+    });
+}
 
 /// A thread that connects, writes the request, and reports each read.
 /// Dropping it shuts the connection down, which ends the thread.
