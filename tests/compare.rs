@@ -69,4 +69,9 @@ fn compare_names_the_hop_that_buffers() {
     // Through nginx, everything in one column, the highest.
     let marks: Vec<char> = lines[3].chars().filter(|&c| c != '·').collect();
     assert_eq!(marks, ['│', '█', '│'], "{lanes}");
+    // `compare --svg`: the two lanes on one axis, each with its verdict.
+    let svg = compare::svg(&runs);
+    for said in [proxy.as_str(), "head_held", "stream"] {
+        assert!(svg.contains(said), "{said} not in {svg}");
+    }
 }

@@ -359,6 +359,17 @@ pub fn report(runs: &[Run]) -> String {
     out
 }
 
+/// `--svg`'s picture: every target's Timeline, one above the other on
+/// one time axis, each with its verdict.
+pub fn svg(runs: &[Run]) -> String {
+    let lanes: Vec<crate::svg::Lane> = runs
+        .iter()
+        .zip(labels(runs))
+        .map(|(run, label)| crate::svg::Lane::new(label, run.records.clone()))
+        .collect();
+    crate::svg::timeline(&lanes)
+}
+
 /// Writes `record` as `--json` does, with `"target"` first.
 pub fn json_line(target: &str, record: &Record) -> io::Result<String> {
     crate::json::tagged("target", &target, record)

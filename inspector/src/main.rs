@@ -141,8 +141,9 @@ struct Args {
     close_after: Option<u64>,
 
     /// Once the response is over, draw its Timeline to FILE as an SVG
-    /// picture, readable on light and dark pages
-    #[arg(long, value_name = "FILE")]
+    /// picture, readable on light and dark pages; for compare, every
+    /// target's, one above the other on one time axis
+    #[arg(long, global = true, value_name = "FILE")]
     svg: Option<PathBuf>,
 
     /// Write the exchanges to FILE as an HTTP Archive (HAR 1.2), with
@@ -202,6 +203,12 @@ fn main() -> ExitCode {
     match &args.mode {
         Some(Mode::Compare { urls, one_by_one }) => {
             return compare(&args, request, urls, *one_by_one);
+        }
+        Some(Mode::Proxy { .. }) if args.svg.is_some() => {
+            eprintln!(
+                "inspector: --svg draws one URL, or compare's targets; not a proxy's exchanges"
+            );
+            return ExitCode::from(2);
         }
         Some(Mode::Proxy { listen, to, via }) => {
             return proxy(&args, listen, to, *via);
@@ -353,6 +360,10 @@ fn compare(
     };
     let written = written.and_then(|()| match &args.har {
         Some(path) => inspector::har::of_runs(&runs, &plan.request).save(path),
+        None => Ok(()),
+    });
+    let written = written.and_then(|()| match &args.svg {
+        Some(path) => std::fs::write(path, inspector::compare::svg(&runs)),
         None => Ok(()),
     });
     // Every target complete and valid, as for one URL.
