@@ -58,6 +58,34 @@ fn https_streams_each_part_as_a_chunk() {
     assert_eq!(run.one("verdict")["pattern"], "stream");
 }
 
+/// `inspector proxy` in front of an https server: the browser side is
+/// plain HTTP, the upstream TLS, checked with `--cacert`'s CA; each part
+/// still arrives at its pause, through both.
+#[test]
+fn the_proxy_forwards_to_an_https_server() {
+    if !present(&[NGINX]) {
+        return;
+    }
+    let site = Site::start("proxy");
+    let proxy = inspector::proxy::start(inspector::proxy::Options {
+        listen: "127.0.0.1:0".into(),
+        to: format!("https://localhost:{}", site.tls).parse().unwrap(),
+        transport: inspector::transport::Options {
+            cacert: Some(site.pem("ca").into()),
+            ..Default::default()
+        },
+        via: false,
+        max_data: 64,
+    })
+    .unwrap();
+    let chunks = inspector::capture::get_chunks(proxy.addr, "/").unwrap();
+    assert_eq!(chunks.len(), PARTS.len(), "{chunks:?}");
+    for pair in chunks.windows(2) {
+        let gap = pair[1].t_ms - pair[0].t_ms;
+        assert!(gap >= PAUSE.as_secs_f64() * 1e3 / 2.0, "{chunks:?}");
+    }
+}
+
 #[test]
 fn http2_by_alpn_sends_a_data_frame_per_part() {
     if !present(&[NGINX]) {
