@@ -251,16 +251,7 @@ impl Sent {
             method: parsed.method.unwrap_or("GET").to_owned(),
             url: url.to_owned(),
             version: format!("HTTP/1.{}", parsed.version.unwrap_or(1)),
-            headers: parsed
-                .headers
-                .iter()
-                .map(|f| {
-                    [
-                        f.name.to_owned(),
-                        String::from_utf8_lossy(f.value).into_owned(),
-                    ]
-                })
-                .collect(),
+            headers: crate::session::request_fields(parsed.headers),
             headers_size: head.len() as i64,
             body_size: body.len() as i64,
         }

@@ -26,3 +26,23 @@ pub fn time(ms: f64) -> String {
         ms => format!("{ms:.2} ms"),
     }
 }
+
+/// Words into lines of at most `width` characters; a longer word has a
+/// line of its own.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split_whitespace() {
+        let line = lines.last_mut().expect("never empty");
+        if !line.is_empty()
+            && line.chars().count() + 1 + word.chars().count() > width
+        {
+            lines.push(word.to_owned());
+        } else {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines
+}

@@ -394,16 +394,7 @@ fn request_record(
         at_ms: millis(at),
         method: parsed.method.unwrap_or_default().to_owned(),
         target: parsed.path.unwrap_or_default().to_owned(),
-        headers: parsed
-            .headers
-            .iter()
-            .map(|f| {
-                [
-                    f.name.to_owned(),
-                    String::from_utf8_lossy(f.value).into_owned(),
-                ]
-            })
-            .collect(),
+        headers: crate::session::request_fields(parsed.headers),
         bytes: head.len(),
         version: format!("HTTP/1.{}", parsed.version.unwrap_or(1)),
         written: SystemTime::now(),

@@ -980,6 +980,16 @@ fn first_read(reads: &mut VecDeque<ReadMark>, offset: u64) -> ReadMark {
     first
 }
 
+/// A request's fields, as httparse found them, as records show fields.
+pub(crate) fn request_fields(
+    fields: &[httparse::Header<'_>],
+) -> Vec<[String; 2]> {
+    fields
+        .iter()
+        .map(|f| fields_of(f.name.as_bytes(), f.value))
+        .collect()
+}
+
 /// A field's name and value as text.
 fn fields_of(name: &[u8], value: &[u8]) -> [String; 2] {
     [

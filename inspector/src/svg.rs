@@ -19,6 +19,7 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use crate::human;
+use crate::human::wrap;
 use crate::output::Output;
 use crate::session::{Content, Record};
 use crate::verdict::{Pattern, Verdict};
@@ -588,25 +589,6 @@ impl Axis {
             .unwrap_or(3) as usize;
         format!("{value:.decimals$} {unit}")
     }
-}
-
-/// Words into lines of at most `width` characters.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = vec![String::new()];
-    for word in text.split_whitespace() {
-        let line = lines.last_mut().expect("never empty");
-        if !line.is_empty()
-            && line.chars().count() + 1 + word.chars().count() > width
-        {
-            lines.push(word.to_owned());
-        } else {
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(word);
-        }
-    }
-    lines
 }
 
 /// Text for XML: the five characters markup gives meaning to.

@@ -19,6 +19,7 @@ use super::exchanges;
 use super::theme::Theme;
 use crate::http2;
 pub use crate::human::bytes;
+use crate::human::wrap;
 use crate::verdict::Pattern;
 use crate::ws::Opcode;
 
@@ -1335,25 +1336,6 @@ fn clip(s: &str, width: usize) -> String {
         out.push('…');
         out
     }
-}
-
-/// Words into lines of at most `width` characters.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = vec![String::new()];
-    for word in text.split(' ') {
-        let line = lines.last_mut().expect("never empty");
-        if !line.is_empty()
-            && line.chars().count() + 1 + word.chars().count() > width
-        {
-            lines.push(word.to_owned());
-        } else {
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(word);
-        }
-    }
-    lines
 }
 
 #[cfg(test)]
