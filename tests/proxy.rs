@@ -51,6 +51,19 @@ fn news_until_over(news: &Receiver<News>, n: u64) -> Vec<News> {
     }
 }
 
+/// When each data chunk of the proxy's records arrived.
+fn chunk_times(news: &[News]) -> Vec<f64> {
+    news.iter()
+        .filter_map(|n| match n {
+            News::Record {
+                record: Record::Chunk(c),
+                ..
+            } if !c.last => Some(c.t_ms),
+            _ => None,
+        })
+        .collect()
+}
+
 /// What curl prints of `url` with `--raw`: the bytes of the body as sent,
 /// chunk framing included, and the head with its Date masked.
 fn curl_raw(url: &str) -> Vec<u8> {
@@ -86,16 +99,7 @@ fn curl_gets_the_origins_bytes_and_chunks_keep_their_pauses() {
         (request.method.as_str(), request.target.as_str()),
         ("GET", "/")
     );
-    let chunks: Vec<f64> = news
-        .iter()
-        .filter_map(|n| match n {
-            News::Record {
-                record: Record::Chunk(c),
-                ..
-            } if !c.last => Some(c.t_ms),
-            _ => None,
-        })
-        .collect();
+    let chunks: Vec<f64> = chunk_times(&news);
     assert_eq!(chunks.len(), 5);
     // Each chunk arrives at the origin's pause: the proxy held none back.
     for pair in chunks.windows(2) {
@@ -394,16 +398,7 @@ fn in_front_of_nginx_in_front_of_a_lesson_chunks_keep_their_pauses() {
     }
     // ...and so did the proxy, as it forwarded nginx's chunks.
     let news = news_until_over(&proxy.news, 1);
-    let recorded: Vec<f64> = news
-        .iter()
-        .filter_map(|n| match n {
-            News::Record {
-                record: Record::Chunk(c),
-                ..
-            } if !c.last => Some(c.t_ms),
-            _ => None,
-        })
-        .collect();
+    let recorded: Vec<f64> = chunk_times(&news);
     assert_eq!(recorded.len(), 5, "{recorded:?}");
     for pair in recorded.windows(2) {
         assert!(

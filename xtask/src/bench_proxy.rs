@@ -132,7 +132,8 @@ pub fn run(root: &Path, rounds: usize, secs: u64) -> Result {
     let ours_tapped = inspector_proxy(&release, proxy_tap.addr)?;
     let ports @ [nginx_port, nginx_tapped, nginx_kept] = testing::free_ports();
     let servers = nginx_config(&[origin_addr, nginx_tap.addr], &ports, true);
-    let _nginx = Workers::start(root, &servers, &ports)?;
+    let dir = scratch(root, "nginx-workers")?;
+    let _nginx = testing::Nginx::with_workers(dir, &servers, &ports);
 
     eprintln!(
         "latency: {LATENCY_ROUNDS} rounds of {TIMED} on three paths at once"
@@ -317,79 +318,6 @@ fn scratch(root: &Path, name: &str) -> Result<std::path::PathBuf> {
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir)?;
     Ok(dir)
-}
-
-/// nginx as deployed: a master and a worker per core. Stopped with
-/// SIGQUIT (a graceful stop: the master takes its workers with it), then
-/// killed if it lingers.
-struct Workers {
-    child: Child,
-    dir: std::path::PathBuf,
-}
-
-impl Workers {
-    fn start(root: &Path, servers: &str, ports: &[u16]) -> Result<Workers> {
-        let dir = scratch(root, "nginx-workers")?;
-        let conf = format!(
-            "worker_processes auto;
-pid nginx.pid;
-events {{}}
-http {{
-    access_log off;
-    client_body_temp_path client_body;
-    proxy_temp_path proxy;
-    fastcgi_temp_path fastcgi;
-    uwsgi_temp_path uwsgi;
-    scgi_temp_path scgi;
-    {servers}
-}}
-"
-        );
-        fs::write(dir.join("nginx.conf"), conf)?;
-        let child = Command::new(testing::NGINX)
-            .arg("-p")
-            .arg(&dir)
-            .arg("-c")
-            .arg(dir.join("nginx.conf"))
-            .arg("-e")
-            .arg(dir.join("error.log"))
-            .args(["-g", "daemon off;"])
-            .spawn()?;
-        let mut nginx = Workers {
-            child,
-            dir: dir.clone(),
-        };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        for &port in ports {
-            while TcpStream::connect(local(port)).is_err() {
-                if nginx.child.try_wait()?.is_some()
-                    || Instant::now() > deadline
-                {
-                    let log = fs::read_to_string(dir.join("error.log"));
-                    return Err(format!("nginx did not start: {log:?}").into());
-                }
-                thread::sleep(Duration::from_millis(20));
-            }
-        }
-        Ok(nginx)
-    }
-}
-
-impl Drop for Workers {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-QUIT", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while matches!(self.child.try_wait(), Ok(None))
-            && Instant::now() < deadline
-        {
-            thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = fs::remove_dir_all(&self.dir);
-    }
 }
 
 fn nginx_pid(nginx: &Nginx) -> Result<u32> {

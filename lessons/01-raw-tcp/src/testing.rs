@@ -90,6 +90,8 @@ pub struct Nginx {
     child: std::process::Child,
     /// Its prefix: the configuration's relative paths point here.
     pub dir: std::path::PathBuf,
+    /// A master with its workers, which a kill would orphan.
+    workers: bool,
 }
 
 impl Nginx {
@@ -102,11 +104,35 @@ impl Nginx {
         servers: &str,
         ports: &[u16],
     ) -> Nginx {
+        Nginx::launch(dir, servers, ports, false)
+    }
+
+    /// [`Nginx::start`], as a site deploys it: a master and a worker per
+    /// core (`worker_processes auto`), for measurements; tests want one
+    /// process, whose memory is all in one place.
+    pub fn with_workers(
+        dir: std::path::PathBuf,
+        servers: &str,
+        ports: &[u16],
+    ) -> Nginx {
+        Nginx::launch(dir, servers, ports, true)
+    }
+
+    fn launch(
+        dir: std::path::PathBuf,
+        servers: &str,
+        ports: &[u16],
+        workers: bool,
+    ) -> Nginx {
         use std::net::{SocketAddr, TcpStream};
         use std::time::Instant;
+        let (processes, master) = match workers {
+            true => ("worker_processes auto;\n", ""),
+            false => ("", " master_process off;"),
+        };
         // Paths are relative to the prefix, `dir`: nothing goes elsewhere.
         let conf = format!(
-            "pid nginx.pid;
+            "{processes}pid nginx.pid;
 events {{}}
 http {{
     access_log off;
@@ -130,11 +156,16 @@ http {{
             // /var/log/nginx, which may not be ours to write.
             .arg("-e")
             .arg(dir.join("error.log"))
-            // In the foreground, in one process: ours to stop.
-            .args(["-g", "daemon off; master_process off;"])
+            // In the foreground, and in one process unless asked: ours
+            // to stop.
+            .args(["-g", &format!("daemon off;{master}")])
             .spawn()
             .expect("nginx runs");
-        let mut nginx = Nginx { child, dir };
+        let mut nginx = Nginx {
+            child,
+            dir,
+            workers,
+        };
         let deadline = Instant::now() + Duration::from_secs(10);
         for &port in ports {
             let addr = SocketAddr::from(([127, 0, 0, 1], port));
@@ -154,6 +185,19 @@ http {{
 
 impl Drop for Nginx {
     fn drop(&mut self) {
+        // A master stops gracefully on SIGQUIT, taking its workers with
+        // it; killed, it would leave them running.
+        if self.workers {
+            let _ = Command::new("kill")
+                .args(["-QUIT", &self.child.id().to_string()])
+                .status();
+            let deadline = std::time::Instant::now() + Duration::from_secs(5);
+            while matches!(self.child.try_wait(), Ok(None))
+                && std::time::Instant::now() < deadline
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
