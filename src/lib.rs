@@ -53,6 +53,10 @@ pub fn start_lessons() -> Result<Vec<(Lesson, SocketAddr)>, (Lesson, io::Error)>
             lesson_09_sse::spawn(Default::default()),
         ),
         (lesson_10_websocket::LESSON, lesson_10_websocket::spawn()),
+        (
+            lesson_11_production::LESSON,
+            lesson_11_production::spawn(pause),
+        ),
     ];
     started
         .into_iter()

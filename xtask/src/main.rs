@@ -22,7 +22,9 @@ mod bench_proxy;
 mod bench_tls;
 mod bench_tokio;
 mod book;
+mod nginx_table;
 mod overhead;
+mod paint;
 mod ssr;
 mod transcripts;
 

@@ -294,6 +294,8 @@ pub fn run(root: &Path) -> Result {
     files.extend(crate::ssr::files(&out)?);
     files.extend(crate::overhead::files()?);
     files.extend(crate::behind_nginx::files()?);
+    files.extend(crate::nginx_table::files()?);
+    files.extend(crate::paint::files()?);
     files.extend(snapshots(root)?);
 
     for s in &subjects {
