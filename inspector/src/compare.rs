@@ -219,8 +219,10 @@ pub fn differences(runs: &[Run]) -> String {
             && let (Some(was), Some(is)) = (was, is)
         {
             out += &format!(
-                " It answers with {is} framing where {} sends {was}: it \
-                 gathered the body before passing it on.",
+                " It answers with {is} framing where {} sends {was}: the \
+                 body was gathered before it was passed on, by this hop, \
+                 or by the server behind it, asked in HTTP/1.0 (which has \
+                 no chunks) as nginx asks by default.",
                 labels[0]
             );
         }
