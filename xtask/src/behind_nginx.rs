@@ -118,7 +118,7 @@ pub fn files() -> Result<Vec<(String, String)>> {
 /// `ca.pem`, a CA, and `localhost.pem` with its key `localhost.key`, for
 /// localhost, signed by it, valid from 2000 to 2100: a date the book can
 /// show.
-fn certificates(dir: &Path) -> Result {
+pub(crate) fn certificates(dir: &Path) -> Result {
     let mut ca = CertificateParams::default();
     ca.distinguished_name
         .push(DnType::CommonName, "Flusher book CA");
