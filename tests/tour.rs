@@ -40,7 +40,8 @@ fn the_tour_serves_every_lesson_it_lists() {
             "lesson 07",
             "lesson 08",
             "lesson 09",
-            "lesson 10"
+            "lesson 10",
+            "lesson 11"
         ]
     );
     for addr in addrs {
