@@ -93,9 +93,9 @@ pub enum Flush {
 #[derive(Debug)]
 pub enum Encoder {
     Identity,
-    Gzip(GzEncoder<Vec<u8>>),
-    // Boxed: brotli's state is large, and an enum is as big as its
+    // Boxed: a coder's state is large, and an enum is as big as its
     // biggest variant.
+    Gzip(Box<GzEncoder<Vec<u8>>>),
     Br(Box<BrWriter>),
 }
 
@@ -118,10 +118,10 @@ impl Encoder {
     pub fn new(coding: Coding) -> Encoder {
         match coding {
             Coding::Identity => Encoder::Identity,
-            Coding::Gzip => Encoder::Gzip(GzEncoder::new(
-                Vec::new(),
-                Compression::default(),
-            )),
+            Coding::Gzip => {
+                let gzip = GzEncoder::new(Vec::new(), Compression::default());
+                Encoder::Gzip(Box::new(gzip))
+            }
             Coding::Br => {
                 Encoder::Br(Box::new(BrWriter(CompressorWriter::new(
                     Vec::new(),
