@@ -187,6 +187,13 @@ pub fn run(root: &Path) -> Result {
             captures: &[],
             screens: &[],
         },
+        Subject {
+            dir: "11-production",
+            lesson: lesson_11_production::LESSON,
+            addr: lesson_11_production::spawn(pause)?,
+            captures: &[],
+            screens: &[],
+        },
     ];
     let out = root.join("book/src/generated");
     let shown_url = cli::url(SHOWN.parse()?);
@@ -291,6 +298,10 @@ pub fn run(root: &Path) -> Result {
     for &(name, command, kept) in TESTS {
         files.push((name.into(), test_output(root, command, kept)?));
     }
+    // A Markdown table, which the chapter shows under its command.
+    let cost = shell(FLUSH_COST, FLUSH_COST)?;
+    let table = cost.split_once('\n').map_or("", |(_, table)| table);
+    files.push(("11-production/flush-cost.md".into(), table.into()));
     files.extend(crate::ssr::files(&out)?);
     files.extend(crate::overhead::files()?);
     files.extend(crate::behind_nginx::files()?);
@@ -599,6 +610,10 @@ fn escaped_rows(bytes: &[u8]) -> Vec<String> {
 
 /// Tests whose printed measurements a chapter shows: the file, the command,
 /// and how the lines the test prints begin.
+/// Chapter 11's table of what a flush costs, in bytes.
+const FLUSH_COST: &str =
+    "cargo run -q -p lesson-11-production --example flush_cost";
+
 const TESTS: &[(&str, &str, &str)] = &[
     (
         "02-chunked-by-hand/nagle.txt",

@@ -36,7 +36,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use lesson_01_raw_tcp::cli::{Lesson, Watch};
+use lesson_01_raw_tcp::cli::{self, Lesson, Watch};
 use lesson_01_raw_tcp::response::Status;
 use lesson_04_http_parse::head::Head;
 use lesson_05_tokio::produce::Source;
@@ -74,11 +74,7 @@ pub const LESSON: Lesson = Lesson {
             command: "curl -sS -0 -i -N '{url}'",
             path: "",
         },
-        Watch {
-            what: "text/plain without nosniff: the browser waits for 1024 bytes",
-            command: "cargo run -q -p inspector -- '{url}'",
-            path: "text?nosniff=0",
-        },
+        cli::INSPECTOR,
     ],
 };
 
