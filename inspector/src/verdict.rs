@@ -464,13 +464,15 @@ impl Analysis {
                 && f.front.as_deref().is_some_and(|s| s.contains("nginx")) =>
             {
                 // Measured with Debian's nginx 1.22 in chapter 11's
-                // table: each cause below holds a stream on its own.
+                // table: each cause below holds a stream on its own. 1.29.7
+                // made proxy_http_version 1.1 the default (its CHANGES).
                 clue(
                     "x_accel_buffering",
-                    "The Server field names nginx. At its defaults it asks in HTTP/1.0 (no chunks: the server \
-                     behind it sends Content-Length, or a body nginx passes \
-                     on 4 KiB at a time), and its gzip holds the content \
-                     while buffering is on: try proxy_http_version 1.1 and \
+                    "The Server field names nginx. Before 1.29.7 it asks in \
+                     HTTP/1.0 by default (no chunks: the answer has \
+                     Content-Length, or nginx passes it on 4 KiB at a time); \
+                     its gzip, and TLS over HTTP/1.1, hold content while \
+                     buffering is on: try proxy_http_version 1.1 and \
                      proxy_buffering off."
                         .into(),
                 );

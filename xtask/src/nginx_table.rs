@@ -87,46 +87,55 @@ struct Setup {
     /// The lessons that do not send `X-Accel-Buffering: no` reach this
     /// server through [`RELAY`], which adds it.
     relayed: bool,
-    /// TLS, with HTTP/2 offered by ALPN, and the client speaking it.
-    tls: bool,
+    /// Plain TCP, TLS, or TLS with HTTP/2 (offered by ALPN, and the
+    /// client speaking it).
+    listen: Listen,
     /// The port the book shows it on.
     shown: u16,
 }
 
-const SETUPS: [Setup; 7] = [
+/// How a server block listens.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Listen {
+    Plain,
+    Tls,
+    TlsHttp2,
+}
+
+const SETUPS: [Setup; 8] = [
     Setup {
         name: "nginx at its defaults",
         directives: &[],
         relayed: false,
-        tls: false,
+        listen: Listen::Plain,
         shown: 8081,
     },
     Setup {
         name: "`proxy_http_version 1.1;`",
         directives: &["proxy_http_version 1.1;"],
         relayed: false,
-        tls: false,
+        listen: Listen::Plain,
         shown: 8082,
     },
     Setup {
         name: "`proxy_buffering off;`",
         directives: &["proxy_buffering off;"],
         relayed: false,
-        tls: false,
+        listen: Listen::Plain,
         shown: 8083,
     },
     Setup {
         name: "`X-Accel-Buffering: no` from the upstream¹",
         directives: &[],
         relayed: true,
-        tls: false,
+        listen: Listen::Plain,
         shown: 8084,
     },
     Setup {
         name: "`proxy_http_version 1.1;` `gzip on;`",
         directives: &["proxy_http_version 1.1;", "gzip on;"],
         relayed: false,
-        tls: false,
+        listen: Listen::Plain,
         shown: 8085,
     },
     Setup {
@@ -137,21 +146,30 @@ const SETUPS: [Setup; 7] = [
             "gzip on;",
         ],
         relayed: false,
-        tls: false,
+        listen: Listen::Plain,
         shown: 8086,
     },
     Setup {
-        name: "TLS and HTTP/2², `proxy_http_version 1.1;` \
-               `proxy_buffering off;`",
+        name: "TLS, `proxy_http_version 1.1;`",
         directives: &[
             "ssl_certificate localhost.pem;",
             "ssl_certificate_key localhost.key;",
             "proxy_http_version 1.1;",
-            "proxy_buffering off;",
         ],
         relayed: false,
-        tls: true,
+        listen: Listen::Tls,
         shown: 8443,
+    },
+    Setup {
+        name: "TLS and HTTP/2², `proxy_http_version 1.1;`",
+        directives: &[
+            "ssl_certificate localhost.pem;",
+            "ssl_certificate_key localhost.key;",
+            "proxy_http_version 1.1;",
+        ],
+        relayed: false,
+        listen: Listen::TlsHttp2,
+        shown: 8444,
     },
 ];
 
@@ -190,13 +208,13 @@ it is `listen … ssl;` and `http2 on;`. The client speaks HTTP/2: \
 const HTTP2: (&str, &str) = (
     "11-production/http2.txt",
     "cargo run -q -p inspector -- --plain --http2 --cacert ca.pem \
-     https://localhost:8443/",
+     https://localhost:8444/",
 );
 
 /// Where everything listens: each lesson, each setup's server, the relay.
 struct Ports {
     lessons: [u16; 4],
-    setups: [u16; 7],
+    setups: [u16; SETUPS.len()],
     relay: u16,
 }
 
@@ -208,7 +226,7 @@ pub fn files() -> Result<Vec<(String, String)>> {
     for (port, column) in lessons.iter_mut().zip(&COLUMNS) {
         *port = (column.spawn)()?.port();
     }
-    let [setups @ .., relay] = testing::free_ports::<8>();
+    let [setups @ .., relay] = testing::free_ports::<{ SETUPS.len() + 1 }>();
     let real = Ports {
         lessons,
         setups,
@@ -230,16 +248,17 @@ pub fn files() -> Result<Vec<(String, String)>> {
         &[&setups[..], &[relay]].concat(),
     );
     let table = table(&real, &nginx.dir)?;
-    let tls = setups[SETUPS.iter().position(|s| s.tls).expect("a TLS row")];
+    let h2 = SETUPS.iter().position(|s| s.listen == Listen::TlsHttp2);
+    let tls = setups[h2.expect("an HTTP/2 row")];
     let ca = nginx.dir.join("ca.pem").display().to_string();
     let (file, command) = HTTP2;
     let screen = shell(
         &command
             .replace("ca.pem", &ca)
-            .replace("localhost:8443", &format!("localhost:{tls}")),
+            .replace("localhost:8444", &format!("localhost:{tls}")),
         command,
     )?
-    .replace(&format!("localhost:{tls}"), "localhost:8443");
+    .replace(&format!("localhost:{tls}"), "localhost:8444");
     Ok(vec![
         ("11-production/nginx.md".into(), table),
         ("11-production/nginx.conf.txt".into(), servers(&shown)),
@@ -255,7 +274,11 @@ fn servers(ports: &Ports) -> String {
                    and these\ngzip_types text/event-stream;\n"
         .to_owned();
     for (setup, port) in SETUPS.iter().zip(ports.setups) {
-        let tls = if setup.tls { " ssl http2" } else { "" };
+        let tls = match setup.listen {
+            Listen::Plain => "",
+            Listen::Tls => " ssl",
+            Listen::TlsHttp2 => " ssl http2",
+        };
         // The relay passes the location on as it came (no URI after the
         // address), for its own location of the same name.
         let locations =
@@ -298,12 +321,16 @@ fn block<'a>(
 
 /// Every cell, measured at once, as a Markdown table with its footnotes.
 fn table(ports: &Ports, dir: &Path) -> Result<String> {
-    // The TLS row's client trusts the CA that signed nginx's certificate,
-    // and offers h2; to the lesson, over plain TCP, it speaks HTTP/1.1.
+    // The TLS rows' client trusts the CA that signed nginx's
+    // certificate, and offers h2 to the HTTP/2 row; to the lesson, over
+    // plain TCP, it speaks HTTP/1.1.
     let tls = transport::Options {
         cacert: Some(dir.join("ca.pem")),
-        http2: Http2::Offer,
         ..Default::default()
+    };
+    let h2 = transport::Options {
+        http2: Http2::Offer,
+        ..tls.clone()
     };
     // Row 0 is the lessons straight; row n + 1, setup n.
     let rows: Vec<Option<(&Setup, u16)>> = std::iter::once(None)
@@ -315,8 +342,9 @@ fn table(ports: &Ports, dir: &Path) -> Result<String> {
             .flat_map(|&row| {
                 let plan = Plan {
                     max_data: 16,
-                    transport: match row {
-                        Some((setup, _)) if setup.tls => tls.clone(),
+                    transport: match row.map(|(setup, _)| setup.listen) {
+                        Some(Listen::Tls) => tls.clone(),
+                        Some(Listen::TlsHttp2) => h2.clone(),
                         _ => Default::default(),
                     },
                     ..Plan::default()
@@ -355,9 +383,9 @@ fn urls(
     let straight = format!("http://127.0.0.1:{lesson}/{path}");
     let through = setup.map(|(setup, port)| {
         // The certificate names localhost.
-        let host = match setup.tls {
-            true => "https://localhost",
-            false => "http://127.0.0.1",
+        let host = match setup.listen {
+            Listen::Plain => "http://127.0.0.1",
+            Listen::Tls | Listen::TlsHttp2 => "https://localhost",
         };
         format!("{host}:{port}{}{path}", column.location)
     });
