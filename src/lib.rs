@@ -1,6 +1,8 @@
 //! The tour's lessons, shared by the tour (src/main.rs) and the tests
 //! that go through every stream it offers.
 
+pub mod devtools;
+
 use std::io;
 use std::net::SocketAddr;
 

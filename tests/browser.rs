@@ -15,21 +15,18 @@
 //! Every server writes a piece every 300 ms, gaps that stay clear on a
 //! loaded two-core machine. The test asserts patterns, never times.
 
-use std::fs;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use inspector::capture::{self, Live};
+use flusher::devtools::{Chromium, Running, scratch};
+use inspector::capture::Live;
 use inspector::session::{Record, Session};
 use inspector::target::{Request, Target};
-use inspector::verdict::{Analysis, Pattern, Verdict};
-use inspector::ws::Opcode;
+use inspector::verdict::{Pattern, Verdict};
 use lesson_01_raw_tcp::{server, testing};
-use serde_json::{Value, json};
 
 /// The wait between two pieces, in every server here.
 const PAUSE: Duration = Duration::from_millis(300);
@@ -45,7 +42,7 @@ fn the_inspector_judges_a_response_as_chromium_received_it() {
     if !peers_present() {
         return;
     }
-    let chromium = Chromium::start();
+    let chromium = Chromium::start().unwrap();
     // The peers start at once; each says where it listens when it does.
     let mut peers = [
         ("node", "express-compression.js", "flush"),
@@ -115,7 +112,7 @@ fn the_inspector_judges_a_response_as_chromium_received_it() {
             let url = url.clone();
             move || inspect(&url)
         });
-        let browser = chromium.load(&url).verdict();
+        let browser = chromium.load(&url).unwrap().verdict();
         let (verdict, content) = inspector.join().unwrap();
         let curl = curl.wait_with_output().unwrap();
         // Shown when the test fails, or with --nocapture.
@@ -195,217 +192,6 @@ fn unhex(hex: &str) -> impl Iterator<Item = u8> + '_ {
         .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
 }
 
-/// Headless Chromium, with a DevTools server on a free port.
-struct Chromium {
-    devtools: SocketAddr,
-    _running: Running,
-}
-
-impl Chromium {
-    /// Starts it on `about:blank`, with a profile of its own.
-    fn start() -> Chromium {
-        let profile = scratch("chromium");
-        let mut child = Command::new("chromium")
-            .args([
-                "--headless",
-                "--no-sandbox", // CI runs as root
-                "--disable-gpu",
-                "--no-first-run",
-                // This machine's network may be closed; don't let Chromium try.
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--remote-debugging-port=0",
-            ])
-            .arg(format!("--user-data-dir={}", profile.display()))
-            .arg("about:blank")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let running = Running {
-            child,
-            scratch: Some(profile),
-        };
-        // It says where: `DevTools listening on ws://127.0.0.1:PORT/…`.
-        let mut lines = BufReader::new(stderr).lines().map_while(Result::ok);
-        let devtools = lines
-            .by_ref()
-            .find_map(|line| {
-                let url = line.strip_prefix("DevTools listening on ws://")?;
-                url.split('/').next()?.parse().ok()
-            })
-            .expect("Chromium says where DevTools listens");
-        // It goes on writing to stderr: unread, the pipe would fill and
-        // stop it.
-        thread::spawn(move || lines.for_each(drop));
-        Chromium {
-            devtools,
-            _running: running,
-        }
-    }
-
-    /// The page's DevTools WebSocket, `ws://…/devtools/page/ID`, once
-    /// Chromium lists the page.
-    fn page(&self) -> Target {
-        let request = format!(
-            "GET /json/list HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-            self.devtools
-        );
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            let (_, body) =
-                capture::answer(self.devtools, request.as_bytes()).unwrap();
-            let targets: Value = serde_json::from_str(&body).unwrap();
-            let page = targets.as_array().into_iter().flatten().find_map(|t| {
-                (t["type"] == "page")
-                    .then(|| t["webSocketDebuggerUrl"].as_str())
-                    .flatten()
-            });
-            if let Some(url) = page {
-                return url.parse().unwrap();
-            }
-            thread::sleep(Duration::from_millis(100));
-        }
-        panic!("Chromium lists no page");
-    }
-
-    /// Navigates the page to `url`, and returns what Chromium received.
-    /// The inspector is the WebSocket client: one implementation in the
-    /// project.
-    fn load(&self, url: &str) -> Load {
-        let page = self.page();
-        let request = page.request(&Request::default());
-        let commands = [
-            json!({"id": 1, "method": "Network.enable"}),
-            json!({"id": 2, "method": "Page.navigate", "params": {"url": url}}),
-        ];
-        let mut session = Session::for_request(&request, usize::MAX)
-            .sending(commands.map(|c| c.to_string()).to_vec());
-        let mut live =
-            Live::open(&page, &request, &Default::default()).unwrap();
-        // A Chromium that stops talking fails the test, not hangs it.
-        live.set_read_timeout(Some(Duration::from_secs(20)))
-            .unwrap();
-        let mut load = Load::default();
-        let mut messages = Vec::new();
-        while !load.finished {
-            assert!(!session.is_done(), "DevTools closed the WebSocket");
-            live.step(&mut session, None, &mut |record| {
-                if let Record::WsFrame {
-                    direction: "server",
-                    opcode: Opcode::Text,
-                    fin,
-                    data,
-                    ..
-                } = record
-                {
-                    assert!(fin, "DevTools sends a message in one frame");
-                    messages.push(data);
-                }
-            })
-            .unwrap();
-            for message in messages.drain(..) {
-                load.take(url, &serde_json::from_str(&message).unwrap());
-            }
-        }
-        // Closes the WebSocket, as a client should.
-        live.run(session, Some(Duration::ZERO)).unwrap();
-        load
-    }
-}
-
-/// What Chromium received for one navigation, as DevTools reports it.
-#[derive(Debug, Default)]
-struct Load {
-    request_id: Option<String>,
-    /// Its `Network.Response`: the head's fields and the timing.
-    response: Value,
-    /// Each `Network.dataReceived`: when (s), wire bytes, decoded bytes.
-    data: Vec<(f64, u64, u64)>,
-    finished: bool,
-}
-
-impl Load {
-    /// Takes in one DevTools message about the navigation to `url`.
-    fn take(&mut self, url: &str, message: &Value) {
-        assert!(message.get("error").is_none(), "DevTools: {message}");
-        let params = &message["params"];
-        let ours = self.request_id.is_some()
-            && params["requestId"].as_str() == self.request_id.as_deref();
-        match message["method"].as_str().unwrap_or_default() {
-            "Network.requestWillBeSent"
-                if params["type"] == "Document"
-                    && params["request"]["url"] == url =>
-            {
-                self.request_id = params["requestId"].as_str().map(Into::into);
-            }
-            "Network.responseReceived" if ours => {
-                self.response = params["response"].clone();
-            }
-            "Network.dataReceived" if ours => self.data.push((
-                params["timestamp"].as_f64().unwrap(),
-                params["encodedDataLength"].as_u64().unwrap(),
-                params["dataLength"].as_u64().unwrap(),
-            )),
-            "Network.loadingFinished" if ours => self.finished = true,
-            "Network.loadingFailed" if ours => {
-                panic!("Chromium could not load {url}: {params}")
-            }
-            _ => {}
-        }
-    }
-
-    /// Chromium's arrivals, judged by the inspector's analysis. Times
-    /// count from when the request was sent, as the inspector's do.
-    ///
-    /// Two gaps in what DevTools reports: every `dataReceived` of a page
-    /// has `encodedDataLength` 0 (wire bytes come only in total, with
-    /// `loadingFinished`), so Chromium's figures can never show
-    /// `bursts_by_size`; and a first piece that comes just after the
-    /// head may have no `dataReceived` at all (lesson 02's first 186
-    /// bytes, in some runs). Neither changes a pattern here.
-    fn verdict(&self) -> Verdict {
-        let timing = &self.response["timing"];
-        let ms = |name: &str| timing[name].as_f64().unwrap();
-        let since_sent = |ms: f64| Duration::from_secs_f64(ms.max(0.0) / 1e3);
-        // A connection Chromium reused has no connect time (-1).
-        let connect = ms("connectEnd") - ms("connectStart");
-        let rtt = (ms("connectStart") >= 0.0).then(|| since_sent(connect));
-        let mut analysis = Analysis::new().rtt(rtt);
-        let fields: Vec<[String; 2]> = self.response["headers"]
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(name, value)| {
-                [name.clone(), value.as_str().unwrap_or_default().into()]
-            })
-            .collect();
-        let has = |name: &str| {
-            fields.iter().any(|[n, _]| n.eq_ignore_ascii_case(name))
-        };
-        let framing = match () {
-            _ if has("transfer-encoding") => "chunked",
-            _ if has("content-length") => "content-length",
-            _ => "close",
-        };
-        let version = self.response["protocol"].as_str().unwrap();
-        analysis.head(
-            since_sent(ms("receiveHeadersEnd") - ms("sendEnd")),
-            &version.to_ascii_uppercase(),
-            framing,
-            &fields,
-        );
-        // `timestamp` and `requestTime` are seconds on one clock.
-        let sent = ms("requestTime") * 1e3 + ms("sendEnd");
-        for &(at, wire, decoded) in &self.data {
-            analysis.arrived(since_sent(at * 1e3 - sent), wire, decoded);
-        }
-        analysis.verdict(self.finished)
-    }
-}
-
 /// A peer from tests/peers, started; it prints `listening on URL`.
 fn peer(program: &str, args: &[&str]) -> Running {
     let child = Command::new(program)
@@ -443,7 +229,8 @@ fn nginx(upstream: SocketAddr) -> (testing::Nginx, String) {
         location / {{ proxy_pass http://{upstream}; }}
     }}"
     );
-    let nginx = testing::Nginx::start(scratch("nginx"), &servers, &[port]);
+    let nginx =
+        testing::Nginx::start(scratch("nginx").unwrap(), &servers, &[port]);
     (nginx, format!("http://127.0.0.1:{port}/"))
 }
 
@@ -480,38 +267,4 @@ fn peers_present() -> bool {
             express(),
             "tests/peers/node_modules (npm ci --prefix tests/peers)",
         )
-}
-
-/// A fresh directory for a program's files, removed with it.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir()
-        .join(format!("flusher-browser-{name}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// A program this test started: stopped, and its scratch directory
-/// removed, when the test ends, passed or failed. Left running, it would
-/// outlive the test.
-struct Running {
-    child: Child,
-    scratch: Option<PathBuf>,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        // Chromium's helpers outlive it by a moment, and may write in its
-        // profile meanwhile: try again until the directory is gone.
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while let Some(dir) = &self.scratch
-            && fs::remove_dir_all(dir).is_err()
-            && dir.exists()
-            && Instant::now() < deadline
-        {
-            thread::sleep(Duration::from_millis(50));
-        }
-    }
 }
