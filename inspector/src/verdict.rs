@@ -72,7 +72,8 @@ impl Pattern {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Clue {
     /// A short code: `compression`, `content_length`, `proxy`,
-    /// `x_accel_buffering`, `http_1_0`, `no_transform`, `head_held`.
+    /// `x_accel_buffering`, `http_1_0`, `no_transform`, `head_held`;
+    /// `sniffing` for a stream a browser holds, though it streamed.
     pub code: &'static str,
     /// One sentence; a guess says so.
     pub message: String,
@@ -120,7 +121,15 @@ struct Facts {
     cdn: bool,
     x_accel_buffering: Option<String>,
     no_transform: bool,
+    /// `text/plain` without `X-Content-Type-Options: nosniff`: a browser
+    /// sniffs its first bytes before it shows them.
+    sniffed: bool,
 }
+
+/// How many bytes of a `text/plain` body Chromium sniffs before it shows
+/// any (`kMaxBytesToSniff`, net/base/mime_sniffer.h; measured in chapter
+/// 11).
+const SNIFFED: u64 = 1024;
 
 /// The content that arrived in one stretch of time, and when the last
 /// of it did.
@@ -160,6 +169,8 @@ pub struct Analysis {
     /// they were all the same, and how many they were.
     same_size: Option<(u64, u64)>,
     sizes_differ: bool,
+    /// When the content reached [`SNIFFED`] bytes.
+    sniffed_by: Option<Duration>,
 }
 
 impl Analysis {
@@ -227,6 +238,11 @@ impl Analysis {
             no_transform: field("cache-control").is_some_and(|v| {
                 v.to_ascii_lowercase().contains("no-transform")
             }),
+            sniffed: field("content-type").is_some_and(|v| {
+                let mime = v.split(';').next().unwrap_or_default();
+                mime.trim().eq_ignore_ascii_case("text/plain")
+            }) && !field("x-content-type-options")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("nosniff")),
         };
     }
 
@@ -276,6 +292,9 @@ impl Analysis {
         self.first.get_or_insert(at);
         self.last = Some(at);
         self.content += content;
+        if self.content >= SNIFFED {
+            self.sniffed_by.get_or_insert(at);
+        }
         self.count(at, content);
     }
 
@@ -489,6 +508,26 @@ impl Analysis {
                     .into(),
             );
         }
+        // The wire streamed, but a browser shows nothing of a sniffed
+        // body before its first bytes have all come (or the body ended).
+        let sniffed_by = self.sniffed_by.or(self.last.filter(|_| v.complete));
+        if v.streamed
+            && f.sniffed
+            && let (Some(first), Some(by)) = (self.first, sniffed_by)
+            && by.saturating_sub(first) >= self.pause()
+        {
+            clue(
+                "sniffing",
+                format!(
+                    "It streamed, but it is text/plain without \
+                     X-Content-Type-Options: nosniff, so Chromium shows \
+                     nothing until it has sniffed the first {SNIFFED} bytes \
+                     (or the end): here at {}, not at {}. Send nosniff.",
+                    ms(by),
+                    ms(first)
+                ),
+            );
+        }
         if held && f.cdn && !f.no_transform {
             clue(
                 "no_transform",
@@ -647,6 +686,27 @@ mod tests {
 
     fn codes(v: &Verdict) -> Vec<&'static str> {
         v.clues.iter().map(|c| c.code).collect()
+    }
+
+    #[test]
+    fn a_sniffed_stream_is_held_by_the_browser_until_1024_bytes() {
+        // 100 bytes every 200 ms: 1024 bytes are in at 2000 ms.
+        let arrivals: Vec<_> =
+            (0..16).map(|i| (200 * i + 1, 100, 100)).collect();
+        let plain = [("Content-Type", "text/plain; charset=utf-8")];
+        let v = judge(1, &plain, &arrivals, true);
+        assert_eq!((v.pattern, codes(&v)), (Pattern::Stream, vec!["sniffing"]));
+        assert!(v.clues[0].message.contains("here at 2.00 s"), "{v:?}");
+        // nosniff, another type, or 1024 bytes at once: nothing to say.
+        let nosniff = [plain[0], ("X-Content-Type-Options", "nosniff")];
+        assert!(judge(1, &nosniff, &arrivals, true).clues.is_empty());
+        let html = [("Content-Type", "text/html")];
+        assert!(judge(1, &html, &arrivals, true).clues.is_empty());
+        let big: Vec<_> = (0..3).map(|i| (200 * i + 1, 2000, 2000)).collect();
+        assert!(judge(1, &plain, &big, true).clues.is_empty());
+        // A short body is held to its end.
+        let short: Vec<_> = (0..3).map(|i| (200 * i + 1, 10, 10)).collect();
+        assert_eq!(codes(&judge(1, &plain, &short, true)), ["sniffing"]);
     }
 
     #[test]

@@ -70,11 +70,16 @@ pub const LESSON: Lesson = Lesson {
             path: "swallowed",
         },
         Watch {
-            what: "HTTP/1.0, as nginx asks by default: streamed until the close",
+            what: "HTTP/1.0, as nginx asks unless told (before 1.29.7): streamed until the close",
             command: "curl -sS -0 -i -N '{url}'",
             path: "",
         },
         cli::INSPECTOR,
+        Watch {
+            what: "text/plain without nosniff: it streams, yet a browser shows nothing before 1024 bytes",
+            command: "cargo run -q -p inspector -- --plain '{url}'",
+            path: "text?nosniff=0",
+        },
     ],
 };
 
