@@ -57,7 +57,7 @@ pub fn run(root: &Path) -> Result {
     if !status.success() {
         return Err("mdbook build book failed".into());
     }
-    Ok(())
+    crate::fits::check(&book.join("book"))
 }
 
 /// Every `path[:anchor]` in `{{#include ...}}` and `{{#rustdoc_include ...}}`.

@@ -22,6 +22,7 @@ mod bench_proxy;
 mod bench_tls;
 mod bench_tokio;
 mod book;
+mod fits;
 mod nginx_table;
 mod overhead;
 mod paint;
