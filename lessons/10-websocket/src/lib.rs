@@ -45,6 +45,20 @@ pub const LESSON: Lesson = Lesson {
                 --close-after 500 {ws}",
             path: "ws",
         },
+        Watch {
+            what: "the same in the inspector's TUI, printed at the close \
+                (without --screen and --close-after: live)",
+            command: "cargo run -q -p inspector -- --screen 100x30 --send hello --send 'two words' \\\n    \
+                --close-after 500 {ws}",
+            path: "ws",
+        },
+        Watch {
+            what: "a handshake it refuses: version 8 gets 426, and the version it speaks",
+            command: "curl -sS -i -H 'Connection: Upgrade' -H 'Upgrade: websocket' \\\n    \
+                -H 'Sec-WebSocket-Version: 8' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' \\\n    \
+                '{url}'",
+            path: "ws",
+        },
     ],
 };
 
