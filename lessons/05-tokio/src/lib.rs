@@ -24,7 +24,7 @@ pub mod writer;
 use std::io;
 use std::net::SocketAddr;
 
-use lesson_01_raw_tcp::cli::{self, Lesson, Watch};
+use lesson_01_raw_tcp::cli::{Lesson, Watch};
 pub use server::{Config, Server};
 pub use site::{Answer, Site};
 pub use writer::ChunkedWriter;
@@ -45,7 +45,14 @@ pub const LESSON: Lesson = Lesson {
             command: "curl -sS -N --max-time 1 '{url}' | wc -c",
             path: "stream?n=100&size=16&every=250",
         },
-        cli::INSPECTOR,
+        // Not the page at `/`: lesson 04 showed it, and it reads the same
+        // here. What is new is a producer that can run ahead of its
+        // reader, and this shows where that starts.
+        Watch {
+            what: "1 MiB, as fast as the socket takes it: full reads, the server is ahead (q quits)",
+            command: "cargo run -q -p inspector -- --view reads '{url}'",
+            path: "stream?n=16&size=65536",
+        },
     ],
 };
 
