@@ -252,6 +252,10 @@ pub async fn fetch_all(delays: Delays) -> Vec<Data> {
 /// it (WHATWG HTML, "prescan"), and the styles are here, since the head
 /// can't change once it is sent. Lessons 07 and 08 style their stand-ins
 /// for modules not sent yet (`.skeleton`, `.placeholder`) here too.
+///
+/// A `\` at the end of a line goes on with the string on the next line,
+/// without the line break or the next line's indent: long rules are split
+/// to fit the page, and the bytes sent are the same.
 pub const HEAD: &str = "<!doctype html>
 <html lang=\"en\">
 <head>
@@ -266,9 +270,15 @@ header p{margin:.25em 0;color:#cde}
 main{display:grid;grid-template-columns:repeat(auto-fill,minmax(16em,1fr));gap:1em;padding:1em}
 .module{background:#fff;border-radius:6px;padding:.5em 1em;min-height:6em}
 .module.error{background:#fee}
-.skeleton::after,.placeholder::after{content:\"\";display:block;height:4em;border-radius:4px;background:linear-gradient(90deg,#eee,#f8f8f8,#eee)}
+.skeleton::after,.placeholder::after{\
+content:\"\";display:block;height:4em;border-radius:4px;\
+background:linear-gradient(90deg,#eee,#f8f8f8,#eee)}
 main>.skeleton{order:1}
-main:has(>#profile)>#profile-skeleton,main:has(>#feed)>#feed-skeleton,main:has(>#recommendations)>#recommendations-skeleton,main:has(>#comments)>#comments-skeleton,main:has(>#weather)>#weather-skeleton{display:none}
+main:has(>#profile)>#profile-skeleton,\
+main:has(>#feed)>#feed-skeleton,\
+main:has(>#recommendations)>#recommendations-skeleton,\
+main:has(>#comments)>#comments-skeleton,\
+main:has(>#weather)>#weather-skeleton{display:none}
 </style>
 ";
 
@@ -280,7 +290,9 @@ main:has(>#profile)>#profile-skeleton,main:has(>#feed)>#feed-skeleton,main:has(>
 pub const BODY: &str = "</head>
 <body>
 <header><h1>Dashboard</h1><nav><a href=\"/\">Home</a><a href=\"/\">Settings</a></nav>
-<p>Each module below waits for a data source of its own, and one of those sources fails. Streamed, this header and a grey bar per module come at once, and each module fills in as its source answers.</p></header>
+<p>Each module below waits for a data source of its own, and one of \
+those sources fails. Streamed, this header and a grey bar per module \
+come at once, and each module fills in as its source answers.</p></header>
 <main>
 ";
 

@@ -102,7 +102,8 @@ pub fn no_script(delays: Delays) -> String {
     // Rebuilt from the parsed delays, digits and commas: nothing from the
     // request is echoed into the page.
     format!(
-        "<noscript><meta http-equiv=\"refresh\" content=\"0; url=?delays={delays}&amp;js=0\"></noscript>\n"
+        "<noscript><meta http-equiv=\"refresh\" \
+         content=\"0; url=?delays={delays}&amp;js=0\"></noscript>\n"
     )
 }
 // ANCHOR_END: swap
