@@ -184,7 +184,7 @@ pub struct EventRow {
     pub row: u64,
     pub id: Box<str>,
     pub event: Box<str>,
-    /// The first lines of its data, line feeds shown as `␊`.
+    /// The start of its data, as received: its lines joined by LFs.
     pub preview: Box<str>,
     /// The first and last chunk that carried it, if the body is chunked.
     pub chunks: Option<[u64; 2]>,
@@ -740,11 +740,8 @@ impl Exchange {
                 chunks,
                 ..
             } => {
-                let preview: String = data
-                    .chars()
-                    .take(EVENT_PREVIEW)
-                    .map(|c| if c == '\n' { '␊' } else { c })
-                    .collect();
+                let preview: String =
+                    data.chars().take(EVENT_PREVIEW).collect();
                 self.events.push(EventRow {
                     row: self.rows.total().saturating_sub(1),
                     id: id.into(),

@@ -440,7 +440,7 @@ fn chunks(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
                     )),
                     Cell::from(row.size.to_string()),
                     Cell::from(row.reads.to_string()),
-                    Cell::from(preview(x, n, row, preview_width)),
+                    Cell::from(preview(x, n, row, preview_width, t)),
                 ],
             };
             // A coded body: what each piece decoded to, before the preview.
@@ -550,60 +550,108 @@ fn h2_label(frame: u8, flags: u8, stream: u8) -> String {
 
 /// The start of row `n`'s data as one line of text: of a coded body, of
 /// its decoded content.
-fn preview(x: &Exchange, n: u64, row: &Row, width: usize) -> String {
+fn preview(
+    x: &Exchange,
+    n: u64,
+    row: &Row,
+    width: usize,
+    t: &Theme,
+) -> Line<'static> {
     if let Some(note) = row.note() {
-        return clip(&note.chars().map(visible).collect::<String>(), width);
+        return escaped(note, width, t);
     }
     if x.coded && matches!(row.kind, Kind::Chunk | Kind::Data) {
         return match x.content_of(n) {
-            Some(text) => {
-                clip(&text.chars().map(visible).collect::<String>(), width)
-            }
-            None if row.content == 0 => String::new(),
-            None => "(no longer kept)".into(),
+            Some(text) => escaped(text, width, t),
+            None if row.content == 0 => Line::default(),
+            None => Line::raw("(no longer kept)"),
         };
     }
+    // Enough bytes for more than `width` characters, however many bytes
+    // each takes, so a cut shows its `…`.
     let start = row.data_offset();
-    let (_, bytes) = x.wire.get(start..start + row.size.min(width as u64 * 4));
+    let want = row.size.min(width as u64 * 4 + 1);
+    let (_, bytes) = x.wire.get(start..start + want);
     let bytes: Vec<u8> = bytes.collect();
     if bytes.is_empty() && row.size > 0 {
-        return "(evicted)".into();
+        return Line::raw("(evicted)");
     }
-    let mut text: String = String::from_utf8_lossy(&bytes)
-        .chars()
-        .map(visible)
-        .take(width)
-        .collect();
-    if text.chars().count() == width {
-        text.pop();
-        text.push('…');
-    }
-    text
+    escaped(&String::from_utf8_lossy(&bytes), width, t)
 }
 
-/// A byte as one visible cell: printable ASCII as itself, CR LF and tab as
-/// their control pictures (␍ ␊ ␉), and any other byte as ·. Byte views
-/// (hex, raw) use this, so one cell is always one byte.
+/// How the TUI draws CR, LF and tab, the bytes that draw nothing.
+///
+/// Not as their Unicode control pictures ␍ ␊ ␉: the fonts a stock Linux
+/// draws monospace with (DejaVu, Liberation, Noto) lack them, so terminals
+/// and the book drew empty boxes. Where one cell is one byte (the hex
+/// view's text, Raw), each is drawn as how it moves a typewriter's
+/// carriage: CR `←` back to the left edge, LF `↓` down a line, tab `→` on
+/// to the next stop. DejaVu Sans Mono, Liberation Mono, Noto Sans Mono and
+/// the book's Source Code Pro have these arrows, as they have the box
+/// lines every screen is drawn with; the older Noto Mono has neither, so
+/// a terminal with it already borrows both from DejaVu. Where width is
+/// free (previews, decoded text, event data), each is its escape, `\r`
+/// `\n` `\t`, dimmed: what `--plain` prints, and how Rust or C write it.
+const CONTROLS: [(char, char, &str); 3] =
+    [('\r', '←', "\\r"), ('\n', '↓', "\\n"), ('\t', '→', "\\t")];
+
+/// CR, LF or tab: its arrow and its escape.
+fn control(c: char) -> Option<(char, &'static str)> {
+    CONTROLS
+        .iter()
+        .find(|&&(control, _, _)| control == c)
+        .map(|&(_, arrow, escape)| (arrow, escape))
+}
+
+/// A byte as one cell: printable ASCII as itself, CR LF and tab as their
+/// arrows (see [`CONTROLS`]), and any other byte as ·. Byte views (hex,
+/// raw) use this, so one cell is always one byte.
 fn visible_byte(b: u8) -> char {
-    match b {
-        b' '..=b'~' => char::from(b),
-        b'\r' => '␍',
-        b'\n' => '␊',
-        b'\t' => '␉',
-        _ => '·',
+    match control(char::from(b)) {
+        Some((arrow, _)) => arrow,
+        None if matches!(b, b' '..=b'~') => char::from(b),
+        None => '·',
     }
 }
 
-/// A character as one visible cell: control characters become their
-/// Unicode control pictures (␍ ␊ ␉), or · for the rest.
-fn visible(c: char) -> char {
-    match c {
-        '\r' => '␍',
-        '\n' => '␊',
-        '\t' => '␉',
-        c if c.is_control() => '·',
-        c => c,
+/// `text` in at most `width` cells, ending in … if cut: CR LF and tab as
+/// their escapes, dimmed (see [`CONTROLS`]), and any other control
+/// character as ·. The cut never splits an escape.
+fn escaped(text: &str, width: usize, t: &Theme) -> Line<'static> {
+    let cells = |c: char| control(c).map_or(1, |(_, escape)| escape.len());
+    // Cut only what does not fit, and then leave a cell for the `…`.
+    let cut = text
+        .chars()
+        .scan(0, |used, c| {
+            *used += cells(c);
+            Some(*used)
+        })
+        .any(|used| used > width);
+    let room = if cut { width.saturating_sub(1) } else { width };
+    let (mut spans, mut plain, mut used) = (Vec::new(), String::new(), 0);
+    for c in text.chars() {
+        used += cells(c);
+        if used > room {
+            break;
+        }
+        match control(c) {
+            Some((_, escape)) => {
+                if !plain.is_empty() {
+                    spans.push(Span::raw(std::mem::take(&mut plain)));
+                }
+                spans.push(Span::styled(escape, t.dim()));
+            }
+            None if c.is_control() => plain.push('·'),
+            None => plain.push(c),
+        }
     }
+    if cut {
+        plain.push('…');
+    }
+    if !plain.is_empty() {
+        spans.push(Span::raw(plain));
+    }
+    Line::from(spans)
 }
 
 fn detail(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
@@ -657,13 +705,7 @@ fn detail(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
                 t.dim(),
             ));
             lines.push(Line::raw(""));
-            lines.push(Line::raw(
-                row.note()
-                    .unwrap_or_default()
-                    .chars()
-                    .map(visible)
-                    .collect::<String>(),
-            ));
+            lines.push(escaped(row.note().unwrap_or_default(), usize::MAX, t));
             (format!(" frame #{} → ", app.selected), row.frame())
         }
         _ => {
@@ -739,10 +781,12 @@ fn detail(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
                     }
                     _ => String::new(),
                 };
-                lines.push(Line::from(vec![
+                let mut spans = vec![
                     Span::styled(format!("event {}", e.event), t.size_line()),
-                    Span::raw(format!(" id {}{carried}: {}", e.id, e.preview)),
-                ]));
+                    Span::raw(format!(" id {}{carried}: ", e.id)),
+                ];
+                spans.extend(escaped(&e.preview, usize::MAX, t).spans);
+                lines.push(Line::from(spans));
             }
             // A coded body: what these bytes decoded to, before them.
             if x.coded && matches!(row.kind, Kind::Chunk | Kind::Data) {
@@ -756,9 +800,7 @@ fn detail(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
                 let text =
                     x.content_of(app.selected).unwrap_or("(no longer kept)");
                 for text in text.lines() {
-                    lines.push(Line::raw(
-                        text.chars().map(visible).collect::<String>(),
-                    ));
+                    lines.push(escaped(text, usize::MAX, t));
                 }
             }
             lines.push(Line::raw(""));
@@ -819,8 +861,7 @@ fn detail(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
         let (_, data) = x.wire.get(start..start + row.size.min(4096));
         let data: Vec<u8> = data.collect();
         for text in String::from_utf8_lossy(&data).lines() {
-            lines
-                .push(Line::raw(text.chars().map(visible).collect::<String>()));
+            lines.push(escaped(text, usize::MAX, t));
         }
     }
     Paragraph::new(lines)
@@ -1193,7 +1234,7 @@ fn carried(x: &Exchange, range: std::ops::Range<u64>) -> String {
 fn raw(app: &App, x: &Exchange, area: Rect, buf: &mut Buffer) {
     let t = &app.options.theme;
     let block = Block::bordered().title(
-        " Raw: the wire bytes from the selected chunk; ␍␊ is CR LF, · a byte that is not printable ASCII ",
+        " Raw: the wire bytes from the selected chunk; ← is CR, ↓ LF, → tab, · not printable ASCII ",
     );
     let inner = block.inner(area);
     block.render(area, buf);
@@ -1343,6 +1384,34 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+
+    /// Byte views draw every byte in one cell, CR LF and tab as arrows.
+    #[test]
+    fn a_byte_is_one_cell() {
+        let drawn: String =
+            b"0\r\n\t~\x00\xff".map(visible_byte).iter().collect();
+        assert_eq!(drawn, "0←↓→~··");
+        // None left for the terminal to act on: each moves the cursor
+        // one cell.
+        for b in 0..=u8::MAX {
+            assert!(!visible_byte(b).is_control(), "{b:#04x}");
+        }
+    }
+
+    /// Text escapes CR LF and tab, dimmed, and a cut never splits an
+    /// escape.
+    #[test]
+    fn text_escapes_controls_and_cuts_whole_escapes() {
+        let t = Theme::from_env();
+        let line = escaped("a\r\n\tb\x07", 20, &t);
+        assert_eq!(line.to_string(), "a\\r\\n\\tb·");
+        assert_eq!(line.spans[1].style, t.dim());
+        let cut = |text, width| escaped(text, width, &t).to_string();
+        assert_eq!(cut("ab\n", 4), "ab\\n");
+        assert_eq!(cut("ab\ncd", 4), "ab…");
+        assert_eq!(cut("abc\nd", 5), "abc…");
+        assert_eq!(cut("abcdef", 5), "abcd…");
+    }
 
     /// The timeline's columns counted row by row and read by read: what
     /// `by_column` must agree with.

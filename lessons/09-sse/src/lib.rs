@@ -6,10 +6,18 @@
 //! browser reconnects by itself when the stream ends or breaks, and says
 //! where it was with `Last-Event-ID`; the server resumes after it.
 //!
+//! The same format also answers a POST: a page reads it with `fetch()`
+//! and parses the events itself, as pages that talk to the APIs of
+//! language models do.
+//!
 //! # Layout
 //! - [`sse`]: the format: an [`Event`](sse::Event) and its encoding.
-//! - [`Events`]: the site: the page at `/`, the stream at `/events`.
+//! - [`reply`]: a stream read by `fetch()`: `POST /reply`, and the page
+//!   at `/fetch` that reads it.
+//! - [`Events`]: the site: the pages at `/` and `/fetch`, the streams at
+//!   `/events` and `/reply`.
 
+pub mod reply;
 pub mod sse;
 
 use std::io;
@@ -56,6 +64,11 @@ pub const LESSON: Lesson = Lesson {
             what: "the events' chunks live, in the inspector (q quits)",
             command: "cargo run -q -p inspector -- '{url}'",
             path: "events?n=10&every=300",
+        },
+        Watch {
+            what: "a POST answered with an event stream, a word per event",
+            command: "cargo run -q -p inspector -- --plain -d 'prompt=a haiku' '{url}'",
+            path: "reply?n=3&every=100",
         },
     ],
 };
@@ -105,7 +118,7 @@ impl Plan {
                 "n" => self.n = Some(number?),
                 _ => {
                     return Err(format!(
-                        "{key}: /events takes n, every, heartbeat and retry"
+                        "{key}: the query takes n, every, heartbeat and retry"
                     ));
                 }
             }
@@ -177,16 +190,10 @@ pub struct Events {
 impl Site for Events {
     fn answer(&self, request: &Head) -> Answer {
         let (path, query) = path_and_query(request);
-        if !matches!(request.method.as_str(), "GET" | "HEAD") {
-            return Answer::not_allowed(request);
-        }
-        match path {
-            "/" => {
-                Answer::whole("text/html; charset=utf-8", |chunks| async move {
-                    chunks.send(Bytes::from_static(PAGE.as_bytes())).await;
-                })
-            }
-            "/events" => {
+        match (request.method.as_str(), path) {
+            ("GET" | "HEAD", "/") => page(PAGE),
+            ("GET" | "HEAD", "/fetch") => page(reply::PAGE),
+            ("GET" | "HEAD", "/events") => {
                 let plan = self.plan.with_query(query);
                 match (plan, last_event_id(request)) {
                     (Ok(plan), Ok(last)) => {
@@ -205,14 +212,36 @@ impl Site for Events {
                     }
                 }
             }
-            _ => Answer::plain(
+            // The body of the POST was read and thrown away by lesson
+            // 05's server: the numbers come from the query.
+            ("POST", "/reply") => match self.plan.with_query(query) {
+                Ok(plan) => Answer::stream("text/event-stream", move |c| {
+                    reply::reply(plan, c)
+                })
+                .field("Cache-Control", "no-cache")
+                .field("X-Accel-Buffering", "no"),
+                Err(why) => Answer::plain(Status::BadRequest, why),
+            },
+            (_, "/reply") => {
+                Answer::plain(Status::MethodNotAllowed, "/reply takes a POST")
+                    .field("Allow", "POST")
+            }
+            ("GET" | "HEAD", _) => Answer::plain(
                 Status::NotFound,
-                format!("nothing at {path}: try / or /events"),
+                format!("nothing at {path}: try /, /fetch or /events"),
             ),
+            _ => Answer::not_allowed(request),
         }
     }
 }
 // ANCHOR_END: answer
+
+/// A page that is ready at once, sent with `Content-Length`.
+fn page(html: &'static str) -> Answer {
+    Answer::whole("text/html; charset=utf-8", move |chunks| async move {
+        chunks.send(Bytes::from_static(html.as_bytes())).await;
+    })
+}
 
 /// The `Last-Event-ID` a reconnecting client sends: the id of the last
 /// event it got. None, or empty, is a first visit.
