@@ -18,9 +18,10 @@
 //! Chromium shows of lessons 06, 07 and 08 [`AT`] after it started:
 //! `ssr/at-600ms-{06,07,08}.png`.
 //!
-//! Chapter 06 comes before lessons 07 and 08, so it shows only its own
-//! rows, CSR and lesson 06, from the same run: `ssr/measure-06.txt` and
-//! `ssr/timeline-06.svg`. Chapter 08 shows all four.
+//! Each chapter shows only the ways it has taught, from the same run:
+//! `ssr/measure-06.txt` and `ssr/timeline-06.svg` have CSR and lesson 06,
+//! `ssr/measure-07.txt` and `ssr/timeline-07.svg` add lesson 07. Chapter
+//! 08 shows all four.
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -126,7 +127,7 @@ pub fn files(out: &Path) -> Result<Vec<(String, String)>> {
         chromium(&url, &["--window-size=900,560", &screenshot], Some(AT));
     }
     let all: Vec<usize> = (0..ways.len()).collect();
-    Ok(vec![
+    Ok([
         (
             "ssr/measure.txt".to_owned(),
             table(&ways, &measured, delays, &all),
@@ -135,25 +136,35 @@ pub fn files(out: &Path) -> Result<Vec<(String, String)>> {
             "ssr/timeline.svg".to_owned(),
             inspector::svg::timeline(&lanes),
         ),
-        (
-            "ssr/measure-06.txt".to_owned(),
-            table(&ways, &measured, delays, &LESSON_06),
-        ),
-        (
-            "ssr/timeline-06.svg".to_owned(),
-            inspector::svg::timeline(&LESSON_06.map(|i| lanes[i].clone())),
-        ),
-    ])
+    ]
+    .into_iter()
+    .chain(VIEWS.iter().flat_map(|&(chapter, shown)| {
+        let shown_lanes: Vec<_> =
+            shown.iter().map(|&i| lanes[i].clone()).collect();
+        [
+            (
+                format!("ssr/measure-{chapter}.txt"),
+                table(&ways, &measured, delays, shown),
+            ),
+            (
+                format!("ssr/timeline-{chapter}.svg"),
+                inspector::svg::timeline(&shown_lanes),
+            ),
+        ]
+    }))
+    .collect())
 }
 
-/// Where three of the ways are in `files`' list.
+/// Where each way is in `files`' list.
 const CSR: usize = 0;
 const BLOCKING: usize = 1;
+const IN_ORDER: usize = 2;
 const OUT_OF_ORDER: usize = 3;
 
-/// The ways chapter 06 shows: CSR and lesson 06 itself. Lessons 07 and 08
-/// come later in the book, and so do their rows.
-const LESSON_06: [usize; 2] = [CSR, BLOCKING];
+/// The ways chapters 06 and 07 show: those taught so far. A lesson's rows
+/// come in its own chapter, not before it.
+const VIEWS: [(&str, &[usize]); 2] =
+    [("06", &[CSR, BLOCKING]), ("07", &[CSR, BLOCKING, IN_ORDER])];
 
 /// The times of one `GET path`, and its records.
 fn times(addr: SocketAddr, path: &str) -> Result<(Times, Vec<Record>)> {
