@@ -4,6 +4,10 @@
 //! Timing is the whole point, so the client does as little as possible
 //! between reads: no parsing, no allocation per read beyond growing one
 //! buffer. Times are measured from the moment the request was written.
+//!
+//! [`Live::repeat`] (`--repeat`) sends the request again on the same
+//! connection once each response is over: several exchanges, one after
+//! another, on HTTP/1.1's keep-alive.
 
 use std::io;
 use std::net::{SocketAddr, TcpStream};
@@ -126,6 +130,43 @@ pub fn answer(addr: SocketAddr, request: &[u8]) -> io::Result<(u16, String)> {
         }
     }
     Ok((status, body))
+}
+
+/// What [`Live::repeat`] tells as it goes.
+#[derive(Debug)]
+pub enum Repeat<'a> {
+    /// Exchange `n` (from 1) starts: its request has just been written,
+    /// as these bytes. Exchanges after the first go on the connection
+    /// that the first one made.
+    Sent(u64, &'a [u8]),
+    /// A record of the exchange that was sent last.
+    Record(&'a Record),
+    /// A read that did not fill the buffer: nothing more was waiting, so
+    /// a live view shows what it has.
+    CaughtUp,
+}
+
+/// Why [`Live::repeat`] stopped before its last exchange: the server
+/// ends the connection after exchange `after`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Closed {
+    pub after: u64,
+    /// Why, in a few words: what its response said, or that it closed
+    /// it unannounced.
+    pub why: &'static str,
+}
+
+impl std::fmt::Display for Closed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the server ends the connection after exchange {}: {}; \
+             exchange {} would need a new one",
+            self.after,
+            self.why,
+            self.after + 1
+        )
+    }
 }
 
 /// A connection being read as the bytes arrive.
@@ -289,6 +330,102 @@ impl Live {
             buf: vec![0; READ_BUFFER],
             recorder: None,
         })
+    }
+
+    /// Writes the request again on this connection, for the next
+    /// exchange: HTTP/1.1's keep-alive, once the response before it is
+    /// over. Times count from here again. Over HTTP/2 requests are
+    /// streams side by side, not one after another: an error.
+    pub fn again(&mut self) -> io::Result<()> {
+        let Wire::Http1(stream) = &mut self.wire else {
+            return Err(io::Error::other(
+                "over HTTP/2 a request is a new stream, not the next \
+                 exchange on the connection: --repeat shows HTTP/1.1's \
+                 keep-alive",
+            ));
+        };
+        stream.write_all(&self.sent)?;
+        self.start = Instant::now();
+        Ok(())
+    }
+
+    /// Sends the request `times` times in all on this one connection,
+    /// one after another: each response is read to its end, by its
+    /// framing, before the next request goes out (RFC 9112 §9.3). The
+    /// request this was opened with is the first. `tell` hears each
+    /// request as it is written and each record of its response, in
+    /// order.
+    ///
+    /// Stops early, with `Ok(Some(_))`, when the server ends the
+    /// connection after a response: it said so (`Connection: close`,
+    /// HTTP/1.0, a body ended by the close), or it closed without a
+    /// word before the next response began. A response that fails
+    /// stops it too, after its `error` record.
+    pub fn repeat(
+        &mut self,
+        times: u64,
+        max_data: usize,
+        tell: &mut impl FnMut(Repeat<'_>),
+    ) -> io::Result<Option<Closed>> {
+        // Bytes read past the end of a response: the start of the next.
+        let mut rest = Vec::new();
+        for n in 1..=times {
+            let session = Session::for_request(&self.sent, max_data);
+            let mut session = match n {
+                1 => session.with_connection(self.connection()),
+                _ => {
+                    if let Err(e) = self.again() {
+                        return closed_early(n - 1, e);
+                    }
+                    session.reusing(self.connection())
+                }
+            };
+            tell(Repeat::Sent(n, &self.sent));
+            let mut heard = !rest.is_empty();
+            if heard {
+                let early = std::mem::take(&mut rest);
+                session.read(Duration::ZERO, &early, &mut record(tell));
+            }
+            while !session.is_done() {
+                match self.next_read() {
+                    Ok(Some((at, bytes))) => {
+                        heard = true;
+                        let used = session.read(at, bytes, &mut record(tell));
+                        rest.extend_from_slice(&bytes[used..]);
+                        if bytes.len() < READ_BUFFER {
+                            tell(Repeat::CaughtUp);
+                        }
+                    }
+                    // No byte of this response: the connection was over.
+                    Ok(None) if !heard && n > 1 => {
+                        return Ok(Some(Closed {
+                            after: n - 1,
+                            why: "it closed it although its response did not say so",
+                        }));
+                    }
+                    Ok(None) => {
+                        session.eof(self.closed()?, &mut record(tell));
+                    }
+                    Err(e) if !heard && n > 1 => {
+                        return closed_early(n - 1, e);
+                    }
+                    Err(e) => {
+                        self.failed(&e);
+                        return Err(e);
+                    }
+                }
+            }
+            tell(Repeat::CaughtUp);
+            if session.failed() {
+                return Ok(None);
+            }
+            if let Some(why) = session.closes_connection()
+                && n < times
+            {
+                return Ok(Some(Closed { after: n, why }));
+            }
+        }
+        Ok(None)
     }
 
     /// The next read: when it returned, and its bytes. `None` when the
@@ -464,6 +601,25 @@ impl Live {
             return Err(e);
         }
         Ok(caught_up)
+    }
+}
+
+/// Tells each record of a session as [`Repeat::Record`].
+fn record(tell: &mut impl FnMut(Repeat<'_>)) -> impl FnMut(Record) + '_ {
+    |record| tell(Repeat::Record(&record))
+}
+
+/// [`Live::repeat`]'s end when writing or reading failed as it does on a
+/// connection the server had closed after exchange `after`.
+fn closed_early(after: u64, e: io::Error) -> io::Result<Option<Closed>> {
+    match e.kind() {
+        io::ErrorKind::BrokenPipe
+        | io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted => Ok(Some(Closed {
+            after,
+            why: "it closed it although its response did not say so",
+        })),
+        _ => Err(e),
     }
 }
 

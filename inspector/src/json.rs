@@ -34,6 +34,19 @@ pub fn tagged(
     Ok(format!("{{{name}:{value},{}", &record[1..]))
 }
 
+/// `record`'s JSON object as `--repeat` prints it: tagged with its
+/// `exchange`, and a head after the first exchange says
+/// `"connection_reused":true`, since no connection was made for it (and
+/// it has no `connect_ms`).
+pub fn exchange_line(exchange: u64, record: &Record) -> io::Result<String> {
+    let mut line = tagged("exchange", &exchange, record)?;
+    if exchange > 1 && matches!(record, Record::Head { .. }) {
+        line.pop();
+        line += r#","connection_reused":true}"#;
+    }
+    Ok(line)
+}
+
 /// Writes `record` as one line of JSON.
 ///
 /// A `chunk` or `data` record is made whole in memory first, then written

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use inspector::capture::{Live, READ_BUFFER};
+use inspector::capture::{Live, READ_BUFFER, Repeat};
 use inspector::output::{Json, Output, Plain};
 use inspector::recording::{self, Header, Reader, Recorder, Replay};
 use inspector::session::{Record, Session};
@@ -74,6 +74,13 @@ struct Args {
     /// then lines, not the TUI
     #[arg(long, value_name = "FILE", conflicts_with = "file")]
     record: Option<PathBuf>,
+
+    /// Send the request N times on one connection, one after another
+    /// (HTTP/1.1 keep-alive): each response is read to its end, by its
+    /// framing, before the next request goes out. Output is then lines,
+    /// each exchange's records in order
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), conflicts_with_all = ["screen", "file", "record", "har", "svg", "send", "close_after"])]
+    repeat: Option<u64>,
 
     /// With --file of a recording: replay it at N times the recorded
     /// pace, instead of at once
@@ -200,6 +207,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(why) = args.repeat.and_then(|_| repeat_refused(&args)) {
+        eprintln!("inspector: {why}");
+        return ExitCode::from(2);
+    }
     match &args.mode {
         Some(Mode::Compare { urls, one_by_one }) => {
             return compare(&args, request, urls, *one_by_one);
@@ -241,13 +252,45 @@ fn main() -> ExitCode {
         }));
     }
     // The archive and the recording are written from the headless loop:
-    // with either, lines, as for the proxy.
-    let written = args.har.is_some() || args.record.is_some();
+    // with either, lines, as for the proxy; and --repeat's exchanges are
+    // lines, one after another.
+    let written =
+        args.har.is_some() || args.record.is_some() || args.repeat.is_some();
     if live && io::stdout().is_terminal() && !written {
         let start = tui::Start::Url(url.clone());
         return report(tui::run(start, options(&args, request)));
     }
     headless(&args, &request)
+}
+
+/// Why `--repeat` cannot go with the other arguments, if it cannot.
+fn repeat_refused(args: &Args) -> Option<&'static str> {
+    let websocket = args
+        .url
+        .as_deref()
+        .and_then(|url| url.parse::<Target>().ok())
+        .is_some_and(|target| target.websocket);
+    if args.mode.is_some() {
+        Some(
+            "--repeat sends one URL's request again; proxy and compare \
+             have exchanges of their own",
+        )
+    } else if args.url.is_none() {
+        Some("--repeat needs a URL")
+    } else if args.http2 || args.http2_prior_knowledge {
+        Some(
+            "--repeat shows HTTP/1.1's keep-alive, one request after \
+             another; over HTTP/2 requests go side by side, as streams: \
+             drop --http2",
+        )
+    } else if websocket {
+        Some(
+            "--repeat: after its 101 a WebSocket has the connection; no \
+             request follows on it",
+        )
+    } else {
+        None
+    }
 }
 
 /// The request the arguments ask for, curl's way: `-d` and
@@ -516,10 +559,15 @@ fn report(result: io::Result<bool>) -> ExitCode {
 fn headless(args: &Args, request: &Request) -> ExitCode {
     let stdout = BufWriter::new(io::stdout().lock());
     let mut out: Box<dyn Output> = if args.json {
-        Box::new(Json(stdout))
+        Box::new(Json::new(stdout))
     } else {
         Box::new(Plain::new(stdout))
     };
+    // --repeat's exchanges go straight out, each told apart: it keeps
+    // nothing, since --svg and --har refuse it.
+    if args.repeat.is_some() {
+        return report(watch(args, request, &mut *out));
+    }
     let keep = args.svg.is_some() || args.har.is_some();
     let mut kept = Keep::new(&mut *out, keep);
     let result = match &args.file {
@@ -578,6 +626,9 @@ fn watch(
             return Ok(false);
         }
     };
+    if let Some(times) = args.repeat {
+        return repeat(&mut live, times, args.max_data, &mut printer);
+    }
     printer.out.request(live.sent())?;
     if let Some(path) = &args.record {
         let header = Header::new(url, &request, live.sent(), live.connection());
@@ -602,6 +653,31 @@ fn watch(
     }
     printer.flush()?;
     Ok(printer.ok)
+}
+
+/// `--repeat N`: the exchanges on the connection `live` made, each
+/// one's records as they come. A server that ends the connection before
+/// the last one is told on standard error, and the exit status is 1.
+fn repeat(
+    live: &mut Live,
+    times: u64,
+    max_data: usize,
+    printer: &mut Printer,
+) -> io::Result<bool> {
+    let closed = live.repeat(times, max_data, &mut |news| match news {
+        Repeat::Sent(n, sent) => printer.exchange(n, sent),
+        Repeat::Record(record) => printer.print(record),
+        // This is a live view: once caught up, what arrived goes out now.
+        Repeat::CaughtUp => printer.push(),
+    });
+    printer.flush()?;
+    match closed? {
+        Some(closed) => {
+            eprintln!("inspector: --repeat {times}: {closed}");
+            Ok(false)
+        }
+        None => Ok(printer.ok),
+    }
 }
 
 /// The recording at `path`, if it is a file that holds one.
@@ -699,6 +775,22 @@ impl<'a> Printer<'a> {
         }
         if self.failed.is_none() {
             self.failed = self.out.record(record).err();
+        }
+    }
+
+    /// `--repeat`'s exchange `n` starts, with its request.
+    fn exchange(&mut self, n: u64, sent: &[u8]) {
+        if self.failed.is_none() {
+            let said = self.out.exchange(n);
+            self.failed = said.and_then(|()| self.out.request(sent)).err();
+        }
+    }
+
+    /// Flushes from a callback, which cannot fail: a failure waits for
+    /// [`Printer::flush`].
+    fn push(&mut self) {
+        if self.failed.is_none() {
+            self.failed = self.out.flush().err();
         }
     }
 

@@ -14,6 +14,12 @@ pub trait Output {
         Ok(())
     }
 
+    /// With `--repeat`: the records from here on are exchange `n`'s
+    /// (from 1), on the connection the first one made.
+    fn exchange(&mut self, _n: u64) -> io::Result<()> {
+        Ok(())
+    }
+
     fn record(&mut self, record: &Record) -> io::Result<()>;
 
     /// Pushes out what is buffered: called after every read, since this
@@ -23,16 +29,40 @@ pub trait Output {
 
 /// `--json`: each record as one line of JSON, as serde_json writes it
 /// (by [`crate::json::write_line`], which is faster on chunks and reads).
+/// With `--repeat`, each tagged with its `exchange`, as the proxy's are.
 #[derive(Debug)]
-pub struct Json<W>(pub W);
+pub struct Json<W> {
+    out: W,
+    exchange: Option<u64>,
+}
+
+impl<W: Write> Json<W> {
+    pub fn new(out: W) -> Self {
+        Json {
+            out,
+            exchange: None,
+        }
+    }
+}
 
 impl<W: Write> Output for Json<W> {
+    fn exchange(&mut self, n: u64) -> io::Result<()> {
+        self.exchange = Some(n);
+        Ok(())
+    }
+
     fn record(&mut self, record: &Record) -> io::Result<()> {
-        crate::json::write_line(&mut self.0, record)
+        match self.exchange {
+            None => crate::json::write_line(&mut self.out, record),
+            Some(n) => {
+                let line = crate::json::exchange_line(n, record)?;
+                writeln!(self.out, "{line}")
+            }
+        }
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.0.flush()
+        self.out.flush()
     }
 }
 
@@ -66,6 +96,20 @@ impl<W: Write> Plain<W> {
 }
 
 impl<W: Write> Output for Plain<W> {
+    /// A line between exchanges; each one's times start from its own
+    /// request.
+    fn exchange(&mut self, n: u64) -> io::Result<()> {
+        self.previous_ms = None;
+        match n {
+            1 => writeln!(self.out, "{:21} exchange 1: a new connection", ""),
+            n => writeln!(
+                self.out,
+                "\n{:21} exchange {n}: the same connection, kept alive",
+                ""
+            ),
+        }
+    }
+
     fn request(&mut self, request: &[u8]) -> io::Result<()> {
         let text = String::from_utf8_lossy(request);
         let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));

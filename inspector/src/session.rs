@@ -25,7 +25,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::content;
-use crate::decode::{Decoder, Event, Field, Head, Status};
+use crate::decode::{Decoder, Event, Field, Framing, Head, Status};
 use crate::error::{Error, ErrorKind};
 use crate::sse::{SseEvent, SseParser};
 use crate::transport::Connection;
@@ -358,6 +358,8 @@ struct State {
     connection: Option<Connection>,
     /// Whether a final head was read, and whether the response failed.
     head_seen: bool,
+    /// Why the connection ends with this response, if its head says so.
+    closes: Option<&'static str>,
     failed: bool,
     /// What the inspector does as a WebSocket client.
     client: WsClient,
@@ -389,6 +391,7 @@ impl Session {
                 analysis: Analysis::new(),
                 connection: None,
                 head_seen: false,
+                closes: None,
                 failed: false,
                 client: WsClient::default(),
                 upgrade: None,
@@ -437,14 +440,28 @@ impl Session {
         self
     }
 
+    /// A session for an exchange on a connection that an exchange before
+    /// it made, and kept alive (`--repeat`): the connect's round trip
+    /// still informs the verdict, but the head has no connect time of
+    /// its own, since no connection was made for it.
+    pub fn reusing(mut self, connection: Option<&Connection>) -> Self {
+        self.set_rtt(connection);
+        self
+    }
+
     /// [`Session::with_connection`], once connected.
     pub fn set_connection(&mut self, connection: Option<&Connection>) {
-        let analysis = std::mem::take(&mut self.state.analysis);
-        self.state.analysis = analysis.rtt(connection.map(Connection::rtt));
+        self.set_rtt(connection);
         self.state.connection = connection.cloned();
         if connection.is_some_and(|c| c.http2) {
             self.h2 = Some(http2::H2::default());
         }
+    }
+
+    /// The verdict takes the connect as the network's round trip.
+    fn set_rtt(&mut self, connection: Option<&Connection>) {
+        let analysis = std::mem::take(&mut self.state.analysis);
+        self.state.analysis = analysis.rtt(connection.map(Connection::rtt));
     }
 
     /// The verdict on what has arrived so far: final once the response
@@ -456,6 +473,18 @@ impl Session {
     /// Whether the response is complete or failed: stop reading.
     pub fn is_done(&self) -> bool {
         self.state.done
+    }
+
+    /// Whether the response failed: an `error` record went out.
+    pub fn failed(&self) -> bool {
+        self.state.failed
+    }
+
+    /// Why the connection ends with this response, if its final head
+    /// says so (RFC 9112 §9.3); `None` if it stays open for the next
+    /// request.
+    pub fn closes_connection(&self) -> Option<&'static str> {
+        self.state.closes
     }
 
     /// Whether a WebSocket is open and the inspector has not closed it.
@@ -749,6 +778,9 @@ impl State {
                     let why = "it has no Upgrade: websocket".to_owned();
                     self.upgrade = Some((Err(why), head.len as u64));
                 }
+                if head.status >= 200 {
+                    self.closes = closes(&head);
+                }
                 self.on_head(head_record(head, at), at, emit);
             }
             Event::ChunkStart {
@@ -927,6 +959,25 @@ fn keep(kept: &mut Vec<u8>, bytes: &[u8], limit: usize) {
     kept.extend_from_slice(&bytes[..bytes.len().min(room)]);
 }
 
+/// Why the connection ends with the response that `head` starts, if it
+/// does. RFC 9112 §9.3: a `close` connection option ends it; otherwise
+/// HTTP/1.1 persists, and HTTP/1.0 only with `keep-alive`. And a body
+/// that the close ends (§6.3 rule 8) leaves nothing after it.
+fn closes(head: &Head) -> Option<&'static str> {
+    if head.lists("connection", "close") {
+        Some("its response said Connection: close")
+    } else if head.framing == Framing::Close {
+        Some(
+            "its response has neither Content-Length nor chunked, so its body ends where the connection does",
+        )
+    } else if head.minor_version == 0 && !head.lists("connection", "keep-alive")
+    {
+        Some("it answered in HTTP/1.0, without Connection: keep-alive")
+    } else {
+        None
+    }
+}
+
 fn head_record(head: Head, at: Duration) -> Record {
     Record::Head {
         t_ms: millis(at),
@@ -1038,6 +1089,48 @@ mod tests {
 
     const HEAD: &[u8] =
         b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+
+    /// RFC 9112 §9.3, from the response's side: what keeps the
+    /// connection for a next request, and what ends it.
+    #[test]
+    fn a_head_says_whether_the_connection_outlives_its_response() {
+        let cases: [(&[u8], Option<&str>); 6] = [
+            (b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", None),
+            (
+                b"HTTP/1.1 200 OK\r\nConnection: x, Close\r\n\
+                  Content-Length: 0\r\n\r\n",
+                Some("said Connection: close"),
+            ),
+            (b"HTTP/1.1 200 OK\r\n\r\n", Some("neither Content-Length")),
+            (
+                b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n",
+                Some("HTTP/1.0"),
+            ),
+            (
+                b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n\
+                  Content-Length: 0\r\n\r\n",
+                None,
+            ),
+            // A 1xx says nothing of the final response's connection.
+            (
+                b"HTTP/1.1 103 Early Hints\r\nConnection: close\r\n\r\n\
+                  HTTP/1.1 204 No Content\r\n\r\n",
+                None,
+            ),
+        ];
+        for (response, said) in cases {
+            let mut session = Session::new("GET", 64);
+            session.read(Duration::ZERO, response, &mut |_| {});
+            let why = session.closes_connection();
+            match said {
+                None => assert_eq!(why, None, "{response:?}"),
+                Some(said) => assert!(
+                    why.is_some_and(|why| why.contains(said)),
+                    "{response:?}: {why:?}"
+                ),
+            }
+        }
+    }
 
     #[test]
     fn memory_stays_bounded_on_an_endless_stream() {
