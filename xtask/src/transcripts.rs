@@ -259,9 +259,15 @@ pub fn run(root: &Path) -> Result {
         for command in commands {
             jobs.push(scope.spawn(|| transcript(command)));
         }
-        jobs.push(
-            scope.spawn(|| Ok(("timeline.txt".into(), timeline(&subjects)?))),
-        );
+        jobs.push(scope.spawn(|| {
+            let addr = |dir| subjects.iter().find(|s| s.dir == dir);
+            let (Some(sse), Some(ws)) = (addr("09-sse"), addr("10-websocket"))
+            else {
+                return Err("no lesson 09 or 10 to open".into());
+            };
+            let text = opening_cost(sse.addr, ws.addr)?;
+            Ok(("compare/setup.txt".into(), text))
+        }));
         jobs.push(scope.spawn(|| {
             let text = hostile(subjects[3].addr)?;
             Ok(("04-http-parse/hostile.txt".into(), text))
@@ -284,6 +290,9 @@ pub fn run(root: &Path) -> Result {
     for command in timed {
         files.push(transcript(command)?);
     }
+    // The timeline draws these same captures, so that its marks and its
+    // axis agree with every `reads.txt`.
+    let mut captured = Vec::new();
     for s in &subjects {
         for &(path, file) in s.captures {
             let shown = format!("{shown_url}{}", &path[1..]);
@@ -292,8 +301,10 @@ pub fn run(root: &Path) -> Result {
                 format!("{}/{file}", s.dir),
                 reads_table(&shown, &capture),
             ));
+            captured.push((s.dir, path, capture));
         }
     }
+    files.push(("timeline.txt".into(), timeline(&captured)?));
     for &(name, command, kept) in TESTS {
         files.push((name.into(), test_output(root, command, kept)?));
     }
@@ -477,27 +488,31 @@ fn millis(d: Duration) -> f64 {
 }
 
 /// Every stream on one time axis: a `█` where a read returned bytes.
-fn timeline(subjects: &[Subject]) -> Result<String> {
+///
+/// It draws the captures the `reads.txt` files print (`captured`: each
+/// lesson's folder, the path, and its capture), so the two never disagree.
+/// The axis ends at the last byte of the slowest of them.
+fn timeline(captured: &[(&str, &str, Capture)]) -> Result<String> {
     const WIDTH: usize = 60;
-    let rows = [
-        ("01 /", subjects[0].addr, "/"),
-        ("02 /", subjects[1].addr, "/"),
-        ("03 /", subjects[2].addr, "/"),
-        ("03 /buffered", subjects[2].addr, "/buffered"),
-        ("03 /bufwriter", subjects[2].addr, "/bufwriter"),
+    const ROWS: [(&str, &str, &str); 5] = [
+        ("01 /", "01-raw-tcp", "/"),
+        ("02 /", "02-chunked-by-hand", "/"),
+        ("03 /", "03-flusher", "/"),
+        ("03 /buffered", "03-flusher", "/buffered"),
+        ("03 /bufwriter", "03-flusher", "/bufwriter"),
     ];
-    let captures: Vec<Capture> = thread::scope(|scope| {
-        let jobs: Vec<_> = rows
-            .iter()
-            .map(|&(_, addr, path)| scope.spawn(move || get(addr, path)))
-            .collect();
-        jobs.into_iter()
-            .map(|j| j.join().expect("capture panicked"))
-            .collect::<Result<_>>()
-    })?;
-    let end = captures
+    let mut rows = Vec::new();
+    for (label, dir, path) in ROWS {
+        let Some((_, _, capture)) =
+            captured.iter().find(|(d, p, _)| *d == dir && *p == path)
+        else {
+            return Err(format!("timeline: no capture of {dir} {path}").into());
+        };
+        rows.push((label, capture));
+    }
+    let end = rows
         .iter()
-        .filter_map(|c| c.reads.last())
+        .filter_map(|(_, c)| c.reads.last())
         .map(|r| r.at)
         .max()
         .unwrap_or_default()
@@ -509,11 +524,13 @@ fn timeline(subjects: &[Subject]) -> Result<String> {
         format!("{:.0} ms", millis(end)),
         width = WIDTH - 2
     );
-    for ((label, _, _), capture) in rows.iter().zip(&captures) {
+    for (label, capture) in rows {
         let mut line = vec!['·'; WIDTH];
         for read in &capture.reads {
-            // Integer arithmetic: the column of `at` on a 0..=end axis.
-            let col = read.at.as_nanos() * (WIDTH as u128 - 1) / end.as_nanos();
+            // Integer arithmetic: the nearest column to `at` on a 0..=end
+            // axis, so the last byte lands in the last column.
+            let (at, end) = (read.at.as_nanos(), end.as_nanos());
+            let col = (at * (WIDTH as u128 - 1) + end / 2) / end;
             line[usize::try_from(col)
                 .map_or(WIDTH - 1, |c| c.min(WIDTH - 1))] = '█';
         }
@@ -524,6 +541,89 @@ fn timeline(subjects: &[Subject]) -> Result<String> {
         );
     }
     out += "\n█ = a read that returned bytes (GET, default pause of 400 ms per part)\n";
+    Ok(out)
+}
+
+/// What it costs to open an event stream (lesson 09 at `sse`) and a
+/// WebSocket (lesson 10 at `ws`): each request, with the fields its
+/// protocol needs and no others, and the head that answers it, up to its
+/// empty line. The comparison chapter sets them side by side.
+fn opening_cost(sse: SocketAddr, ws: SocketAddr) -> Result<String> {
+    let host = format!("Host: {SHOWN}\r\n");
+    let cases = [
+        (
+            "SSE, lesson 09",
+            sse,
+            // What `EventSource` adds: the HTML standard's `Accept`.
+            format!(
+                "GET /events HTTP/1.1\r\n{host}Accept: text/event-stream\r\n\r\n"
+            ),
+            "200",
+        ),
+        (
+            "WebSocket, lesson 10",
+            ws,
+            // RFC 6455 §4.1's fields, with its own sample key.
+            format!(
+                "GET /ws HTTP/1.1\r\n{host}Upgrade: websocket\r\n\
+                 Connection: Upgrade\r\n\
+                 Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+                 Sec-WebSocket-Version: 13\r\n\r\n"
+            ),
+            "101",
+        ),
+    ];
+    let mut out = String::from(
+        "Each on a new connection: the request, and the head that answers it,\n\
+         up to its empty line. \\r and \\n are the bytes CR and LF.\n",
+    );
+    let mut sums = Vec::new();
+    for (name, addr, request, status) in cases {
+        let mut stream = TcpStream::connect(addr)?;
+        stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+        // A round trip is a write that the client must then wait on. It
+        // writes the request once; the head must come without another.
+        stream.write_all(request.as_bytes())?;
+        let round_trips = 1;
+        let mut got = Vec::new();
+        let mut buf = [0; 4096];
+        let head = loop {
+            if let Some(at) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+                break &got[..at + 4];
+            }
+            let n = stream.read(&mut buf)?;
+            if n == 0 {
+                return Err(format!("{name}: closed before its head").into());
+            }
+            got.extend_from_slice(&buf[..n]);
+        };
+        let line = String::from_utf8_lossy(head);
+        if !line.starts_with(&format!("HTTP/1.1 {status} ")) {
+            return Err(
+                format!("{name}: expected {status}, got {line:?}").into()
+            );
+        }
+        let _ = writeln!(out, "\n{name}");
+        for (label, bytes) in [("sent", request.as_bytes()), ("answer", head)] {
+            for (i, row) in escaped_rows(bytes).iter().enumerate() {
+                let label = if i == 0 { label } else { "" };
+                let _ = writeln!(out, "  {label:<7} {row}");
+            }
+        }
+        sums.push((name, request.len(), head.len(), round_trips));
+    }
+    let _ = writeln!(
+        out,
+        "\n{:<22} {:>8} {:>6} {:>6}   round trips",
+        "bytes", "request", "head", "both"
+    );
+    for (name, request, head, round_trips) in sums {
+        let _ = writeln!(
+            out,
+            "{name:<22} {request:>8} {head:>6} {:>6}   {round_trips}",
+            request + head
+        );
+    }
     Ok(out)
 }
 
