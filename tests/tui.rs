@@ -92,7 +92,7 @@ fn inspector_shows_each_chunk_of_lesson_02_and_q_quits() {
     term.keys(&["Tab", "Tab", "Tab", "g"]);
     let screen = term.wait_for("the raw view from the first chunk", |s| {
         s.contains("┌ Raw: the wire bytes")
-            && raw_lines(s).iter().any(|(_, text)| text == "0␍␊")
+            && raw_lines(s).iter().any(|(_, text)| text == "0←↓")
             && raw_lines(s)
                 .iter()
                 .any(|(_, text)| *text == size_line(PARTS[0].len()))
@@ -462,19 +462,16 @@ fn words(screen: &str) -> String {
     screen.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// `1a␍␊` for 26: a size line as lesson 02 writes it (the chunk-size in
-/// hex, then CRLF), as the raw view shows it.
+/// `1a←↓` for 26: a size line as lesson 02 writes it (the chunk-size in
+/// hex, then CRLF), as the raw view shows it, one cell a byte.
 fn size_line(size: usize) -> String {
-    format!("{size:x}␍␊")
+    format!("{size:x}←↓")
 }
 
-/// A character as the TUI shows it (see `visible` in ui.rs).
-fn visible(c: char) -> char {
-    match c {
-        '\r' => '␍',
-        '\n' => '␊',
-        c => c,
-    }
+/// Text as the chunk table's preview shows it, CR and LF escaped (see
+/// `CONTROLS` in inspector/src/tui/ui.rs).
+fn escaped(text: &str) -> String {
+    text.replace('\r', "\\r").replace('\n', "\\n")
 }
 
 /// The picker lists every lesson, each with its one idea.
@@ -617,7 +614,7 @@ fn check_lesson_02_rows(screen: &str, pause: Duration) {
         assert_eq!(row.size_line, format!("{size:x}"), "{why}");
         assert_eq!(row.bytes, size, "{why}");
         let preview = row.preview.trim_end_matches('…');
-        let shown: String = text.chars().map(visible).collect();
+        let shown = escaped(text);
         assert!(shown.starts_with(preview), "{why}");
         match (i, row.delta_ms) {
             (0, delta) => assert_eq!(delta, None, "{why}"),
@@ -647,15 +644,15 @@ fn raw_lines(screen: &str) -> Vec<(usize, String)> {
         .collect()
 }
 
-/// The raw view shows the wire: every size line as sent, ending in ␍␊,
+/// The raw view shows the wire: every size line as sent, ending in ←↓,
 /// each at the offset the previous chunk's framing says, and the
 /// last-chunk followed by the CRLF that ends the body.
 fn check_raw_framing(screen: &str) {
     let lines = raw_lines(screen);
     let is_size_line = |text: &str| {
-        text.strip_suffix("␍␊")
+        text.strip_suffix("←↓")
             .is_some_and(|hex| hex.chars().all(|c| c.is_ascii_hexdigit()))
-            && text.len() > "␍␊".len()
+            && text.len() > "←↓".len()
     };
     let found: Vec<&(usize, String)> = lines
         .iter()
@@ -672,7 +669,7 @@ fn check_raw_framing(screen: &str) {
     // right after this chunk's data and its CRLF.
     for (i, pair) in found.windows(2).enumerate() {
         let (at, line) = pair[0];
-        let size_line_len = line.chars().count(); // ␍␊ count one byte each
+        let size_line_len = line.chars().count(); // ←↓ count one byte each
         assert_eq!(
             pair[1].0,
             at + size_line_len + PARTS[i].len() + 2,
@@ -680,11 +677,11 @@ fn check_raw_framing(screen: &str) {
         );
         // The line before the next size line is the CRLF after the data.
         let next = lines.iter().position(|l| l == pair[1]).unwrap();
-        assert_eq!(lines[next - 1].1, "␍␊", "{screen}");
+        assert_eq!(lines[next - 1].1, "←↓", "{screen}");
     }
     let last = found.last().unwrap();
     let end = lines.iter().position(|l| l == *last).unwrap() + 1;
-    assert_eq!(lines.get(end), Some(&(last.0 + 3, "␍␊".to_owned())));
+    assert_eq!(lines.get(end), Some(&(last.0 + 3, "←↓".to_owned())));
 }
 
 // -------------------------------------------------------------- tmux --
@@ -742,7 +739,7 @@ impl Tmux {
     /// Runs a tmux command on this server; its output.
     fn tmux(&self, args: &[&str]) -> String {
         let out = Command::new("tmux")
-            // -u: UTF-8 whatever the locale says, for ● and ␍␊. -f: no
+            // -u: UTF-8 whatever the locale says, for ● and ←↓. -f: no
             // user configuration.
             .args(["-u", "-f", "/dev/null", "-S"])
             .arg(&self.socket)
