@@ -219,10 +219,11 @@ pub fn differences(runs: &[Run]) -> String {
             && let (Some(was), Some(is)) = (was, is)
         {
             out += &format!(
-                " It answers with {is} framing where {} sends {was}: the \
-                 body was gathered before it was passed on, by this hop, \
-                 or by the server behind it, asked in HTTP/1.0 (which has \
-                 no chunks) as nginx asks by default.",
+                " It answers with {is} framing where {} sends {was}, and \
+                 held the content: the body was probably gathered first, \
+                 by this hop, or by the server behind it, asked in \
+                 HTTP/1.0 (which has no chunks) as nginx asks by default \
+                 before 1.29.7.",
                 labels[0]
             );
         }

@@ -249,7 +249,13 @@ pub fn run(root: &Path) -> Result {
             let text = shell(&real, &shown)?;
             let text =
                 text.replace(&cli::ws_url(&url), &cli::ws_url(&shown_url));
-            Ok((name, text.replace(&url, &shown_url)))
+            // The address alone too, as a request's Host field shows it.
+            let authority = |url: &str| {
+                let rest = url.trim_start_matches("http://");
+                rest.trim_end_matches('/').to_owned()
+            };
+            let text = text.replace(&url, &shown_url);
+            Ok((name, text.replace(&authority(&url), SHOWN)))
         };
 
     // Everything else runs at once: each stream takes a second or two of
