@@ -74,7 +74,9 @@ pub async fn run(upgraded: Upgraded) {
                 }
             }
             () = shutdown.cancelled() => {
-                let _ = send(&mut wr, Opcode::Close, &close_payload(GOING_AWAY, "the server is shutting down")).await;
+                let bye =
+                    close_payload(GOING_AWAY, "the server is shutting down");
+                let _ = send(&mut wr, Opcode::Close, &bye).await;
                 return finish(&mut rd, &mut wr).await;
             }
         }
