@@ -124,6 +124,13 @@ pub fn cases() -> Vec<Hostile> {
             b"GET / HTTP/2.0\r\n\r\n".to_vec(),
             Status::VersionNotSupported,
         ),
+        // RFC 9110 §2.5: a higher minor version SHOULD be served as 1.1.
+        // httparse knows only 1.0 and 1.1, and this lesson follows it.
+        refused(
+            "HTTP/1.2",
+            b"GET / HTTP/1.2\r\nHost: t\r\n\r\n".to_vec(),
+            Status::VersionNotSupported,
+        ),
         // The limits.
         refused("too many fields", post(&many), Status::HeaderFieldsTooLarge),
         refused("huge head", post(&huge), Status::HeaderFieldsTooLarge),
@@ -148,6 +155,29 @@ pub fn cases() -> Vec<Hostile> {
     ]
 }
 
+// ANCHOR: te_cl
+/// TE.CL as it works on a front end that reads `Transfer-Encoding` and a
+/// back end that reads `Content-Length`. The front end sees one chunk of
+/// 0x3d = 61 bytes: the smuggled request. The back end sees a body of 4
+/// bytes, `3d\r\n`, then a second request, complete with its `Host`,
+/// whose own `Content-Length: 7` swallows what is left: `\r\n0\r\n\r\n`.
+pub const TE_CL: &str = concat!(
+    "POST / HTTP/1.1\r\n",
+    "Host: example.com\r\n",
+    "Content-Length: 4\r\n",
+    "Transfer-Encoding: chunked\r\n",
+    "\r\n",
+    "3d\r\n",
+    "GET /admin HTTP/1.1\r\n",
+    "Host: example.com\r\n",
+    "Content-Length: 7\r\n",
+    "\r\n",
+    "\r\n",
+    "0\r\n",
+    "\r\n",
+);
+// ANCHOR_END: te_cl
+
 /// A `POST /` with `fields`, and a body that is a chunked body's end.
 fn post(fields: &str) -> Vec<u8> {
     with_body(fields, "0\r\n\r\n")
@@ -155,4 +185,55 @@ fn post(fields: &str) -> Vec<u8> {
 
 fn with_body(fields: &str, body: &str) -> Vec<u8> {
     format!("POST / HTTP/1.1\r\nHost: t\r\n{fields}\r\n{body}").into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::body::Reader;
+    use crate::framing::{self, Body};
+    use crate::head;
+
+    /// The head at the front of `buf`, parsed, and the bytes after it.
+    fn split_head(buf: &[u8]) -> (head::Head, Vec<u8>) {
+        let end = memchr::memmem::find(buf, b"\r\n\r\n").unwrap() + 4;
+        (head::parse(&buf[..end]).unwrap(), buf[end..].to_vec())
+    }
+
+    /// The body that `body` frames at the front of `rest`, and what
+    /// follows it.
+    fn read(body: Body, mut rest: Vec<u8>) -> (Vec<u8>, Vec<u8>) {
+        let body = Reader::new(body).unwrap().feed(&mut rest).unwrap();
+        (body.expect("a whole body"), rest)
+    }
+
+    /// The chapter's TE.CL, byte for byte: one request to a reader of
+    /// `Transfer-Encoding`, two whole ones to a reader of
+    /// `Content-Length`.
+    #[test]
+    fn te_cl_is_one_request_or_two() {
+        let (post, after) = split_head(TE_CL.as_bytes());
+        let smuggled = "GET /admin HTTP/1.1\r\nHost: example.com\r\n\
+                        Content-Length: 7\r\n\r\n";
+
+        // The front end: one chunk, the smuggled request, then the end.
+        let (body, left) = read(Body::Chunked, after.clone());
+        assert_eq!(body, smuggled.as_bytes());
+        assert!(left.is_empty());
+
+        // The back end: 4 bytes, then a request of its own, which its
+        // Content-Length ends exactly where the front end's body ended.
+        let (body, next) = read(Body::Length(4), after);
+        assert_eq!(body, b"3d\r\n");
+        let (get, after) = split_head(&next);
+        assert_eq!(
+            (get.method.as_str(), get.target.as_str()),
+            ("GET", "/admin")
+        );
+        let framing = framing::body(get.version, &get.field_pairs());
+        let (body, left) = read(framing.unwrap(), after);
+        assert_eq!(body, b"\r\n0\r\n\r\n");
+        assert!(left.is_empty());
+        assert_eq!(post.method, "POST");
+    }
 }

@@ -30,7 +30,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use lesson_01_raw_tcp::cli::{self, Lesson, Watch};
+use lesson_01_raw_tcp::cli::{Lesson, Watch};
 
 pub const LESSON: Lesson = Lesson {
     package: "lesson-04-http-parse",
@@ -42,7 +42,13 @@ pub const LESSON: Lesson = Lesson {
             command: "curl -sS --raw -w '[new connections: %{num_connects}]\\n' {url} {url}",
             path: "",
         },
-        cli::INSPECTOR,
+        // In place of the live TUI, which would show lesson 03's stream
+        // again: what is new here is the second exchange.
+        Watch {
+            what: "the same, in the inspector: the second exchange makes no connection",
+            command: "cargo run -q -p inspector -- --plain --repeat 2 {url}",
+            path: "",
+        },
     ],
 };
 
