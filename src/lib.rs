@@ -76,16 +76,24 @@ pub fn demos(lesson: &Lesson, url: &str) -> Vec<Demo> {
         idea: lesson.idea.to_owned(),
         url: url.to_owned(),
     }];
-    // A command that sends header fields of its own (`Last-Event-ID`, a
-    // WebSocket handshake) shows something a plain GET would not.
-    let plain_get =
-        |w: &&Watch| !w.path.is_empty() && !w.command.contains(" -H ");
+    // A command that sends header fields (`Last-Event-ID`, a WebSocket
+    // handshake) or a body (a POST) of its own shows something a plain
+    // GET would not.
+    let plain_get = |w: &&Watch| {
+        !w.path.is_empty()
+            && ![" -H ", " -d "].iter().any(|flag| w.command.contains(flag))
+    };
     for watch in lesson.watch.iter().filter(plain_get) {
         // A WebSocket's frames, both ways, live.
         let url = match watch.command.contains("{ws}") {
             true => cli::ws_url(&format!("{url}{}", watch.path)),
             false => format!("{url}{}", watch.path),
         };
+        // Two commands on one stream (curl's view and the inspector's)
+        // are one row.
+        if demos.iter().any(|d| d.url == url) {
+            continue;
+        }
         demos.push(Demo {
             title: format!("{} /{}", lesson.title, watch.path),
             idea: watch.what.to_owned(),
