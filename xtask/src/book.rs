@@ -31,6 +31,9 @@ pub fn run(root: &Path) -> Result {
                 problems.push(format!("{}: {spec}: {why}", md.display()));
             }
         }
+        for problem in crate::listings::unlabelled(&text) {
+            problems.push(format!("{}: {problem}", md.display()));
+        }
         for name in hinted_exercises(&text) {
             if name != "NAME" && course.get(name).is_err() {
                 problems.push(format!("{}: no exercise {name}", md.display()));
@@ -43,8 +46,8 @@ pub fn run(root: &Path) -> Result {
         );
     }
     println!(
-        "book: {includes} includes resolve to non-empty anchors; \
-         every exercise it names exists"
+        "book: {includes} includes resolve to non-empty anchors, each \
+         listing names its file; every exercise it names exists"
     );
 
     let status = Command::new("mdbook")

@@ -23,6 +23,7 @@ mod bench_tls;
 mod bench_tokio;
 mod book;
 mod fits;
+mod listings;
 mod nginx_table;
 mod overhead;
 mod paint;
