@@ -164,6 +164,60 @@ impl Chromium {
     }
 }
 
+impl Chromium {
+    /// Navigates the page to `url`, then evaluates `expression` in the
+    /// new document and returns the value it gives, or its promise
+    /// settles to: for a page whose own script measures what it showed,
+    /// such as one that reads a stream with `fetch()`, which `load`'s
+    /// events cannot follow.
+    pub fn evaluate(&self, url: &str, expression: &str) -> io::Result<Value> {
+        let page = self.page()?;
+        let request = page.request(&Request::default());
+        let navigate =
+            json!({"id": 1, "method": "Page.navigate", "params": {"url": url}});
+        let evaluate = json!({"id": 2, "method": "Runtime.evaluate",
+            "params": {"expression": expression, "awaitPromise": true,
+                       "returnByValue": true}});
+        let mut session = Session::for_request(&request, usize::MAX)
+            .sending(vec![navigate.to_string()]);
+        let mut live = Live::open(&page, &request, &Default::default())?;
+        live.set_read_timeout(Some(Duration::from_secs(20)))?;
+        let mut messages = Vec::new();
+        while !session.is_done() {
+            live.step(&mut session, None, &mut |record| {
+                if let Record::WsFrame {
+                    direction: "server",
+                    opcode: Opcode::Text,
+                    data,
+                    ..
+                } = record
+                {
+                    messages.push(data);
+                }
+            })?;
+            for message in messages.drain(..) {
+                let message: Value = serde_json::from_str(&message)?;
+                if message.get("error").is_some() {
+                    return Err(io::Error::other(message.to_string()));
+                }
+                // Page.navigate answers once the new document is there:
+                // the expression runs in it.
+                if message["id"] == 1 {
+                    let at = live.elapsed();
+                    session.send_text(at, &evaluate.to_string(), &mut drop);
+                }
+                if message["id"] == 2 {
+                    let value = message["result"]["result"]["value"].clone();
+                    // Closes the WebSocket, as a client should.
+                    live.run(session, Some(Duration::ZERO))?;
+                    return Ok(value);
+                }
+            }
+        }
+        Err(io::Error::other("DevTools closed the WebSocket"))
+    }
+}
+
 /// What Chromium received and painted for one navigation, as DevTools
 /// reports it. Times are DevTools' `timestamp`s, in seconds on one
 /// monotonic clock; the methods give them in milliseconds since the
