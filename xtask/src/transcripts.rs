@@ -247,15 +247,7 @@ pub fn run(root: &Path) -> Result {
             let real = cli::fill(&command, &format!("{url}{path}"));
             let shown = cli::fill(&command, &format!("{shown_url}{path}"));
             let text = shell(&real, &shown)?;
-            let text =
-                text.replace(&cli::ws_url(&url), &cli::ws_url(&shown_url));
-            // The address alone too, as a request's Host field shows it.
-            let authority = |url: &str| {
-                let rest = url.trim_start_matches("http://");
-                rest.trim_end_matches('/').to_owned()
-            };
-            let text = text.replace(&url, &shown_url);
-            Ok((name, text.replace(&authority(&url), SHOWN)))
+            Ok((name, as_shown(&text, &url, &shown_url)))
         };
 
     // Everything else runs at once: each stream takes a second or two of
@@ -429,6 +421,20 @@ pub fn write(path: &Path, text: &str) -> Result {
     fs::create_dir_all(path.parent().expect("a file in a folder"))?;
     fs::write(path, text)?;
     Ok(())
+}
+
+/// `text` with the server's base URL, `url`, as the book shows it,
+/// `shown_url`: in `ws://` URLs too, and the address alone, as a
+/// request's Host field has it.
+fn as_shown(text: &str, url: &str, shown_url: &str) -> String {
+    let authority = |url: &str| {
+        url.trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_owned()
+    };
+    text.replace(&cli::ws_url(url), &cli::ws_url(shown_url))
+        .replace(url, shown_url)
+        .replace(&authority(url), &authority(shown_url))
 }
 
 /// Runs `real` in a shell; the transcript shows it as `shown`.
@@ -833,7 +839,7 @@ fn cut_stream(shown_url: &str) -> Result<String> {
         "# lesson 05 is told to stop after {CUT_AFTER} chunks; its grace is \
          {} ms\n{}",
         CUT_GRACE.as_millis(),
-        text.replace(&url, shown_url)
+        as_shown(&text, &url, shown_url)
     ))
 }
 
