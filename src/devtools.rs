@@ -108,8 +108,6 @@ impl Chromium {
     /// it never does. Fails if DevTools reports an error or the load
     /// failed, or says nothing for 20 s.
     pub fn load(&self, url: &str) -> io::Result<Load> {
-        let page = self.page()?;
-        let request = page.request(&Request::default());
         let enable = [
             json!({"id": 1, "method": "Network.enable"}),
             // Each load fetches every resource anew, as a first visit.
@@ -122,45 +120,78 @@ impl Chromium {
         ];
         let navigate =
             json!({"id": 5, "method": "Page.navigate", "params": {"url": url}});
-        let mut session = Session::for_request(&request, usize::MAX)
-            .sending(enable.map(|c| c.to_string()).to_vec());
-        let mut live = Live::open(&page, &request, &Default::default())?;
-        // A Chromium that stops talking fails the load, not hangs it.
-        live.set_read_timeout(Some(Duration::from_secs(20)))?;
+        let mut devtools = self.connect(&enable)?;
         let mut load = Load::default();
-        let mut messages = Vec::new();
         while !load.complete() {
-            if session.is_done() {
-                return Err(io::Error::other("DevTools closed the WebSocket"));
-            }
-            live.step(&mut session, None, &mut |record| {
-                if let Record::WsFrame {
-                    direction: "server",
-                    opcode: Opcode::Text,
-                    data,
-                    ..
-                } = record
-                {
-                    // DevTools sends a message in one frame.
-                    messages.push(data);
-                }
-            })?;
-            for message in messages.drain(..) {
-                let message: Value = serde_json::from_str(&message)?;
+            for message in devtools.next()? {
                 // Navigates only once every domain is on: sent with the
                 // rest, the navigation could start before the page's
                 // renderer reports its events, and the first piece and
                 // the requests it makes would go unseen.
                 if message["id"] == 4 {
-                    let at = live.elapsed();
-                    session.send_text(at, &navigate.to_string(), &mut drop);
+                    devtools.send(&navigate);
                 }
                 load.take(url, &message)?;
             }
         }
-        // Closes the WebSocket, as a client should.
-        live.run(session, Some(Duration::ZERO))?;
+        devtools.close()?;
         Ok(load)
+    }
+
+    /// A DevTools session with the page, which has sent `commands`.
+    fn connect(&self, commands: &[Value]) -> io::Result<DevTools> {
+        let page = self.page()?;
+        let request = page.request(&Request::default());
+        let session = Session::for_request(&request, usize::MAX)
+            .sending(commands.iter().map(Value::to_string).collect());
+        let live = Live::open(&page, &request, &Default::default())?;
+        // A Chromium that stops talking fails the call, not hangs it.
+        live.set_read_timeout(Some(Duration::from_secs(20)))?;
+        Ok(DevTools { live, session })
+    }
+}
+
+/// The page's DevTools WebSocket: commands out, messages in.
+struct DevTools {
+    live: Live,
+    session: Session,
+}
+
+impl DevTools {
+    /// The messages that the next read of the WebSocket completed.
+    fn next(&mut self) -> io::Result<Vec<Value>> {
+        if self.session.is_done() {
+            return Err(io::Error::other("DevTools closed the WebSocket"));
+        }
+        let mut texts = Vec::new();
+        self.live.step(&mut self.session, None, &mut |record| {
+            if let Record::WsFrame {
+                direction: "server",
+                opcode: Opcode::Text,
+                data,
+                ..
+            } = record
+            {
+                // DevTools sends a message in one frame.
+                texts.push(data);
+            }
+        })?;
+        texts
+            .iter()
+            .map(|text| serde_json::from_str(text).map_err(io::Error::from))
+            .collect()
+    }
+
+    /// Sends `command`.
+    fn send(&mut self, command: &Value) {
+        let at = self.live.elapsed();
+        self.session.send_text(at, &command.to_string(), &mut drop);
+    }
+
+    /// Closes the WebSocket, as a client should.
+    fn close(self) -> io::Result<()> {
+        self.live.run(self.session, Some(Duration::ZERO))?;
+        Ok(())
     }
 }
 
@@ -171,50 +202,28 @@ impl Chromium {
     /// such as one that reads a stream with `fetch()`, which `load`'s
     /// events cannot follow.
     pub fn evaluate(&self, url: &str, expression: &str) -> io::Result<Value> {
-        let page = self.page()?;
-        let request = page.request(&Request::default());
         let navigate =
             json!({"id": 1, "method": "Page.navigate", "params": {"url": url}});
         let evaluate = json!({"id": 2, "method": "Runtime.evaluate",
             "params": {"expression": expression, "awaitPromise": true,
                        "returnByValue": true}});
-        let mut session = Session::for_request(&request, usize::MAX)
-            .sending(vec![navigate.to_string()]);
-        let mut live = Live::open(&page, &request, &Default::default())?;
-        live.set_read_timeout(Some(Duration::from_secs(20)))?;
-        let mut messages = Vec::new();
-        while !session.is_done() {
-            live.step(&mut session, None, &mut |record| {
-                if let Record::WsFrame {
-                    direction: "server",
-                    opcode: Opcode::Text,
-                    data,
-                    ..
-                } = record
-                {
-                    messages.push(data);
-                }
-            })?;
-            for message in messages.drain(..) {
-                let message: Value = serde_json::from_str(&message)?;
+        let mut devtools = self.connect(&[navigate])?;
+        loop {
+            for message in devtools.next()? {
                 if message.get("error").is_some() {
                     return Err(io::Error::other(message.to_string()));
                 }
                 // Page.navigate answers once the new document is there:
                 // the expression runs in it.
                 if message["id"] == 1 {
-                    let at = live.elapsed();
-                    session.send_text(at, &evaluate.to_string(), &mut drop);
+                    devtools.send(&evaluate);
                 }
                 if message["id"] == 2 {
-                    let value = message["result"]["result"]["value"].clone();
-                    // Closes the WebSocket, as a client should.
-                    live.run(session, Some(Duration::ZERO))?;
-                    return Ok(value);
+                    devtools.close()?;
+                    return Ok(message["result"]["result"]["value"].clone());
                 }
             }
         }
-        Err(io::Error::other("DevTools closed the WebSocket"))
     }
 }
 
