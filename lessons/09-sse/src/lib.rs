@@ -158,9 +158,13 @@ pub async fn stream(last: u64, plan: Plan, chunks: Chunks) {
     }
     let mut quiet_since = Instant::now();
     let mut due = quiet_since + plan.every;
+    // Both numbers come from the client: no sum of them may overflow.
+    // The ids end at `u64::MAX`, and so does the stream, however big
+    // `n` is: `next` is `None` once the last id there is has been sent.
     let last_one = plan.n.map(|n| last.saturating_add(n));
-    let mut next = last + 1;
-    while last_one.is_none_or(|end| next <= end) {
+    let mut next = last.checked_add(1);
+    while let Some(id) = next.filter(|&id| last_one.is_none_or(|end| id <= end))
+    {
         let heartbeat = quiet_since + plan.heartbeat;
         let chunk = if heartbeat < due {
             sleep_until(heartbeat).await;
@@ -168,8 +172,8 @@ pub async fn stream(last: u64, plan: Plan, chunks: Chunks) {
         } else {
             sleep_until(due).await;
             due += plan.every;
-            next += 1;
-            Bytes::from(event(next - 1).encode())
+            next = id.checked_add(1);
+            Bytes::from(event(id).encode())
         };
         if !chunks.send(chunk).await {
             return;
@@ -253,9 +257,22 @@ fn last_event_id(request: &Head) -> Result<u64, String> {
         .map(|(_, value)| String::from_utf8_lossy(value).trim().to_owned());
     match value.as_deref() {
         None | Some("") => Ok(0),
-        Some(id) => id.parse().map_err(|_| {
-            format!("Last-Event-ID: {id:?} is no id this server sent")
-        }),
+        Some(id) => match id.parse() {
+            // Nothing comes after the last id there is. An empty stream
+            // would not say so: the browser would come back after `retry`
+            // with the same id, and again, forever. A status other than
+            // 200 makes `EventSource` give up instead (the HTML
+            // standard's "fail the connection"), and the reason tells a
+            // person with curl why.
+            Ok(u64::MAX) => Err(format!(
+                "Last-Event-ID: {id} is the last id there is: \
+                 no event comes after it"
+            )),
+            Ok(last) => Ok(last),
+            Err(_) => {
+                Err(format!("Last-Event-ID: {id:?} is no id this server sent"))
+            }
+        },
     }
 }
 
@@ -380,6 +397,27 @@ mod tests {
             ]
         );
         assert_eq!(event(5).event, Some("poem"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_stream_ends_at_the_last_id_there_is_whatever_n_says() {
+        let plan = Plan {
+            n: Some(3),
+            ..Plan::default()
+        };
+        let sent = sent_text(u64::MAX - 1, plan).await;
+        assert_eq!(
+            sent,
+            ["retry: 1000\n\n".to_owned(), event(u64::MAX).encode()]
+        );
+        // Past the end, nothing: the server refuses such an id (see
+        // `last_event_id`), but `stream` must not wrap to 0 either.
+        let sent = sent_text(u64::MAX, Plan::default()).await;
+        assert_eq!(sent, ["retry: 1000\n\n".to_owned()]);
+    }
+
+    async fn sent_text(last: u64, plan: Plan) -> Vec<String> {
+        sent(last, plan).await.into_iter().map(|s| s.1).collect()
     }
 
     #[test]

@@ -79,6 +79,44 @@ fn a_bad_last_event_id_or_query_is_refused_with_a_reason() {
     assert_eq!(answer(query), (400, "every: 1 ms at least\n".into()));
 }
 
+#[test]
+fn the_last_id_there_is_gets_400_and_the_one_before_it_ends_the_stream() {
+    let addr = spawn(Plan::default()).unwrap();
+    let answer =
+        |request: &str| capture::answer(addr, request.as_bytes()).unwrap();
+    let last = |id: u64| {
+        format!(
+            "GET /events?n=3&every=1 HTTP/1.1\r\nHost: t\r\n\
+             Last-Event-ID: {id}\r\nConnection: close\r\n\r\n"
+        )
+    };
+    assert_eq!(
+        answer(&last(u64::MAX)),
+        (
+            400,
+            "Last-Event-ID: 18446744073709551615 is the last id there is: \
+             no event comes after it\n"
+                .into()
+        )
+    );
+    // n=3 asks for three events, but only one id is left: the stream
+    // sends it and ends, where it used to wrap round to event 0 and go
+    // on for ever (or panic, in a debug build).
+    let records = Live::connect(addr, last(u64::MAX - 1).as_bytes())
+        .unwrap()
+        .records("GET", usize::MAX)
+        .unwrap();
+    let sent: Vec<String> = records
+        .into_iter()
+        .filter_map(Record::into_data_chunk)
+        .map(|c| c.data)
+        .collect();
+    assert_eq!(
+        sent,
+        ["retry: 1000\n\n".to_owned(), event(u64::MAX).encode()]
+    );
+}
+
 // ANCHOR: browser
 #[test]
 fn chromium_reconnects_and_resumes_where_it_stopped() {
