@@ -103,6 +103,15 @@ pub enum Record {
         retry: Option<u64>,
         /// The first and last chunk that carried it; none without chunks.
         chunks: Option<[u64; 2]>,
+        /// Extra, only when true: a line or its data was over
+        /// [`crate::sse::MAX_EVENT`] bytes, and cut there.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        truncated: bool,
+        /// Extra, only when some were: how many more events the same
+        /// piece completed after this one, which were not kept (a piece
+        /// holds at most [`MAX_HELD`] bytes of events until its record).
+        #[serde(skip_serializing_if = "is_zero")]
+        dropped: u64,
     },
     /// An HTTP/2 frame from the server. The response's DATA frames are
     /// its pieces, as chunks are HTTP/1.1's.
@@ -248,7 +257,7 @@ struct Open {
     /// The content its data yielded, if the body is coded.
     content: Option<Kept>,
     /// Server-sent events it completed, sent after it.
-    events: Vec<SseEvent>,
+    events: Held,
     /// The read that carried its first byte: when, and its number.
     t_first: Duration,
     first_read: u64,
@@ -723,7 +732,7 @@ impl State {
         bytes: &[u8],
         chunk: Option<u64>,
         kept: &mut Option<Kept>,
-        events: &mut Vec<SseEvent>,
+        events: &mut Held,
     ) -> Result<Option<u64>, Error> {
         let State {
             coding,
@@ -747,7 +756,7 @@ impl State {
             .feed(bytes, &mut |content| {
                 kept.keep(content, *max_content);
                 if let Some(sse) = sse {
-                    sse.feed(content, chunk, events);
+                    events.feed(sse, content, chunk);
                 }
             })
             .map_err(|failure| Error {
@@ -797,7 +806,7 @@ impl State {
                     size,
                     data: Vec::new(),
                     content: None,
-                    events: Vec::new(),
+                    events: Held::default(),
                     t_first: first.at,
                     first_read: first.number,
                 });
@@ -806,7 +815,7 @@ impl State {
                 // The piece these bytes belong to: the open chunk, or, for
                 // a body that is not chunked, this read alone.
                 let mut open = self.open.take();
-                let (mut piece, mut piece_events) = (None, Vec::new());
+                let (mut piece, mut piece_events) = (None, Held::default());
                 let (chunk, kept, events) = match &mut open {
                     Some(c) => {
                         keep(&mut c.data, bytes, self.max_data);
@@ -826,7 +835,7 @@ impl State {
                 if content_len.is_none()
                     && let Some(sse) = &mut self.sse
                 {
-                    sse.feed(bytes, chunk, events);
+                    events.feed(sse, bytes, chunk);
                 }
                 if open.is_some() {
                     self.open = open;
@@ -865,7 +874,7 @@ impl State {
                     size: 0,
                     data: Vec::new(),
                     content: None,
-                    events: Vec::new(),
+                    events: Held::default(),
                     t_first: first.at,
                     first_read: first.number,
                 };
@@ -1001,12 +1010,54 @@ fn is_event_stream(headers: &[[String; 2]]) -> bool {
     })
 }
 
-fn emit_events(
+/// The most bytes of events that a chunk, read or DATA frame holds until
+/// its own record goes out: 4 MiB, each event counted with its strings.
+///
+/// Why drop rather than emit early: events come right after the piece
+/// that completed them, and the views hang them on that piece's row. A
+/// piece that never ends, or a gzip bomb of tiny events, would otherwise
+/// hold them all (a 1 GiB chunk of `data: x` lines is 10^8 events). The
+/// last kept event says how many were dropped after it.
+pub const MAX_HELD: usize = 4 * 1024 * 1024;
+
+/// The events a piece completed, held for after its record.
+#[derive(Debug, Default)]
+struct Held {
     events: Vec<SseEvent>,
-    at: Duration,
-    emit: &mut impl FnMut(Record),
-) {
-    for e in events {
+    bytes: usize,
+    dropped: u64,
+}
+
+impl Held {
+    /// Reads `bytes` as events; keeps those that fit in [`MAX_HELD`].
+    fn feed(&mut self, sse: &mut SseParser, bytes: &[u8], chunk: Option<u64>) {
+        let mut fresh = Vec::new();
+        sse.feed(bytes, chunk, &mut fresh);
+        for event in fresh {
+            let size = size_of::<SseEvent>()
+                + event.id.len()
+                + event.event.len()
+                + event.data.len();
+            // The first always fits: each of its strings is capped.
+            if self.dropped > 0
+                || !self.events.is_empty() && self.bytes + size > MAX_HELD
+            {
+                self.dropped += 1;
+                continue;
+            }
+            self.bytes += size;
+            self.events.push(event);
+        }
+    }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+fn emit_events(held: Held, at: Duration, emit: &mut impl FnMut(Record)) {
+    let last = held.events.len().saturating_sub(1);
+    for (i, e) in held.events.into_iter().enumerate() {
         emit(Record::Event {
             t_ms: millis(at),
             id: e.id,
@@ -1014,6 +1065,8 @@ fn emit_events(
             data: e.data,
             retry: e.retry,
             chunks: e.chunks.map(|(first, last)| [first, last]),
+            truncated: e.truncated,
+            dropped: if i == last { held.dropped } else { 0 },
         });
     }
 }
@@ -1243,6 +1296,36 @@ mod tests {
                 "verdict single_piece"
             ]
         );
+    }
+
+    #[test]
+    fn a_chunk_holds_at_most_max_held_bytes_of_events() {
+        let mut session = Session::new("GET", 64);
+        let mut recs = Vec::new();
+        let head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\
+                     Transfer-Encoding: chunked\r\n\r\n";
+        session.read(Duration::ZERO, head, &mut |r| recs.push(r));
+        // One chunk of 2^20 events, "data: x" each.
+        let events = 1 << 20;
+        let size = format!("{:x}\r\n", 9 * events);
+        session.read(Duration::ZERO, size.as_bytes(), &mut |r| recs.push(r));
+        let read = b"data: x\n\n".repeat(64 * 1024);
+        for _ in 0..(events / (64 * 1024)) {
+            session.read(Duration::ZERO, &read, &mut |r| recs.push(r));
+            let held = session.state.open.as_ref().map(|o| o.events.bytes);
+            assert!(held <= Some(MAX_HELD), "{held:?}");
+        }
+        session.read(Duration::ZERO, b"\r\n", &mut |r| recs.push(r));
+        let kept: Vec<u64> = recs
+            .iter()
+            .filter_map(|r| match r {
+                Record::Event { dropped, .. } => Some(*dropped),
+                _ => None,
+            })
+            .collect();
+        let dropped = *kept.last().unwrap();
+        assert!(kept.len() * size_of::<SseEvent>() <= MAX_HELD);
+        assert_eq!(kept.len() as u64 + dropped, events as u64);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use loona_hpack::Decoder as Hpack;
 use super::{
     H2Frame, Record, State, emit_events, fields_of, hex, millis, text_of,
 };
-use crate::decode::Event;
+use crate::decode::{Event, MAX_HEAD};
 use crate::error::{Error, ErrorKind};
 use crate::http2::{
     self, CONTINUATION, DATA, END_HEADERS, END_STREAM, Frame, FrameHeader,
@@ -277,6 +277,15 @@ impl Frames<'_> {
                 (CONTINUATION, Some((stream, end, mut block)))
                     if stream == header.stream =>
                 {
+                    // A CONTINUATION flood is a block that never ends:
+                    // past MAX_HEAD it is refused, as an HTTP/1.1 head is.
+                    if block.len() + payload.len() > MAX_HEAD {
+                        return fail(ErrorKind::H2Malformed(format!(
+                            "a header block over {MAX_HEAD} bytes, the most \
+                             the inspector reads (CONTINUATION frames that \
+                             do not end)"
+                        )));
+                    }
                     block.extend_from_slice(payload);
                     (stream, end, block)
                 }
@@ -295,17 +304,32 @@ impl Frames<'_> {
         }
         // Every block is decoded, whatever its stream: HPACK's table is
         // the connection's.
-        let decoded = self.hpack.decode(&block).map_err(|e| Error {
-            offset,
-            kind: ErrorKind::H2Compression(e.to_string()),
-        })?;
+        // A few bytes may name a big entry of the dynamic table again and
+        // again (an HPACK bomb): past MAX_HEAD decoded, in RFC 9113's
+        // measure (§6.5.2: each field 32 more), fields are not kept.
+        let mut fields: Vec<[String; 2]> = Vec::new();
+        let mut size = 0;
+        self.hpack
+            .decode_with_cb(&block, |n, v| {
+                size += n.len() + v.len() + 32;
+                if size <= MAX_HEAD {
+                    fields.push(fields_of(&n, &v));
+                }
+            })
+            .map_err(|e| Error {
+                offset,
+                kind: ErrorKind::H2Compression(e.to_string()),
+            })?;
         if stream != STREAM {
             return Ok(());
         }
-        let fields: Vec<[String; 2]> = decoded
-            .into_iter()
-            .map(|(n, v)| fields_of(&n, &v))
-            .collect();
+        if size > MAX_HEAD {
+            return fail(ErrorKind::H2Malformed(format!(
+                "a header list of {size} bytes decoded, over the \
+                 {MAX_HEAD} that the inspector reads (RFC 9113 §6.5.2 \
+                 counts 32 more for each field)"
+            )));
+        }
         let end = offset + 9 + u64::from(header.len);
         if *self.head {
             if !end_stream {
@@ -685,5 +709,49 @@ mod tests {
         assert_eq!(names(&out), ["SETTINGS s0", "error h2_frame"]);
         let out = records(&[b"HTTP/1.1 400 Bad Request\r\n\r\n".to_vec()]);
         assert_eq!(names(&out), ["error h2_preface"]);
+    }
+
+    /// The name of the error that ended the response, if one did.
+    fn last(reads: &[Vec<u8>]) -> String {
+        let names = names(&records(reads));
+        names
+            .into_iter()
+            .find(|n| n.starts_with("error"))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_header_block_that_never_ends_is_refused_past_max_head() {
+        let status = block(&[(":status", "200")]);
+        let mut reads =
+            vec![[settings(), frame(HEADERS, 0, 1, &status)].concat()];
+        // :status 200 again and again, 16 000 bytes a frame, never ended.
+        let more = frame(CONTINUATION, 0, 1, &[0x88; 16_000]);
+        reads.extend(std::iter::repeat_n(more, MAX_HEAD / 16_000 + 2));
+        assert_eq!(last(&reads), "error h2_malformed");
+    }
+
+    #[test]
+    fn a_header_block_that_decodes_past_max_head_is_refused() {
+        // One field of 4000 bytes into the dynamic table (a literal with
+        // incremental indexing, name :status), then 20 000 one-byte
+        // references to it: 24 kB that decode to 80 MB.
+        // Its length: 127, then 4000 - 127 = 30 * 128 + 33 in 7-bit groups.
+        let mut bomb = vec![0x48, 0x7F, 0x80 | 33, 30];
+        bomb.extend(vec![b'2'; 4000]);
+        bomb.extend(vec![0xBE; 20_000]);
+        let mut pieces = bomb.chunks(16_000).peekable();
+        let mut reads = vec![settings()];
+        let mut kind = HEADERS;
+        while let Some(piece) = pieces.next() {
+            let flags = if pieces.peek().is_none() {
+                END_HEADERS
+            } else {
+                0
+            };
+            reads.push(frame(kind, flags, 1, piece));
+            kind = CONTINUATION;
+        }
+        assert_eq!(last(&reads), "error h2_malformed");
     }
 }
