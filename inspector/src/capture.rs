@@ -8,16 +8,24 @@
 //! [`Live::repeat`] (`--repeat`) sends the request again on the same
 //! connection once each response is over: several exchanges, one after
 //! another, on HTTP/1.1's keep-alive.
+//!
+//! `--max-time` is a watchdog thread, not a timeout on each read: at the
+//! deadline it shuts the connection down, which ends a read blocked on
+//! it, and that read then says why. So a read costs no extra system call.
 
 use std::io;
 use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::http2::Client as Http2Client;
 use crate::recording::{Event, Recorder};
 use crate::session::{Chunk, Record, Session};
 use crate::target::Target;
-use crate::transport::{self, Connection, Http2, Stream, Writer};
+use crate::transport::{self, Connection, Failure, Http2, Stream, Writer};
 
 /// The size of the buffer each read fills.
 pub const READ_BUFFER: usize = 64 * 1024;
@@ -183,6 +191,70 @@ pub struct Live {
     /// Where `--record` writes every read, and what is sent after the
     /// request.
     recorder: Option<Recorder>,
+    /// The bytes read since the request was written: where the next one
+    /// goes in the response.
+    received: u64,
+    /// `--max-time`'s watchdog, if it was given.
+    deadline: Option<Deadline>,
+}
+
+/// `--max-time`: a thread that shuts the connection down when the time
+/// is up, unless the [`Live`] is gone first (dropping `_stop` wakes it).
+#[derive(Debug)]
+struct Deadline {
+    limit: Duration,
+    authority: String,
+    expired: Arc<AtomicBool>,
+    _stop: mpsc::Sender<()>,
+}
+
+impl Deadline {
+    /// Starts the watch over the connection `writer` shuts down, which
+    /// has `limit` from `began`.
+    fn start(
+        began: Instant,
+        limit: Duration,
+        authority: &str,
+        writer: Writer,
+    ) -> Deadline {
+        let (stop, stopped) = mpsc::channel::<()>();
+        let expired = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&expired);
+        let wait = limit.saturating_sub(began.elapsed());
+        thread::spawn(move || {
+            if let Err(mpsc::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(wait)
+            {
+                // The flag first: the read that the shutdown ends looks
+                // at it to tell a timeout from the server's close.
+                flag.store(true, Ordering::SeqCst);
+                let _ = writer.shutdown();
+            }
+        });
+        Deadline {
+            limit,
+            authority: authority.to_owned(),
+            expired,
+            _stop: stop,
+        }
+    }
+
+    fn expired(&self) -> bool {
+        self.expired.load(Ordering::SeqCst)
+    }
+
+    /// The error a read ended by the watchdog returns instead of its own.
+    fn error(&self, received: u64) -> io::Error {
+        let so_far = match received {
+            0 => "no byte of the response had come".to_owned(),
+            n => format!("{n} bytes of the response had come"),
+        };
+        Failure::timeout(format!(
+            "{} took longer than {}, so the inspector gave up: {so_far}",
+            self.authority,
+            transport::Limit::MaxTime(self.limit)
+        ))
+    }
 }
 
 /// The connection, as HTTP/1.1 reads it (bytes as they come), or as
@@ -230,13 +302,28 @@ impl Live {
         options: &transport::Options,
         request: &[u8],
     ) -> io::Result<Live> {
+        let began = Instant::now();
         let (stream, connection) = transport::connect(authority, tls, options)?;
+        // Watched from before the request is written: a server that
+        // reads nothing can stall a large body's write too.
+        let deadline = match options.max_time {
+            Some(limit) => {
+                let writer = stream.writer()?;
+                Some(Deadline::start(began, limit, authority, writer))
+            }
+            None => None,
+        };
+        let timed_out = |e: io::Error| match &deadline {
+            Some(deadline) if deadline.expired() => deadline.error(0),
+            _ => e,
+        };
         let mut live = match connection.http2 {
-            false => Live::start(stream, request)?,
+            false => Live::start(stream, request).map_err(timed_out)?,
             true => {
                 let scheme = if tls { "https" } else { "http" };
                 let (client, sent) =
-                    Http2Client::start(stream, request, scheme)?;
+                    Http2Client::start(stream, request, scheme)
+                        .map_err(timed_out)?;
                 Live {
                     start: client.start_time(),
                     wire: Wire::Http2(Box::new(client)),
@@ -244,10 +331,13 @@ impl Live {
                     sent,
                     buf: Vec::new(),
                     recorder: None,
+                    received: 0,
+                    deadline: None,
                 }
             }
         };
         live.connection = Some(connection);
+        live.deadline = deadline;
         Ok(live)
     }
 
@@ -329,6 +419,8 @@ impl Live {
             // into it no longer stays in cache (`cargo xtask bench-capture`).
             buf: vec![0; READ_BUFFER],
             recorder: None,
+            received: 0,
+            deadline: None,
         })
     }
 
@@ -346,6 +438,7 @@ impl Live {
         };
         stream.write_all(&self.sent)?;
         self.start = Instant::now();
+        self.received = 0;
         Ok(())
     }
 
@@ -429,36 +522,32 @@ impl Live {
     }
 
     /// The next read: when it returned, and its bytes. `None` when the
-    /// server has closed the connection.
+    /// server has closed the connection. Once `--max-time` is up, an
+    /// error of kind `TimedOut` that carries a [`Failure`] saying so.
     pub fn next_read(&mut self) -> io::Result<Option<(Duration, &[u8])>> {
-        let stream = match &mut self.wire {
-            Wire::Http1(stream) => stream,
-            Wire::Http2(client) => {
-                let read = client.next_read()?;
-                if let (Some(recorder), Some((at, bytes))) =
-                    (&self.recorder, &read)
-                {
-                    recorder.write(&Event::In(*at, bytes.to_vec()))?;
-                }
-                return Ok(read);
+        let read = read_wire(
+            &mut self.wire,
+            &mut self.buf,
+            self.recorder.as_ref(),
+            self.start,
+        );
+        match (read, &self.deadline) {
+            (Ok(Some((at, bytes))), _) => {
+                self.received += bytes.len() as u64;
+                Ok(Some((at, bytes)))
             }
-        };
-        loop {
-            match stream.read(&mut self.buf) {
-                Ok(0) => return Ok(None),
-                // Timestamp first: handling the bytes is not their arrival.
-                Ok(len) => {
-                    let at = self.start.elapsed();
-                    let bytes = &self.buf[..len];
-                    if let Some(recorder) = &self.recorder {
-                        recorder.write(&Event::In(at, bytes.to_vec()))?;
-                    }
-                    return Ok(Some((at, bytes)));
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+            // The watchdog's shutdown ended this read: the close, or the
+            // error, is not the server's.
+            (_, Some(deadline)) if deadline.expired() => {
+                Err(deadline.error(self.received))
             }
+            (read, _) => read,
         }
+    }
+
+    /// The bytes read since the request was written.
+    pub fn received(&self) -> u64 {
+        self.received
     }
 
     /// A handle that writes to the server, and shuts the connection
@@ -601,6 +690,43 @@ impl Live {
             return Err(e);
         }
         Ok(caught_up)
+    }
+}
+
+/// One read of `wire`, into `buf` for HTTP/1.1, timed from `start`,
+/// and written to `recorder`: [`Live::next_read`], on the fields it
+/// needs, so that it can look at the deadline after.
+fn read_wire<'a>(
+    wire: &'a mut Wire,
+    buf: &'a mut [u8],
+    recorder: Option<&Recorder>,
+    start: Instant,
+) -> io::Result<Option<(Duration, &'a [u8])>> {
+    let stream = match wire {
+        Wire::Http1(stream) => stream,
+        Wire::Http2(client) => {
+            let read = client.next_read()?;
+            if let (Some(recorder), Some((at, bytes))) = (recorder, &read) {
+                recorder.write(&Event::In(*at, bytes.to_vec()))?;
+            }
+            return Ok(read);
+        }
+    };
+    loop {
+        match stream.read(buf) {
+            Ok(0) => return Ok(None),
+            // Timestamp first: handling the bytes is not their arrival.
+            Ok(len) => {
+                let at = start.elapsed();
+                let bytes = &buf[..len];
+                if let Some(recorder) = recorder {
+                    recorder.write(&Event::In(at, bytes.to_vec()))?;
+                }
+                return Ok(Some((at, bytes)));
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
 }
 

@@ -12,6 +12,8 @@ use std::io::{
 };
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::mpsc;
+use std::thread;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
@@ -20,8 +22,8 @@ use inspector::output::{Json, Output, Plain};
 use inspector::recording::{self, Header, Reader, Recorder, Replay};
 use inspector::session::{Record, Session};
 use inspector::svg::Keep;
-use inspector::target::{Request, Target};
-use inspector::transport::{self, Http2, TlsFailure};
+use inspector::target::{self, Request, Target};
+use inspector::transport::{self, Failure, Http2, TlsFailure};
 use inspector::tui::{self, Options, View};
 use ratatui::layout::Size;
 
@@ -137,6 +139,25 @@ struct Args {
     #[arg(long, global = true)]
     http2_prior_knowledge: bool,
 
+    /// The most the connection may take, as curl's --connect-timeout:
+    /// the name's lookup, TCP's connect and TLS's handshake together.
+    /// Fractions too: 0.5. Past it, a `timeout` error and exit status 28.
+    /// Without it, 10 s for each connect and for the handshake
+    #[arg(long, global = true, value_name = "SECS", value_parser = parse_secs)]
+    connect_timeout: Option<Duration>,
+
+    /// The most the whole exchange may take, connection included, as
+    /// curl's --max-time: then the inspector stops, with a `timeout`
+    /// error and exit status 28. Fractions too: 2.5. For one URL and
+    /// each of compare's targets; the proxy's exchanges are not limited
+    #[arg(short = 'm', long, global = true, value_name = "SECS", value_parser = parse_secs)]
+    max_time: Option<Duration>,
+
+    /// Headless: after SECS with no byte of the response, say so once on
+    /// standard error (for tests, which cannot wait the default)
+    #[arg(long, global = true, value_name = "SECS", value_parser = parse_secs, default_value = "5", hide = true)]
+    notice_after: Duration,
+
     /// With a ws:// URL: a text message to send once the WebSocket is
     /// open; repeat for more, sent in order
     #[arg(long, value_name = "TEXT")]
@@ -198,8 +219,22 @@ enum Mode {
     },
 }
 
+/// The exit status when `--connect-timeout` or `--max-time` ran out:
+/// curl's (`CURLE_OPERATION_TIMEDOUT`), so that a script can tell a
+/// server too slow from one that broke the protocol (1).
+const TIMED_OUT: u8 = 28;
+
 fn main() -> ExitCode {
     let args = Args::parse();
+    // Nothing goes out with a URL that would reshape the request line.
+    let urls = match &args.mode {
+        Some(Mode::Compare { urls, .. }) => urls.as_slice(),
+        _ => args.url.as_slice(),
+    };
+    if let Err(why) = urls.iter().try_for_each(|url| target::check_url(url)) {
+        eprintln!("inspector: {why}");
+        return ExitCode::from(2);
+    }
     let request = match request(&args) {
         Ok(request) => request,
         Err(e) => {
@@ -319,12 +354,14 @@ fn request(args: &Args) -> io::Result<Request> {
     if args.identity {
         headers.push("Accept-Encoding: identity".into());
     }
-    Ok(Request {
+    let request = Request {
         method,
         headers,
         body,
         form: !args.data.is_empty(),
-    })
+    };
+    request.check().map_err(io::Error::other)?;
+    Ok(request)
 }
 
 /// One `-d` or `--data-binary` value: the text, or the file after `@`.
@@ -353,9 +390,11 @@ fn options(args: &Args, request: Request) -> Options {
     }
 }
 
-/// How to connect: curl's -k, --cacert, --http2 and
-/// --http2-prior-knowledge.
+/// How to connect: curl's -k, --cacert, --http2,
+/// --http2-prior-knowledge, --connect-timeout and --max-time.
 fn transport(args: &Args) -> transport::Options {
+    // 0 is no limit, as for curl.
+    let limit = |d: Option<Duration>| d.filter(|d| !d.is_zero());
     transport::Options {
         insecure: args.insecure,
         cacert: args.cacert.clone(),
@@ -366,6 +405,8 @@ fn transport(args: &Args) -> transport::Options {
         } else {
             Http2::No
         },
+        connect_timeout: limit(args.connect_timeout),
+        max_time: limit(args.max_time),
     }
 }
 
@@ -433,7 +474,11 @@ fn proxy(args: &Args, listen: &str, to: &str, via: bool) -> ExitCode {
         let options = inspector::proxy::Options {
             listen: listen.to_owned(),
             to,
-            transport: transport(args),
+            // A proxy forwards for as long as its client waits.
+            transport: transport::Options {
+                max_time: None,
+                ..transport(args)
+            },
             via,
             max_data: args.max_data,
         };
@@ -531,6 +576,14 @@ fn parse_size(s: &str) -> Result<Size, String> {
     Ok(Size::new(number(cols)?, number(rows)?))
 }
 
+/// Seconds, as curl takes them: `2`, `0.5`; 0 for no limit.
+fn parse_secs(s: &str) -> Result<Duration, String> {
+    s.parse::<f64>()
+        .ok()
+        .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+        .ok_or_else(|| format!("{s}: expected seconds, such as 2 or 0.5"))
+}
+
 fn parse_view(s: &str) -> Result<View, String> {
     View::ALL
         .into_iter()
@@ -550,8 +603,75 @@ fn report(result: io::Result<bool>) -> ExitCode {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("inspector: {e}");
-            ExitCode::FAILURE
+            match Failure::of(&e) {
+                Some(failure) if failure.kind == "timeout" => {
+                    ExitCode::from(TIMED_OUT)
+                }
+                _ => ExitCode::FAILURE,
+            }
         }
+    }
+}
+
+/// How a headless run ended, for its exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    /// Complete and valid: 0.
+    Complete,
+    /// An `error` record went out: 1.
+    Failed,
+    /// A `timeout` record went out: [`TIMED_OUT`].
+    TimedOut,
+}
+
+impl From<bool> for Ended {
+    fn from(ok: bool) -> Ended {
+        match ok {
+            true => Ended::Complete,
+            false => Ended::Failed,
+        }
+    }
+}
+
+/// [`report`] for a headless run.
+fn exit(result: io::Result<Ended>) -> ExitCode {
+    match result {
+        Ok(Ended::TimedOut) => ExitCode::from(TIMED_OUT),
+        Ok(ended) => report(Ok(ended == Ended::Complete)),
+        Err(e) => report(Err(e)),
+    }
+}
+
+/// Says once on standard error that the server has sent nothing yet,
+/// if it has not within a few seconds: a headless run never waits
+/// silently. (The TUI's clock shows the wait.) Dropping it, or
+/// [`Silence::heard`], ends the watch.
+struct Silence(Option<mpsc::Sender<()>>);
+
+impl Silence {
+    fn watch(after: Duration, authority: String, limited: bool) -> Silence {
+        let (heard, hearing) = mpsc::channel::<()>();
+        thread::spawn(move || {
+            if let Err(mpsc::RecvTimeoutError::Timeout) =
+                hearing.recv_timeout(after)
+            {
+                let hint = match limited {
+                    true => "",
+                    false => "; --max-time SECS would give up",
+                };
+                eprintln!(
+                    "inspector: connected to {authority}, request sent, no \
+                     byte back yet ({} s){hint}",
+                    transport::secs(after)
+                );
+            }
+        });
+        Silence(Some(heard))
+    }
+
+    /// A byte came, or the connection ended: nothing to say.
+    fn heard(&mut self) {
+        self.0.take();
     }
 }
 
@@ -566,12 +686,14 @@ fn headless(args: &Args, request: &Request) -> ExitCode {
     // --repeat's exchanges go straight out, each told apart: it keeps
     // nothing, since --svg and --har refuse it.
     if args.repeat.is_some() {
-        return report(watch(args, request, &mut *out));
+        return exit(watch(args, request, &mut *out));
     }
     let keep = args.svg.is_some() || args.har.is_some();
     let mut kept = Keep::new(&mut *out, keep);
     let result = match &args.file {
-        Some(path) => decode_file(args, &request.method, path, &mut kept),
+        Some(path) => {
+            decode_file(args, &request.method, path, &mut kept).map(Ended::from)
+        }
         None => watch(args, request, &mut kept),
     };
     let label = match (&args.url, &args.file) {
@@ -581,7 +703,7 @@ fn headless(args: &Args, request: &Request) -> ExitCode {
             file.display().to_string()
         }
     };
-    report(result.and_then(|ok| {
+    exit(result.and_then(|ended| {
         if let Some(path) = &args.har {
             inspector::har::of_kept(
                 args.url.as_deref(),
@@ -591,17 +713,18 @@ fn headless(args: &Args, request: &Request) -> ExitCode {
             .save(path)?;
         }
         kept.save(args.svg.as_deref(), label)?;
-        Ok(ok)
+        Ok(ended)
     }))
 }
 
 /// Requests the URL and prints each record as its bytes arrive. Returns
-/// whether the response was complete and valid.
+/// how the response ended: complete and valid, or not, or cut short by
+/// `--max-time`.
 fn watch(
     args: &Args,
     request: &Request,
     out: &mut dyn Output,
-) -> io::Result<bool> {
+) -> io::Result<Ended> {
     let url = args.url.as_deref().unwrap_or_default();
     let target: Target = url.parse().map_err(io::Error::other)?;
     let request = target.request(request);
@@ -612,22 +735,20 @@ fn watch(
             if let Some(path) = &args.record {
                 recording::failed(path, url, &request, &e)?;
             }
-            let Some(why) = TlsFailure::of(&e) else {
-                return Err(e);
-            };
-            // A handshake that failed is the server's answer: a record.
-            printer.print(&Record::Error {
-                t_ms: 0.0,
-                offset: 0,
-                kind: "tls",
-                message: why.to_string(),
-            });
-            printer.flush()?;
-            return Ok(false);
+            return unconnected(args.json, e, &mut printer);
         }
     };
+    let limited = args.max_time.is_some_and(|d| !d.is_zero());
+    let mut silence =
+        Silence::watch(args.notice_after, target.authority(), limited);
     if let Some(times) = args.repeat {
-        return repeat(&mut live, times, args.max_data, &mut printer);
+        return repeat(
+            &mut live,
+            times,
+            args.max_data,
+            &mut printer,
+            &mut silence,
+        );
     }
     printer.out.request(live.sent())?;
     if let Some(path) = &args.record {
@@ -641,18 +762,61 @@ fn watch(
     while !session.is_done() {
         let caught_up =
             live.step(&mut session, close_after, &mut |r| printer.print(&r));
+        silence.heard();
         // This is a live view: once caught up, what arrived goes out now.
         match caught_up {
             Ok(true) => printer.flush()?,
             Ok(false) => {}
-            Err(e) => {
-                printer.flush()?;
-                return Err(e);
-            }
+            Err(e) => return cut_short(e, &live, &mut printer),
         }
     }
     printer.flush()?;
-    Ok(printer.ok)
+    Ok(printer.ended())
+}
+
+/// A connection that could not be made. With `--json` each failure is
+/// an `error` record (`dns`, `connect`, `timeout` or `tls`), as the
+/// server's answer is; with `--plain` a handshake refused is a record
+/// too, and the rest is one line on standard error.
+fn unconnected(
+    json: bool,
+    e: io::Error,
+    printer: &mut Printer,
+) -> io::Result<Ended> {
+    let (kind, message) = match (TlsFailure::of(&e), Failure::of(&e)) {
+        (Some(why), _) => ("tls", why.to_string()),
+        (None, Some(failure)) if json => (failure.kind, failure.to_string()),
+        _ => return Err(e),
+    };
+    printer.print(&Record::Error {
+        t_ms: 0.0,
+        offset: 0,
+        kind,
+        message,
+    });
+    printer.flush()?;
+    Ok(printer.ended())
+}
+
+/// Reading failed with `e`: `--max-time` ran out, which is an `error`
+/// record at the byte it stopped before, or the connection broke.
+fn cut_short(
+    e: io::Error,
+    live: &Live,
+    printer: &mut Printer,
+) -> io::Result<Ended> {
+    if let Some(failure) = Failure::of(&e) {
+        printer.print(&Record::Error {
+            t_ms: live.elapsed().as_secs_f64() * 1e3,
+            offset: live.received(),
+            kind: failure.kind,
+            message: failure.to_string(),
+        });
+        printer.flush()?;
+        return Ok(printer.ended());
+    }
+    printer.flush()?;
+    Err(e)
 }
 
 /// `--repeat N`: the exchanges on the connection `live` made, each
@@ -663,20 +827,31 @@ fn repeat(
     times: u64,
     max_data: usize,
     printer: &mut Printer,
-) -> io::Result<bool> {
+    silence: &mut Silence,
+) -> io::Result<Ended> {
     let closed = live.repeat(times, max_data, &mut |news| match news {
         Repeat::Sent(n, sent) => printer.exchange(n, sent),
-        Repeat::Record(record) => printer.print(record),
+        Repeat::Record(record) => {
+            silence.heard();
+            printer.print(record);
+        }
         // This is a live view: once caught up, what arrived goes out now.
-        Repeat::CaughtUp => printer.push(),
+        Repeat::CaughtUp => {
+            silence.heard();
+            printer.push();
+        }
     });
+    let closed = match closed {
+        Ok(closed) => closed,
+        Err(e) => return cut_short(e, live, printer),
+    };
     printer.flush()?;
-    match closed? {
+    match closed {
         Some(closed) => {
             eprintln!("inspector: --repeat {times}: {closed}");
-            Ok(false)
+            Ok(Ended::Failed)
         }
-        None => Ok(printer.ok),
+        None => Ok(printer.ended()),
     }
 }
 
@@ -753,10 +928,11 @@ fn replay(
 }
 
 /// Prints records, remembering the first failure to write and whether an
-/// error record went by.
+/// error record went by, and of which kind.
 struct Printer<'a> {
     out: &'a mut dyn Output,
     ok: bool,
+    timed_out: bool,
     failed: Option<io::Error>,
 }
 
@@ -765,13 +941,23 @@ impl<'a> Printer<'a> {
         Printer {
             out,
             ok: true,
+            timed_out: false,
             failed: None,
         }
     }
 
+    /// How the run ended, by the records printed.
+    fn ended(&self) -> Ended {
+        match (self.ok, self.timed_out) {
+            (_, true) => Ended::TimedOut,
+            (ok, false) => Ended::from(ok),
+        }
+    }
+
     fn print(&mut self, record: &Record) {
-        if matches!(record, Record::Error { .. }) {
+        if let Record::Error { kind, .. } = record {
             self.ok = false;
+            self.timed_out |= *kind == "timeout";
         }
         if self.failed.is_none() {
             self.failed = self.out.record(record).err();

@@ -50,6 +50,86 @@ impl Request {
             ..Request::default()
         }
     }
+
+    /// Refuses a method or a field that would change the head's shape
+    /// once written into it: what a command line must never be able to
+    /// do. The method is a token (RFC 9110 §9.1):
+    ///
+    /// > method = token
+    /// > tchar  = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" /
+    /// > "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+    ///
+    /// so it holds no space, which would end it, and no CR or LF, which
+    /// would end the request line and start a request of the sender's
+    /// own: request smuggling. A field holds no CR, LF or NUL (RFC 9110
+    /// §5.5), for the same reason.
+    pub fn check(&self) -> Result<(), String> {
+        let tchar = |c: char| {
+            c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)
+        };
+        if self.method.is_empty() {
+            return Err("-X: the method is empty".into());
+        }
+        // CR or LF first: of all that a method cannot hold, the worst.
+        let line_end = self
+            .method
+            .char_indices()
+            .find(|&(_, c)| c == '\r' || c == '\n');
+        if let Some((at, c)) = line_end
+            .or_else(|| self.method.char_indices().find(|&(_, c)| !tchar(c)))
+        {
+            return Err(format!(
+                "-X {:?}: a method is one word of letters, digits and \
+                 !#$%&'*+-.^_`|~, and this one has {c:?} at byte {at}{}",
+                self.method,
+                smuggles(c)
+            ));
+        }
+        for field in &self.headers {
+            if let Some((at, c)) = field
+                .char_indices()
+                .find(|&(_, c)| matches!(c, '\r' | '\n' | '\0'))
+            {
+                return Err(format!(
+                    "-H {field:?}: a field cannot hold {c:?} (byte {at}){}",
+                    smuggles(c)
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Why a CR or LF in a request's head matters, for a refusal's sentence.
+fn smuggles(c: char) -> &'static str {
+    match c {
+        '\r' | '\n' => {
+            ": CR and LF end a line of the head, so what follows would go \
+             as lines of the sender's choosing, even a second request \
+             (request smuggling); nothing was sent"
+        }
+        _ => "; nothing was sent",
+    }
+}
+
+/// Refuses a URL with a space, a CR, an LF or another control character:
+/// written into the request line (`GET /a b HTTP/1.1`), a space ends the
+/// request-target early, and CR or LF end the line, so what follows
+/// would go as lines, or a request, of the URL's choosing. Write them
+/// percent-encoded (`%20`, `%0D`, `%0A`) to send them to the server.
+pub fn check_url(url: &str) -> Result<(), String> {
+    let Some((at, c)) = url
+        .char_indices()
+        .find(|&(_, c)| c == ' ' || c.is_ascii_control())
+    else {
+        return Ok(());
+    };
+    let encoded = format!("%{:02X}", u32::from(c));
+    Err(format!(
+        "{url:?}: a URL cannot hold {c:?} (byte {at}); write it as \
+         {encoded}{}",
+        smuggles(c)
+    ))
 }
 
 /// An HTTP or WebSocket URL, split into what a request needs.
@@ -70,6 +150,7 @@ impl FromStr for Target {
     type Err = String;
 
     fn from_str(url: &str) -> Result<Self, String> {
+        check_url(url)?;
         let (websocket, tls, rest) = match url.split_once("://") {
             Some(("http", rest)) => (false, false, rest),
             Some(("ws", rest)) => (true, false, rest),
@@ -255,6 +336,32 @@ mod tests {
         assert!("http://a:x/".parse::<Target>().is_err());
         assert!("http:///x".parse::<Target>().is_err());
         assert!("ftp://a/".parse::<Target>().is_err());
+    }
+
+    #[test]
+    fn refuses_what_would_reshape_the_head() {
+        for url in [
+            "http://h/a b",
+            "http://h/a\r\nX: 1",
+            "http://h/\nGET /admin HTTP/1.1",
+            "http://h/\t",
+        ] {
+            let e = url.parse::<Target>().unwrap_err();
+            assert!(e.contains("a URL cannot hold"), "{e}");
+        }
+        let e = check_url("http://h/a b").unwrap_err();
+        assert!(e.contains("' ' (byte 10); write it as %20"), "{e}");
+        assert!(check_url("http://h/a%20b?q=%0D").is_ok());
+        let method = |m: &str| Request::new(m, &[]).check();
+        assert!(method("GET").is_ok() && method("M-SEARCH").is_ok());
+        for bad in ["", "GET /x HTTP/1.1\r\n", "GE T", "GET\n"] {
+            assert!(method(bad).is_err(), "{bad:?}");
+        }
+        let e = method("GET /x HTTP/1.1\r\n").unwrap_err();
+        assert!(e.contains("request smuggling"), "{e}");
+        let field = |f: &str| Request::new("GET", &[f.to_owned()]).check();
+        assert!(field("X-A: a b").is_ok());
+        assert!(field("X-A: 1\r\nX-B: 2").is_err());
     }
 
     fn request(t: &Target, method: &str, headers: &[&str]) -> String {

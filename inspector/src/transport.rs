@@ -15,9 +15,10 @@
 //! layer packs into one record are one read here, as for a browser.
 
 use std::io::{self, Read as _, Write as _};
-use std::net::{TcpStream, ToSocketAddrs as _};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs as _};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use rustls::pki_types::pem::PemObject as _;
@@ -25,8 +26,9 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, ClientConfig, ClientConnection, RootCertStore};
 use serde::{Deserialize, Serialize};
 
-/// How long connecting and the TLS handshake may take: a server that
-/// accepts and then says nothing must not hang the inspector.
+/// How long connecting and the TLS handshake may take each, without
+/// `--connect-timeout`: a server that accepts and then says nothing must
+/// not hang the inspector.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How to reach the server, beyond its URL: curl's options.
@@ -38,6 +40,56 @@ pub struct Options {
     pub cacert: Option<PathBuf>,
     /// Which HTTP to speak.
     pub http2: Http2,
+    /// `--connect-timeout`: the most the connection may take, as curl
+    /// counts it: the name's lookup, TCP's connect and TLS's handshake.
+    /// Without it, each of TCP's connects and TLS's handshake may take
+    /// [`HANDSHAKE_TIMEOUT`].
+    pub connect_timeout: Option<Duration>,
+    /// `--max-time` (`-m`): the most the whole exchange may take, the
+    /// connection included; [`crate::capture::Live`] ends it then.
+    pub max_time: Option<Duration>,
+}
+
+impl Options {
+    /// When the connection must be made by, if a limit says so: the
+    /// sooner of `--connect-timeout` and `--max-time`, from `began`.
+    fn connect_deadline(&self, began: Instant) -> Option<(Instant, Limit)> {
+        let connect = self.connect_timeout.map(|d| (d, Limit::Connect(d)));
+        let max = self.max_time.map(|d| (d, Limit::MaxTime(d)));
+        let (d, limit) = match (connect, max) {
+            (Some(c), Some(m)) => std::cmp::min_by_key(c, m, |(d, _)| *d),
+            (c, m) => c.or(m)?,
+        };
+        Some((began + d, limit))
+    }
+}
+
+/// Which limit ran out: for the sentence that says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// `--connect-timeout SECS`.
+    Connect(Duration),
+    /// `--max-time SECS`.
+    MaxTime(Duration),
+    /// Neither was given: [`HANDSHAKE_TIMEOUT`].
+    Default(Duration),
+}
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Limit::Connect(d) => {
+                write!(f, "{} s (--connect-timeout)", secs(*d))
+            }
+            Limit::MaxTime(d) => write!(f, "{} s (--max-time)", secs(*d)),
+            Limit::Default(d) => write!(f, "{} s", secs(*d)),
+        }
+    }
+}
+
+/// A duration in seconds as a user writes it: `1`, `0.5`.
+pub fn secs(d: Duration) -> String {
+    format!("{}", d.as_secs_f64())
 }
 
 /// Whether to speak HTTP/2, and how to agree on it.
@@ -134,6 +186,45 @@ impl TlsFailure {
     }
 }
 
+/// A connection that could not be made, or an exchange that a limit
+/// ended, in a sentence that names the host and port: the `kind` and
+/// `message` of an `error` record. (A refused handshake is a
+/// [`TlsFailure`].)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// `dns`, `connect` or `timeout`.
+    pub kind: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+impl Failure {
+    /// The failure an I/O error carries, if it is one.
+    pub fn of(e: &io::Error) -> Option<&Failure> {
+        e.get_ref()?.downcast_ref()
+    }
+
+    /// A limit ran out: an I/O error of kind `TimedOut` that says so.
+    pub fn timeout(message: String) -> io::Error {
+        Failure {
+            kind: "timeout",
+            message,
+        }
+        .into_io(io::ErrorKind::TimedOut)
+    }
+
+    fn into_io(self, kind: io::ErrorKind) -> io::Error {
+        io::Error::new(kind, self)
+    }
+}
+
 /// A connected stream: plain TCP, or TLS over it.
 #[derive(Debug)]
 pub enum Stream {
@@ -158,13 +249,16 @@ pub struct Tls {
 
 /// Connects to `authority` (`host:port`): TCP with `TCP_NODELAY`, then
 /// TLS when `tls` is set, offering `alpn`. `host` is the name to verify
-/// the certificate against, and to send by SNI.
+/// the certificate against, and to send by SNI. Within
+/// `--connect-timeout` and `--max-time`, if given: a failure to resolve,
+/// connect or shake hands is a [`Failure`] (or a [`TlsFailure`]).
 pub fn connect(
     authority: &str,
     tls: bool,
     options: &Options,
 ) -> io::Result<(Stream, Connection)> {
-    let (tcp, connect_time) = dial(authority)?;
+    let deadline = options.connect_deadline(Instant::now());
+    let (tcp, connect_time) = dial(authority, deadline)?;
     let mut connection = Connection {
         connect_ms: ms(connect_time),
         http2: options.http2 == Http2::PriorKnowledge,
@@ -177,32 +271,117 @@ pub fn connect(
     }
     let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
     let config = client_config(options)?;
-    let (tls, details, took) = Tls::handshake(tcp, host, config)?;
+    let (limit, wait) = time_left(deadline)?;
+    let (tls, details, took) = Tls::handshake(tcp, host, config, wait)
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+                Failure::timeout(format!(
+                    "{authority} accepted the connection but sent no \
+                         TLS handshake within {limit}"
+                ))
+            }
+            _ => e,
+        })?;
     connection.tls_ms = Some(ms(took));
     connection.http2 = details.alpn.as_deref() == Some("h2");
     connection.tls = Some(details);
     Ok((Stream::Tls(tls), connection))
 }
 
+/// How long the next step of connecting may wait, and the limit that
+/// says so: what is left before `deadline`, or else
+/// [`HANDSHAKE_TIMEOUT`]. An error once the deadline has passed.
+fn time_left(
+    deadline: Option<(Instant, Limit)>,
+) -> io::Result<(Limit, Duration)> {
+    let Some((at, limit)) = deadline else {
+        return Ok((Limit::Default(HANDSHAKE_TIMEOUT), HANDSHAKE_TIMEOUT));
+    };
+    match at.checked_duration_since(Instant::now()) {
+        Some(left) if !left.is_zero() => Ok((limit, left)),
+        _ => Err(Failure::timeout(format!("no connection within {limit}"))),
+    }
+}
+
 /// Connects to the first of `authority`'s addresses that answers, as
 /// curl does (`localhost` may be `::1` first, and the server listen on
 /// 127.0.0.1 only); and how long that connect took.
-fn dial(authority: &str) -> io::Result<(TcpStream, Duration)> {
-    let addrs = authority
-        .to_socket_addrs()
-        .map_err(|e| io::Error::new(e.kind(), format!("{authority}: {e}")))?;
-    let mut failed = io::Error::other(format!("{authority}: no address"));
+fn dial(
+    authority: &str,
+    deadline: Option<(Instant, Limit)>,
+) -> io::Result<(TcpStream, Duration)> {
+    let addrs = resolve(authority, deadline)?;
+    // An address is named with its host when the host is a name.
+    let named = |addr: &SocketAddr| match addr.to_string() == authority {
+        true => authority.to_owned(),
+        false => format!("{authority} ({addr})"),
+    };
+    let mut failed = Failure {
+        kind: "dns",
+        message: format!("cannot resolve {authority}: it has no address"),
+    }
+    .into_io(io::ErrorKind::NotFound);
     for addr in addrs {
+        let (limit, wait) = time_left(deadline)?;
         let connecting = Instant::now();
-        match TcpStream::connect_timeout(&addr, HANDSHAKE_TIMEOUT) {
+        match TcpStream::connect_timeout(&addr, wait) {
             Ok(tcp) => return Ok((tcp, connecting.elapsed())),
+            Err(e) if e.kind() == io::ErrorKind::TimedOut => {
+                let why = format!(
+                    "cannot connect to {}: no answer within {limit}",
+                    named(&addr)
+                );
+                failed = Failure::timeout(why);
+            }
             Err(e) => {
-                let why = format!("cannot connect to {addr}: {e}");
-                failed = io::Error::new(e.kind(), why);
+                let message =
+                    format!("cannot connect to {}: {e}", named(&addr));
+                let kind = "connect";
+                failed = Failure { kind, message }.into_io(e.kind());
             }
         }
     }
     Err(failed)
+}
+
+/// `authority`'s addresses. The system's resolver cannot be given a
+/// time limit, so with one it runs on a thread of its own, which is left
+/// to finish alone if the limit comes first (as curl's threaded
+/// resolver does).
+fn resolve(
+    authority: &str,
+    deadline: Option<(Instant, Limit)>,
+) -> io::Result<Vec<SocketAddr>> {
+    let lookup = |authority: &str| {
+        authority
+            .to_socket_addrs()
+            .map(Vec::from_iter)
+            .map_err(|e| {
+                let host =
+                    authority.rsplit_once(':').map_or(authority, |(h, _)| h);
+                let message = format!(
+                    "cannot resolve {host}, to connect to {authority}: {e}"
+                );
+                Failure {
+                    kind: "dns",
+                    message,
+                }
+                .into_io(e.kind())
+            })
+    };
+    if deadline.is_none() {
+        return lookup(authority);
+    }
+    let (limit, wait) = time_left(deadline)?;
+    let (tx, rx) = mpsc::channel();
+    let owned = authority.to_owned();
+    thread::spawn(move || tx.send(lookup(&owned)));
+    rx.recv_timeout(wait).unwrap_or_else(|_| {
+        Err(Failure::timeout(format!(
+            "cannot resolve {authority}: no answer from the resolver \
+             within {limit}"
+        )))
+    })
 }
 
 fn ms(d: Duration) -> f64 {
@@ -210,10 +389,13 @@ fn ms(d: Duration) -> f64 {
 }
 
 impl Tls {
+    /// Shakes hands within `wait`: an error of kind `TimedOut` or
+    /// `WouldBlock` if the server is silent that long.
     fn handshake(
         mut tcp: TcpStream,
         host: &str,
         config: ClientConfig,
+        wait: Duration,
     ) -> io::Result<(Tls, TlsDetails, Duration)> {
         // An IPv6 address is written in brackets in a URL, not in a name.
         let bare = host.trim_start_matches('[').trim_end_matches(']');
@@ -222,7 +404,7 @@ impl Tls {
         })?;
         let mut conn = ClientConnection::new(Arc::new(config), name)
             .map_err(|e| io::Error::other(e.to_string()))?;
-        tcp.set_read_timeout(Some(HANDSHAKE_TIMEOUT))?;
+        tcp.set_read_timeout(Some(wait))?;
         // The first bytes the server sent, to tell a plain-HTTP server
         // (which answers a ClientHello with a 400) from a broken one.
         let mut first = FirstBytes {
@@ -235,6 +417,13 @@ impl Tls {
         let handshaking = Instant::now();
         while conn.is_handshaking() {
             if let Err(e) = conn.complete_io(&mut first) {
+                // Silence is a timeout, for the caller to say which.
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) {
+                    return Err(e);
+                }
                 let why = failure(&e, bare, &first.seen);
                 return Err(io::Error::new(io::ErrorKind::InvalidData, why));
             }
@@ -476,21 +665,10 @@ fn failure(e: &io::Error, host: &str, seen: &[u8]) -> TlsFailure {
             String::from_utf8_lossy(seen)
         ),
         Some(other) => format!("the TLS handshake failed: {other}"),
-        None if e.kind() == io::ErrorKind::UnexpectedEof
-            || seen.is_empty() && e.kind() != io::ErrorKind::WouldBlock =>
-        {
+        // (A silent server is a timeout, which the caller says.)
+        None if e.kind() == io::ErrorKind::UnexpectedEof || seen.is_empty() => {
             format!(
                 "the server closed the connection during the TLS handshake ({e})"
-            )
-        }
-        None if matches!(
-            e.kind(),
-            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-        ) =>
-        {
-            format!(
-                "the server sent no TLS handshake in {} s",
-                HANDSHAKE_TIMEOUT.as_secs()
             )
         }
         None => format!("the TLS handshake failed: {e}"),
