@@ -14,7 +14,8 @@
 //! - [`request`]: reading a request head, naively (lesson 04 does it properly).
 //! - [`response`]: the response bytes, written by hand. The lesson itself is
 //!   [`response::write_page`].
-//! - [`server`]: accept loop, a thread per connection, error answers.
+//! - [`server`]: accept loop, a thread per connection (at most
+//!   [`server::MAX_CONNECTIONS`], then 503), error answers.
 //! - [`cli`]: `--addr`, `--pause-ms`, and the banner every lesson prints.
 //! - [`testing`]: helpers the lessons' tests share.
 

@@ -25,6 +25,7 @@ pub enum Status {
     UpgradeRequired,
     HeaderFieldsTooLarge,
     NotImplemented,
+    ServiceUnavailable,
     VersionNotSupported,
 }
 
@@ -41,6 +42,7 @@ impl Status {
             Status::UpgradeRequired => 426,
             Status::HeaderFieldsTooLarge => 431,
             Status::NotImplemented => 501,
+            Status::ServiceUnavailable => 503,
             Status::VersionNotSupported => 505,
         }
     }
@@ -59,6 +61,7 @@ impl Status {
             Status::UpgradeRequired => "Upgrade Required",
             Status::HeaderFieldsTooLarge => "Request Header Fields Too Large",
             Status::NotImplemented => "Not Implemented",
+            Status::ServiceUnavailable => "Service Unavailable",
             Status::VersionNotSupported => "HTTP Version Not Supported",
         }
     }

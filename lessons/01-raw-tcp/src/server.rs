@@ -2,11 +2,13 @@
 //!
 //! A thread per connection is the simplest server that works, and fine for a
 //! lesson: a few dozen clients at a time. Lesson 05 moves to tokio tasks and
-//! serves thousands.
+//! serves thousands. Here, a flood of connections is turned away with a 503
+//! (see [`MAX_CONNECTIONS`]) rather than allowed to end the server.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -16,6 +18,15 @@ use crate::response::{self, Status};
 /// How long a client may take to send its request head. Without a limit, a
 /// client that sends one byte a minute holds a thread forever (slowloris).
 pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How many connections are served at once, at most: each holds a thread.
+///
+/// Every thread reserves a stack (2 MiB of address space) and kernel memory,
+/// so a flood of connections, even idle ones, would take threads until the
+/// OS refuses one. With a limit, the flood costs a known amount of memory
+/// and the server says "busy" (503) instead. 256 is far more than the few
+/// dozen clients a lesson sees.
+pub const MAX_CONNECTIONS: usize = 256;
 
 /// What a lesson does with an accepted `GET` request: write a response on the
 /// stream. An error means the stream failed, usually because the client went
@@ -56,22 +67,104 @@ pub fn serve_connections(
     listener: TcpListener,
     connection: impl Fn(TcpStream) + Send + Sync + 'static,
 ) {
+    serve_at_most(MAX_CONNECTIONS, listener, connection);
+}
+
+/// [`serve_connections`], with at most `limit` connections at once. Those
+/// beyond it get a 503 and are closed.
+fn serve_at_most(
+    limit: usize,
+    listener: TcpListener,
+    connection: impl Fn(TcpStream) + Send + Sync + 'static,
+) {
     let connection = Arc::new(connection);
+    // The connections being served now. Only this loop adds to the count,
+    // so nothing can raise it between the check and the `Slot::take`.
+    let live = Arc::new(AtomicUsize::new(0));
     for stream in listener.incoming() {
-        match stream {
-            Ok(stream) => {
-                let connection = Arc::clone(&connection);
-                thread::spawn(move || connection(stream));
-            }
+        let stream = match stream {
+            Ok(stream) => stream,
             // Accept fails for reasons such as running out of file
             // descriptors. Say so and carry on: the clients already
             // connected are still being served.
             Err(e) => {
                 eprintln!("accept failed: {e}");
                 thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+        };
+        // At the limit, answer at once rather than queue: a queued client
+        // would wait, with no word of why, for a thread that an idle client
+        // may hold for 10 s. A 503 says "busy, come back".
+        if live.load(Ordering::SeqCst) >= limit {
+            busy(stream, "the server is busy: too many connections at once");
+            continue;
+        }
+        // A second handle on the same socket, to answer with if no thread
+        // starts: a failed spawn drops the stream it was given.
+        let spare = stream.try_clone();
+        let slot = Slot::take(&live);
+        let connection = Arc::clone(&connection);
+        // The OS can refuse a thread even below the limit: memory is short,
+        // or the process limit is reached. `thread::spawn` would panic then,
+        // and a panic here ends the server for every client. The Builder
+        // returns the error instead.
+        let spawned = thread::Builder::new().spawn(move || {
+            let _slot = slot; // given back when the connection ends
+            connection(stream);
+        });
+        if let Err(e) = spawned {
+            eprintln!("cannot start a thread for a connection: {e}");
+            if let Ok(stream) = spare {
+                busy(stream, "the server is busy: it has no thread to spare");
             }
         }
     }
+}
+
+/// One connection's place among the `limit`. Its thread holds it; dropping
+/// it gives the place back, even if the thread panics.
+struct Slot(Arc<AtomicUsize>);
+
+impl Slot {
+    fn take(live: &Arc<AtomicUsize>) -> Slot {
+        live.fetch_add(1, Ordering::SeqCst);
+        Slot(Arc::clone(live))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Answers `503 Service Unavailable` from the accept loop itself, and
+/// closes. `Retry-After` says when to try again (RFC 9110 §10.2.3):
+///
+/// ```text
+/// Retry-After = HTTP-date / delay-seconds
+/// ```
+///
+/// One second: a place frees up as soon as any connection ends.
+fn busy(mut stream: TcpStream, why: &str) {
+    // No thread serves this connection, so the accept loop answers it, and
+    // must never wait here: every new client waits behind it. Writes and
+    // reads fail rather than block. The answer is small and the socket's
+    // send buffer empty, so the write goes out whole.
+    let _ = stream.set_nonblocking(true);
+    let _ = response::write_plain(
+        &mut stream,
+        Status::ServiceUnavailable,
+        &[("Retry-After", "1")],
+        why,
+        true,
+    );
+    // Close as `close` does, without its wait: send our FIN, then discard
+    // what the client has sent already, so that the close does not reset.
+    let _ = stream.shutdown(Shutdown::Write);
+    let mut sink = [0; 4096];
+    while let Ok(1..) = stream.read(&mut sink) {}
 }
 
 /// Binds `127.0.0.1:0` and serves on a background thread. Tests and the tour
@@ -209,6 +302,66 @@ mod tests {
             "HTTP/1.1 505 HTTP Version Not Supported | \
              only HTTP/1.0 and HTTP/1.1 are supported"
         );
+    }
+
+    /// Starts `serve` with a `limit`; each connection answers one `GET`
+    /// with "200 served".
+    fn spawn_at_most(limit: usize) -> SocketAddr {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let handler = |_: &Request, stream: &mut TcpStream| {
+            response::write_error(stream, Status::Ok, "served")
+        };
+        thread::spawn(move || {
+            serve_at_most(limit, listener, move |stream| {
+                handle_connection(stream, &handler);
+            })
+        });
+        addr
+    }
+
+    /// Sends `GET /` on `stream` and returns the status line and the
+    /// `Retry-After` field, if any.
+    fn get(mut stream: TcpStream) -> String {
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: test\r\n\r\n")
+            .unwrap();
+        let mut out = Vec::new();
+        // A refused connection may be reset after its answer: keep the
+        // bytes that came first.
+        let _ = stream.read_to_end(&mut out);
+        let text = String::from_utf8_lossy(&out);
+        text.lines()
+            .filter(|l| l.starts_with("HTTP/1.1") || l.starts_with("Retry"))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    }
+
+    #[test]
+    fn at_the_limit_a_connection_is_told_to_retry_then_served() {
+        let addr = spawn_at_most(1);
+        // The first connection takes the only place and keeps it while it
+        // sends nothing. Connections are accepted in order, so the second
+        // one finds the limit reached.
+        let idle = TcpStream::connect(addr).unwrap();
+        let second = TcpStream::connect(addr).unwrap();
+        assert_eq!(
+            get(second),
+            "HTTP/1.1 503 Service Unavailable | Retry-After: 1"
+        );
+
+        // Once the idle one leaves, its thread ends and gives the place
+        // back, soon but not at once: retry, as Retry-After asks.
+        drop(idle);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let answer = get(TcpStream::connect(addr).unwrap());
+            if answer == "HTTP/1.1 200 OK" {
+                break;
+            }
+            assert!(Instant::now() < deadline, "never served: {answer}");
+            thread::sleep(Duration::from_millis(20));
+        }
     }
 
     #[test]
