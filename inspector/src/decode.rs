@@ -72,6 +72,9 @@ pub struct Head {
     pub framing: Framing,
     /// The head's length in bytes, final empty line included.
     pub len: usize,
+    /// What the decoder changed to read the head, for a person to see:
+    /// an obs-fold replaced with a space. Usually empty.
+    pub notes: Vec<String>,
 }
 
 impl Head {
@@ -426,7 +429,14 @@ impl Decoder {
 
         let mut fields = [httparse::EMPTY_HEADER; MAX_FIELDS];
         let mut parsed = httparse::Response::new(&mut fields);
-        let len = match parsed.parse(&self.line) {
+        // RFC 9112 §5.2: "A user agent that receives an obs-fold in a
+        // response message ... MUST replace each received obs-fold with
+        // one or more SP octets prior to interpreting the field value."
+        // So httparse keeps the fold in the value, and `unfold` replaces it.
+        let config = httparse::ParserConfig::default()
+            .allow_obsolete_multiline_headers_in_responses(true)
+            .clone();
+        let len = match config.parse_response(&mut parsed, &self.line) {
             Ok(httparse::Status::Complete(len)) => len,
             Ok(httparse::Status::Partial) if self.line.len() > MAX_HEAD => {
                 return Err(Error {
@@ -438,14 +448,12 @@ impl Decoder {
                 self.advance(input, take);
                 return Ok(());
             }
-            // httparse does not say where. (Looking for a bare CR or LF
-            // here would make the answer depend on how the bytes were
-            // split, so the head's start it is.)
+            // httparse does not say where, nor tell a bad reason phrase
+            // from a bad status code: `head_error` reads the head again to
+            // find the byte, and names the rule it breaks.
             Err(e) => {
-                return Err(Error {
-                    offset: self.line_start,
-                    kind: ErrorKind::InvalidHead(httparse_reason(e)),
-                });
+                let (at, kind) = head_error(&self.line, e);
+                return Err(self.error_at_line(at, kind));
             }
         };
         // httparse accepts bare LF line endings; this decoder does not.
@@ -453,12 +461,13 @@ impl Decoder {
             return Err(e);
         }
         let status = parsed.code.unwrap_or_default();
+        let mut notes = Vec::new();
         let fields: Vec<Field> = parsed
             .headers
             .iter()
             .map(|h| Field {
                 name: h.name.to_owned(),
-                value: h.value.to_vec(),
+                value: unfold(h.name, h.value, &mut notes),
             })
             .collect();
         let no_body = self.head_request
@@ -475,6 +484,7 @@ impl Decoder {
             fields,
             framing,
             len,
+            notes,
         };
         self.line.clear();
         self.advance(input, len - before);
@@ -850,10 +860,7 @@ fn parse_field_line(line: &[u8]) -> Result<Field, (usize, ErrorKind)> {
         }
     }
     let value = &line[name + 1..];
-    if let Some(at) = value
-        .iter()
-        .position(|&b| b < 0x20 && b != b'\t' || b == 0x7f)
-    {
+    if let Some(at) = control_byte(value) {
         return Err((name + 1 + at, Bad("a control character in the value")));
     }
     let trimmed = value.trim_ascii();
@@ -917,6 +924,183 @@ fn framing(
     Ok(Framing::ContentLength(n))
 }
 // ANCHOR_END: framing
+
+// ANCHOR: unfold
+/// A field's value with each obs-fold replaced by one space, and a note
+/// for each field that had one.
+///
+/// > obs-fold = OWS CRLF RWS ; obsolete line folding
+///
+/// A bare LF in a fold never gets here: the head was refused for it.
+fn unfold(name: &str, value: &[u8], notes: &mut Vec<String>) -> Vec<u8> {
+    if memchr(b'\n', value).is_none() {
+        return value.to_vec();
+    }
+    notes.push(format!(
+        "obs-fold in {name}, replaced with a space (RFC 9112 §5.2)"
+    ));
+    let lines: Vec<&[u8]> = value
+        .split(|&b| b == b'\n')
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line).trim_ascii())
+        .filter(|line| !line.is_empty())
+        .collect();
+    lines.join(&b' ')
+}
+// ANCHOR_END: unfold
+
+/// Where a head that httparse refused with `e` breaks the grammar, from
+/// the head's first byte, and what rule it breaks. The head holds at least
+/// the bytes up to the one httparse stopped at, however it was split; the
+/// answer depends on those bytes only.
+fn head_error(head: &[u8], e: httparse::Error) -> (usize, ErrorKind) {
+    let found = match e {
+        httparse::Error::Status | httparse::Error::Version => {
+            status_line_error(head)
+        }
+        httparse::Error::HeaderName
+        | httparse::Error::HeaderValue
+        | httparse::Error::NewLine => field_lines_error(head),
+        httparse::Error::Token | httparse::Error::TooManyHeaders => None,
+    };
+    found.unwrap_or((0, ErrorKind::InvalidHead(httparse_reason(e))))
+}
+
+/// The empty lines httparse skips before the status line.
+fn empty_lines(head: &[u8]) -> usize {
+    let mut at = 0;
+    while let Some(rest) = head.get(at..) {
+        match rest {
+            [b'\r', b'\n', ..] => at += 2,
+            [b'\n', ..] => at += 1,
+            _ => break,
+        }
+    }
+    at
+}
+
+// ANCHOR: status_line_error
+/// The first byte that breaks the status line (RFC 9112 §4):
+///
+/// > status-line = HTTP-version SP status-code SP [ reason-phrase ]
+/// > status-code = 3DIGIT
+/// > reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )
+fn status_line_error(head: &[u8]) -> Option<(usize, ErrorKind)> {
+    use ErrorKind::InvalidHead as Bad;
+    let start = empty_lines(head);
+    let line = &head[start..];
+    let version = b"HTTP/1.";
+    if let Some(i) = (0..=version.len()).find(|&i| match line.get(i) {
+        Some(&b) if i < version.len() => b != version[i],
+        Some(&b) => !matches!(b, b'0' | b'1'),
+        None => false,
+    }) {
+        return Some((
+            start + i,
+            Bad("the version is not HTTP/1.0 or HTTP/1.1"),
+        ));
+    }
+    if line.get(8).is_some_and(|&b| b != b' ') {
+        return Some((
+            start + 8,
+            Bad("the version is not followed by a space"),
+        ));
+    }
+    let digits = line.get(9..12).unwrap_or_default();
+    if let Some(i) = digits.iter().position(|b| !b.is_ascii_digit()) {
+        return Some((
+            start + 9 + i,
+            Bad("the status code is not three digits"),
+        ));
+    }
+    let reason = match line.get(12) {
+        Some(b' ') => 13,
+        Some(b'\r' | b'\n') => 12,
+        Some(b'0'..=b'9') => {
+            return Some((
+                start + 12,
+                Bad("the status code is not three digits"),
+            ));
+        }
+        Some(_) => {
+            return Some((
+                start + 12,
+                Bad("the status code is not followed by a space"),
+            ));
+        }
+        None => return None,
+    };
+    for (i, &b) in line.iter().enumerate().skip(reason) {
+        match b {
+            b'\r' if line.get(i + 1) == Some(&b'\n') => return None,
+            b'\r' => return Some((start + i, ErrorKind::BareCr)),
+            b'\n' => return None,
+            b'\t' | b' '..=b'~' | 0x80.. => {}
+            _ => {
+                return Some((
+                    start + i,
+                    Bad("the reason phrase has a control character"),
+                ));
+            }
+        }
+    }
+    None
+}
+// ANCHOR_END: status_line_error
+
+/// The first field line that breaks `field-line` (RFC 9112 §5), an
+/// obs-fold aside, and where. The same checks as a trailer's.
+fn field_lines_error(head: &[u8]) -> Option<(usize, ErrorKind)> {
+    let start = empty_lines(head);
+    let mut at = start + memchr(b'\n', &head[start..])? + 1;
+    let mut first = true;
+    while at < head.len() {
+        let end = memchr(b'\n', &head[at..]).map_or(head.len(), |i| at + i);
+        let line = &head[at..end];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            return None;
+        }
+        let folded = matches!(line[0], b' ' | b'\t');
+        if folded && first {
+            return Some((
+                at,
+                ErrorKind::InvalidHead(
+                    "whitespace before the first header field (RFC 9112 §2.2)",
+                ),
+            ));
+        }
+        let found = match folded {
+            // A continuation of the value above: its bytes are value bytes.
+            true => control_byte(line).map(|i| {
+                (
+                    i,
+                    ErrorKind::InvalidTrailer(
+                        "a control character in the value",
+                    ),
+                )
+            }),
+            false => parse_field_line(line).err(),
+        };
+        if let Some((i, kind)) = found {
+            let kind = match kind {
+                ErrorKind::InvalidTrailer(why) => ErrorKind::InvalidHead(why),
+                kind => kind,
+            };
+            return Some((at + i, kind));
+        }
+        first = false;
+        at = end + 1;
+    }
+    None
+}
+
+/// The first byte a field value may not hold: a control character other
+/// than HTAB (RFC 9110 §5.5).
+fn control_byte(value: &[u8]) -> Option<usize> {
+    value
+        .iter()
+        .position(|&b| b < 0x20 && b != b'\t' || b == 0x7f)
+}
 
 fn httparse_reason(e: httparse::Error) -> &'static str {
     match e {

@@ -474,6 +474,179 @@ fn framing_follows_rfc_9112_section_6_3() {
     }
 }
 
+/// The heads decoded from `input`, whole, split at every offset and a
+/// byte at a time (all must agree), and the outcome with its message.
+fn heads_every_way(
+    input: &[u8],
+) -> (Vec<inspector::decode::Head>, Result<u64, (String, u64)>) {
+    let run = |pieces: &[&[u8]]| {
+        let mut decoder = Decoder::new("GET");
+        let mut heads = Vec::new();
+        let mut on = |e: Event<'_>| {
+            if let Event::Head(h) = e {
+                heads.push(h);
+            }
+        };
+        let mut fed = 0;
+        for piece in pieces {
+            match decoder.feed(piece, &mut on) {
+                Ok(Status::Partial) => fed += piece.len() as u64,
+                Ok(Status::Complete(n)) => return (heads, Ok(fed + n as u64)),
+                Err(e) => return (heads, Err((e.kind.to_string(), e.offset))),
+            }
+        }
+        let outcome = decoder
+            .finish(&mut on)
+            .map(|()| fed)
+            .map_err(|e| (e.kind.to_string(), e.offset));
+        (heads, outcome)
+    };
+    let whole = run(&[input]);
+    for at in 0..=input.len() {
+        let (a, b) = input.split_at(at);
+        assert_eq!(run(&[a, b]), whole, "split at {at}");
+    }
+    let bytes: Vec<&[u8]> = input.chunks(1).collect();
+    assert_eq!(run(&bytes), whole, "byte by byte");
+    whole
+}
+
+#[test]
+fn an_obs_fold_is_replaced_with_a_space_and_noted() {
+    // (name, head, the folded field's value, the notes)
+    let cases: &[(&str, &str, &str, &[&str])] = &[
+        (
+            "one fold",
+            "HTTP/1.1 200 OK\r\nX-Long: a\r\n b\r\nContent-Length: 0\r\n\r\n",
+            "a b",
+            &["obs-fold in X-Long, replaced with a space (RFC 9112 §5.2)"],
+        ),
+        (
+            "a fold of tabs and spaces, twice",
+            "HTTP/1.1 200 OK\r\nX-Long: a \r\n\t b\r\n  c\r\nContent-Length: 0\r\n\r\n",
+            "a b c",
+            &["obs-fold in X-Long, replaced with a space (RFC 9112 §5.2)"],
+        ),
+        (
+            "no fold, no note",
+            "HTTP/1.1 200 OK\r\nX-Long: a b\r\nContent-Length: 0\r\n\r\n",
+            "a b",
+            &[],
+        ),
+    ];
+    for &(name, input, value, notes) in cases {
+        let (heads, outcome) = heads_every_way(input.as_bytes());
+        assert_eq!(outcome, Ok(input.len() as u64), "{name}");
+        assert_eq!(heads[0].field("x-long"), Some(value.as_bytes()), "{name}");
+        assert_eq!(heads[0].notes, notes, "{name}");
+        assert_eq!(heads[0].framing, Framing::ContentLength(0), "{name}");
+    }
+}
+
+#[test]
+fn a_bad_head_names_what_is_wrong_and_where() {
+    let bad = "the response head is malformed: ";
+    let cases: &[(&str, &str, &str, u64)] = &[
+        (
+            "a control byte in the reason phrase",
+            "HTTP/1.1 200 O\x01K\r\n\r\n",
+            "the reason phrase has a control character",
+            14,
+        ),
+        (
+            "a CR alone in the reason phrase",
+            "HTTP/1.1 200 O\rK\r\n\r\n",
+            "",
+            14,
+        ),
+        (
+            "a status code of two digits",
+            "HTTP/1.1 20 OK\r\n\r\n",
+            "the status code is not three digits",
+            11,
+        ),
+        (
+            "a status code of four digits",
+            "HTTP/1.1 2000 OK\r\n\r\n",
+            "the status code is not three digits",
+            12,
+        ),
+        (
+            "no space after the status code",
+            "HTTP/1.1 200OK\r\n\r\n",
+            "the status code is not followed by a space",
+            12,
+        ),
+        (
+            "HTTP/2 in an HTTP/1 head",
+            "HTTP/2.0 200 OK\r\n\r\n",
+            "the version is not HTTP/1.0 or HTTP/1.1",
+            5,
+        ),
+        (
+            "HTTP/1.2",
+            "HTTP/1.2 200 OK\r\n\r\n",
+            "the version is not HTTP/1.0 or HTTP/1.1",
+            7,
+        ),
+        (
+            "not HTTP",
+            "SSH-2.0-OpenSSH_9.2\r\n\r\n",
+            "the version is not HTTP/1.0 or HTTP/1.1",
+            0,
+        ),
+        (
+            "no space after the version",
+            "HTTP/1.10 200 OK\r\n\r\n",
+            "the version is not followed by a space",
+            8,
+        ),
+        (
+            "a space before the colon",
+            "HTTP/1.1 200 OK\r\nX-A: 1\r\nX-B : 2\r\n\r\n",
+            "whitespace between the name and the colon",
+            28,
+        ),
+        (
+            "a name that is not a token",
+            "HTTP/1.1 200 OK\r\nX(B): 2\r\n\r\n",
+            "the field name is not followed by a colon",
+            18,
+        ),
+        (
+            "a control byte in a value",
+            "HTTP/1.1 200 OK\r\nX-B: a\x00b\r\n\r\n",
+            "a control character in the value",
+            23,
+        ),
+        (
+            "a control byte in a folded value",
+            "HTTP/1.1 200 OK\r\nX-B: a\r\n b\x7f\r\n\r\n",
+            "a control character in the value",
+            27,
+        ),
+        (
+            "whitespace before the first field",
+            "HTTP/1.1 200 OK\r\n X-B: a\r\n\r\n",
+            "whitespace before the first header field (RFC 9112 §2.2)",
+            17,
+        ),
+    ];
+    for &(name, input, why, offset) in cases {
+        let (_, outcome) = heads_every_way(input.as_bytes());
+        let (message, at) = outcome.expect_err(name);
+        if why.is_empty() {
+            assert!(
+                message.contains("a CR is not followed by LF"),
+                "{name}: {message}"
+            );
+        } else {
+            assert_eq!(message, format!("{bad}{why}"), "{name}");
+        }
+        assert_eq!(at, offset, "{name}: {message}");
+    }
+}
+
 #[test]
 fn an_interim_response_is_followed_by_the_final_one() {
     let input =
