@@ -26,20 +26,16 @@ pub const MAX_BODY: u64 = 1024 * 1024;
 pub const MAX_SIZE_LINES: usize = 16 * 1024;
 // ANCHOR_END: limits
 
-/// Reads the body framed by `body`: first from `buf` (bytes already read
-/// from `stream`), then from `stream`. What follows the body stays in
-/// `buf`: it is the start of the next request.
+/// Reads the body `reader` was made for: first from `buf` (bytes
+/// already read from `stream`), then from `stream`. What follows the body
+/// stays in `buf`: it is the start of the next request.
 ///
 /// The outer error is the socket's; the inner one is the answer to send.
 pub fn read(
-    body: Body,
+    mut reader: Reader,
     buf: &mut Vec<u8>,
     stream: &mut impl Read,
 ) -> io::Result<Result<Vec<u8>, Refusal>> {
-    let mut reader = match Reader::new(body) {
-        Ok(reader) => reader,
-        Err(refusal) => return Ok(Err(refusal)),
-    };
     loop {
         match reader.feed(buf) {
             Ok(Some(body)) => return Ok(Ok(body)),
@@ -195,7 +191,10 @@ mod tests {
         let pieces = pieces.iter().filter(|p| !p.is_empty());
         let mut reader = Pieces(pieces.map(|p| p.to_vec()).collect());
         let mut buf = Vec::new();
-        let got = read(framing, &mut buf, &mut reader).unwrap();
+        let got = match Reader::new(framing) {
+            Ok(body) => read(body, &mut buf, &mut reader).unwrap(),
+            Err(refusal) => Err(refusal),
+        };
         buf.extend(reader.0.into_iter().flatten());
         (got.map_err(|r| r.status.code()), buf)
     }

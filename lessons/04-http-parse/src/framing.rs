@@ -29,6 +29,13 @@ pub enum Body {
     Chunked,
 }
 
+impl Body {
+    /// Whether a body follows the head: what `100 Continue` asks for.
+    pub fn follows(self) -> bool {
+        !matches!(self, Body::None | Body::Length(0))
+    }
+}
+
 /// Why a request cannot be served: the status, a one-line reason, and
 /// whether the connection must close after the answer.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,10 +3,13 @@
 //! `hostile.txt` is what the server really answered to each
 //! (`cargo xtask transcripts`).
 //!
-//! Each request goes alone on a new connection. Every one is refused, and
-//! every refusal closes the connection: after a request whose framing or
-//! head can't be trusted, nothing that follows it on the connection can
-//! be trusted to start a request.
+//! Each request goes alone on a new connection. Nearly every one is
+//! refused, and every refusal closes the connection: after a request
+//! whose framing or head can't be trusted, nothing that follows it on the
+//! connection can be trusted to start a request. One is served: an
+//! absolute-form target, which RFC 9112 §3.2.2 says a server MUST accept,
+//! with a Host that names someone else; it asks to close, so that its row
+//! ends as the others do.
 
 use lesson_01_raw_tcp::response::Status;
 
@@ -124,12 +127,60 @@ pub fn cases() -> Vec<Hostile> {
             b"GET / HTTP/2.0\r\n\r\n".to_vec(),
             Status::VersionNotSupported,
         ),
+        // §2.3: `HTTP-name = %s"HTTP"`, case-sensitive. `http/1.1` is no
+        // version at all: a malformed request line, not an unsupported
+        // version.
+        refused(
+            "http/1.1",
+            b"GET / http/1.1\r\nHost: t\r\n\r\n".to_vec(),
+            Status::BadRequest,
+        ),
         // RFC 9110 §2.5: a higher minor version SHOULD be served as 1.1.
         // httparse knows only 1.0 and 1.1, and this lesson follows it.
         refused(
             "HTTP/1.2",
             b"GET / HTTP/1.2\r\nHost: t\r\n\r\n".to_vec(),
             Status::VersionNotSupported,
+        ),
+        // Host (§3.2): exactly one, valid, in every HTTP/1.1 request.
+        // Two servers that pick different Hosts route the same request to
+        // different sites.
+        refused(
+            "no Host",
+            b"GET / HTTP/1.1\r\n\r\n".to_vec(),
+            Status::BadRequest,
+        ),
+        refused(
+            "two Hosts",
+            b"GET / HTTP/1.1\r\nHost: t\r\nHost: evil\r\n\r\n".to_vec(),
+            Status::BadRequest,
+        ),
+        refused(
+            "two Hosts in one",
+            b"GET / HTTP/1.1\r\nHost: t, evil\r\n\r\n".to_vec(),
+            Status::BadRequest,
+        ),
+        // §3.2.2: the absolute-form MUST be accepted, and its authority
+        // wins over Host: served as `HEAD /` for t, whatever Host says.
+        Hostile {
+            name: "absolute-form, other Host",
+            request: b"HEAD http://t/ HTTP/1.1\r\nHost: evil\r\n\
+                       Connection: close\r\n\r\n"
+                .to_vec(),
+            status: Status::Ok,
+            close: true,
+        },
+        // RFC 9110 §10.1.1: a client that expects 100 Continue gets the
+        // final status at once when its head alone is refused.
+        refused(
+            "100-continue, body over 1 MiB",
+            format!(
+                "POST / HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n\
+                 Content-Length: {}\r\n\r\n",
+                MAX_BODY + 1
+            )
+            .into_bytes(),
+            Status::ContentTooLarge,
         ),
         // The limits.
         refused("too many fields", post(&many), Status::HeaderFieldsTooLarge),

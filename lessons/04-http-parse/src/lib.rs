@@ -10,7 +10,8 @@
 //!
 //! # Layout
 //! - [`head`]: the request head from a growing buffer, found in one pass
-//!   over the new bytes and parsed by httparse once, with its limits.
+//!   over the new bytes and parsed by httparse once, with its limits,
+//!   its one Host, and an absolute-form target turned into a path.
 //! - [`framing`]: where a request's body ends, from its header fields,
 //!   or why the request must be refused.
 //! - [`body`]: the body itself, read exactly to its end, chunked ones by

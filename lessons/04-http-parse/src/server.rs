@@ -4,7 +4,8 @@
 //! A thread per connection, as in lessons 01-03: a kept-alive connection
 //! holds its thread while idle, which is fine for a lesson and is what
 //! lesson 05's tokio tasks fix. Idle connections are closed after
-//! [`HEAD_TIMEOUT`] without a request, so they can't pile up for ever.
+//! [`HEAD_TIMEOUT`] without a request, so they can't pile up for ever,
+//! and a client that stops reading is cut after [`SEND_TIMEOUT`].
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
@@ -20,22 +21,42 @@ use crate::body;
 use crate::framing::{self, Refusal};
 use crate::head::{self, Head, Scanner};
 
+/// How long one write may wait for a client that does not read, as
+/// lesson 05's `Config::send_timeout`.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Serves requests on `stream` until one side closes: what
 /// `server::serve_connections` runs for each connection.
 pub fn connection(stream: TcpStream, pause: Duration) {
     connection_with_timeout(stream, pause, HEAD_TIMEOUT);
 }
 
-// ANCHOR: connection
 /// [`connection`], where each head (or the next request on an idle
 /// connection) must arrive whole within `head_timeout`.
 pub fn connection_with_timeout(
-    mut stream: TcpStream,
+    stream: TcpStream,
     pause: Duration,
     head_timeout: Duration,
 ) {
+    connection_with_timeouts(stream, pause, head_timeout, SEND_TIMEOUT);
+}
+
+// ANCHOR: connection
+/// [`connection_with_timeout`], where each write must be taken by the
+/// client within `send_timeout`.
+pub fn connection_with_timeouts(
+    mut stream: TcpStream,
+    pause: Duration,
+    head_timeout: Duration,
+    send_timeout: Duration,
+) {
     // A chunk must leave when it is flushed (lesson 02).
     let _ = stream.set_nodelay(true);
+    // A client that pipelines requests and never reads fills the socket's
+    // buffers, and then a write waits for ever, holding this thread. A
+    // write the client doesn't take within `send_timeout` fails instead,
+    // and the connection is closed.
+    let _ = stream.set_write_timeout(Some(send_timeout));
     // Bytes read but not yet used: a pipelined request sits here.
     let mut buf = Vec::new();
     while let Ok(Next::KeepAlive) =
@@ -71,11 +92,24 @@ fn exchange(
         Ok(framing) => framing,
         Err(refusal) => return refuse(stream, &refusal),
     };
+    // A body over the limit is refused from its head alone: at once,
+    // and before any `100 Continue`, which would ask for it.
+    let reader = match body::Reader::new(framing) {
+        Ok(reader) => reader,
+        Err(refusal) => return refuse(stream, &refusal),
+    };
+    // RFC 9110 §10.1.1: a client that sent `Expect: 100-continue` may
+    // hold its body back until told to go on, and "the origin server
+    // MUST NOT wait for the content before sending the 100 (Continue)
+    // response". The stream is unbuffered: this write is the send.
+    if head.expects_continue() && framing.follows() {
+        stream.write_all(head::CONTINUE)?;
+    }
     // This server's routes take no body, but it must still be read, or
     // its bytes would be taken for the next request. The whole body gets
     // as long as a head: a client that trickles it is cut off too.
     let mut body_stream = Deadline::after(head_timeout, stream);
-    if let Err(refusal) = body::read(framing, buf, &mut body_stream)? {
+    if let Err(refusal) = body::read(reader, buf, &mut body_stream)? {
         return refuse(stream, &refusal);
     }
     let close = head.wants_close();

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use inspector::{Decoder, Status as Decoded};
 use lesson_01_raw_tcp::server;
+use lesson_01_raw_tcp::testing::mask_date;
 use lesson_04_http_parse::hostile;
 use lesson_04_http_parse::server::connection;
 
@@ -154,9 +155,11 @@ fn bad_requests_are_refused_and_the_server_goes_on() {
             case.close,
             "{name}"
         );
-        // One line of reason, for people.
+        // One line of reason, for people, in every refusal.
         let reason = response.split("\r\n\r\n").nth(1).unwrap_or_default();
-        assert_eq!(reason.lines().count(), 1, "{name}: {reason:?}");
+        if case.status.code() >= 400 {
+            assert_eq!(reason.lines().count(), 1, "{name}: {reason:?}");
+        }
         // Others are still served: on this connection if it stays open,
         // and on a new one.
         let mut next = if case.close { connect(addr) } else { stream };
@@ -256,4 +259,239 @@ fn a_body_sent_a_byte_at_a_time_is_cut_off() {
     let took = started.elapsed();
     assert!(took >= timeout, "{took:?}");
     assert!(took < timeout * 10, "{took:?}");
+}
+
+/// Sends `request` alone on a new connection, and returns everything the
+/// server sends until it closes, its date masked.
+fn alone(addr: SocketAddr, request: &[u8]) -> String {
+    let mut stream = connect(addr);
+    stream.write_all(request).unwrap();
+    let mut all = Vec::new();
+    stream.read_to_end(&mut all).expect("the server closes");
+    text(&mask_date(&all))
+}
+
+/// A plain answer (lesson 01's `write_plain`) that closes, date masked.
+fn plain(status: &str, fields: &str, why: &str) -> String {
+    format!(
+        "HTTP/1.1 {status}\r\nDate: <date>\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\
+         Content-Length: {}\r\n{fields}Connection: close\r\n\r\n{why}\n",
+        why.len() + 1
+    )
+}
+
+/// The head of the page, as `HEAD /` gets it over HTTP/1.1, with a close.
+fn page_head() -> String {
+    "HTTP/1.1 200 OK\r\nDate: <date>\r\n\
+     Content-Type: text/html; charset=utf-8\r\nConnection: close\r\n\
+     Transfer-Encoding: chunked\r\n\r\n"
+        .to_owned()
+}
+
+/// RFC 9112 §3.2: every HTTP/1.1 request has exactly one Host, and a
+/// valid one; HTTP/1.0 may go without, but not with two or a bad one.
+#[test]
+fn host_must_be_there_once_and_valid() {
+    let addr = start();
+    let bad = |why| plain("400 Bad Request", "", why);
+    let cases: &[(&[u8], String)] = &[
+        (
+            b"GET / HTTP/1.1\r\n\r\n",
+            bad("an HTTP/1.1 request without Host"),
+        ),
+        (
+            b"GET / HTTP/1.1\r\nHost: t\r\nhost: t\r\n\r\n",
+            bad("more than one Host"),
+        ),
+        (
+            b"GET / HTTP/1.1\r\nHost: t, evil\r\n\r\n",
+            bad("a Host that is not host[:port]"),
+        ),
+        (
+            b"GET / HTTP/1.1\r\nHost: t:80x\r\n\r\n",
+            bad("a Host that is not host[:port]"),
+        ),
+        (
+            b"GET / HTTP/1.0\r\nHost: t\r\nHost: u\r\n\r\n",
+            bad("more than one Host"),
+        ),
+        // Valid: HTTP/1.0 without Host, an IPv6 literal and a port, and
+        // an empty Host (what a client sends for a URI with no authority).
+        (
+            b"HEAD / HTTP/1.1\r\nHost: [::1]:8080\r\nConnection: close\r\n\r\n",
+            page_head(),
+        ),
+        (
+            b"HEAD / HTTP/1.1\r\nHost:\r\nConnection: close\r\n\r\n",
+            page_head(),
+        ),
+    ];
+    for (request, want) in cases {
+        assert_eq!(&alone(addr, request), want, "{}", text(request));
+    }
+    let http10 = alone(addr, b"HEAD / HTTP/1.0\r\n\r\n");
+    assert!(http10.starts_with("HTTP/1.1 200 OK\r\n"), "{http10}");
+}
+
+/// RFC 9112 §3.2.2: an absolute-form target is accepted; the site sees
+/// its path and query, and its authority wins over Host.
+#[test]
+fn an_absolute_form_target_is_served_by_its_path() {
+    let addr = start();
+    let cases: &[(&[u8], String)] = &[
+        (
+            b"GET http://t/nope?x=1 HTTP/1.1\r\nHost: evil\r\n\
+              Connection: close\r\n\r\n",
+            plain("404 Not Found", "", "nothing at /nope: try /"),
+        ),
+        // An empty path is `/`; the scheme's case doesn't matter.
+        (
+            b"HEAD HTTP://t:80 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+            page_head(),
+        ),
+        (
+            b"HEAD http://t/?q HTTP/1.0\r\n\r\n",
+            alone(addr, b"HEAD / HTTP/1.0\r\n\r\n"),
+        ),
+        (
+            b"GET http://u@t/ HTTP/1.1\r\nHost: t\r\n\r\n",
+            plain("400 Bad Request", "", "userinfo in the target"),
+        ),
+        (
+            b"GET http:/// HTTP/1.1\r\nHost: t\r\n\r\n",
+            plain("400 Bad Request", "", "a target without a host"),
+        ),
+    ];
+    for (request, want) in cases {
+        assert_eq!(&alone(addr, request), want, "{}", text(request));
+    }
+}
+
+/// RFC 9110 §10.1.1: `100 Continue` before the body, not a wait for a
+/// body the client holds back; the final status at once when the head
+/// alone is refused; and nothing for HTTP/1.0, which has no 1xx.
+#[test]
+fn expect_100_continue_is_answered_before_the_body() {
+    let addr = start();
+    let mut stream = connect(addr);
+    stream
+        .write_all(
+            b"POST / HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n\
+              Content-Length: 5\r\nConnection: close\r\n\r\n",
+        )
+        .unwrap();
+    // The client holds its body back until it hears 100 Continue.
+    let mut interim = [0; 25];
+    stream
+        .read_exact(&mut interim)
+        .expect("100 Continue, at once");
+    assert_eq!(text(&interim), "HTTP/1.1 100 Continue\r\n\r\n");
+    stream.write_all(b"hello").unwrap();
+    let mut rest = Vec::new();
+    stream.read_to_end(&mut rest).unwrap();
+    let not_allowed = plain(
+        "405 Method Not Allowed",
+        "Allow: GET, HEAD\r\n",
+        "POST is not allowed here: / takes GET and HEAD",
+    );
+    assert_eq!(text(&mask_date(&rest)), not_allowed);
+
+    // HTTP/1.0: the expectation is ignored, so no 100 comes.
+    let http10 = alone(
+        addr,
+        b"POST / HTTP/1.0\r\nHost: t\r\nExpect: 100-continue\r\n\
+          Content-Length: 5\r\n\r\nhello",
+    );
+    assert_eq!(http10, not_allowed);
+    // Over the limit: 413 at once, and no 100 to ask for the body.
+    let huge = alone(
+        addr,
+        b"POST / HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n\
+          Content-Length: 1048577\r\n\r\n",
+    );
+    assert_eq!(
+        huge,
+        plain("413 Content Too Large", "", "the body is over 1 MiB")
+    );
+}
+
+/// RFC 9112 §2.3: `HTTP-name = %s"HTTP"`, case-sensitive. `http/1.1` is
+/// malformed (400); `HTTP/2.0` is a version, just not this server's (505).
+#[test]
+fn a_lower_case_version_is_malformed_not_unsupported() {
+    let addr = start();
+    assert_eq!(
+        alone(addr, b"GET / http/1.1\r\nHost: t\r\n\r\n"),
+        plain(
+            "400 Bad Request",
+            "",
+            "a malformed HTTP version: it is case-sensitive, as in HTTP/1.1"
+        )
+    );
+    assert_eq!(
+        alone(addr, b"GET / HTTP/2.0\r\nHost: t\r\n\r\n"),
+        plain(
+            "505 HTTP Version Not Supported",
+            "",
+            "only HTTP/1.0 and HTTP/1.1"
+        )
+    );
+}
+
+/// A client that pipelines requests and never reads their answers fills
+/// the socket's buffers, and the server's next write waits. It waits
+/// `send_timeout`, not for ever: the connection is cut and its thread
+/// ends, while others are still served.
+#[test]
+fn a_client_that_never_reads_is_cut_after_the_send_timeout() {
+    use lesson_01_raw_tcp::server::HEAD_TIMEOUT;
+    use lesson_04_http_parse::server::connection_with_timeouts;
+    use std::sync::mpsc;
+    use std::time::Instant;
+    let send_timeout = Duration::from_millis(300);
+    let (ended, connection_ended) = mpsc::channel();
+    let addr = server::spawn_connections(move |stream| {
+        connection_with_timeouts(
+            stream,
+            Duration::ZERO,
+            HEAD_TIMEOUT,
+            send_timeout,
+        );
+        let _ = ended.send(Instant::now());
+    })
+    .unwrap();
+    let mut greedy = connect(addr);
+    greedy
+        .set_write_timeout(Some(Duration::from_secs(1)))
+        .unwrap();
+    let started = Instant::now();
+    let writer = std::thread::spawn(move || {
+        // Requests, as fast as the server takes them, until it has gone.
+        let get = "GET / HTTP/1.1\r\nHost: t\r\n\r\n".repeat(64);
+        while started.elapsed() < Duration::from_secs(20) {
+            match greedy.write_all(get.as_bytes()) {
+                Ok(()) => {}
+                Err(e) if server::is_timeout(&e) => {}
+                Err(_) => break,
+            }
+        }
+        greedy
+    });
+    let cut = connection_ended
+        .recv_timeout(Duration::from_secs(15))
+        .expect("the server cuts a client that never reads");
+    assert!(cut - started >= send_timeout, "{:?}", cut - started);
+    // Others are still served.
+    let other = alone(
+        addr,
+        b"HEAD / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(other, page_head());
+    // The greedy client's next writes fail: nobody is reading them.
+    let mut greedy = writer.join().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(20));
+    let mut got = Vec::new();
+    let _ = greedy.read_to_end(&mut got);
+    assert!(got.starts_with(b"HTTP/1.1 200 OK\r\n"));
 }

@@ -22,7 +22,7 @@ use lesson_01_raw_tcp::server::HEAD_TIMEOUT;
 use lesson_03_flusher::writer::{Framing, Head as ResponseHead};
 use lesson_04_http_parse::body::Reader;
 use lesson_04_http_parse::framing::{self, Refusal};
-use lesson_04_http_parse::head::{self, Head, MAX_HEAD, Scanner};
+use lesson_04_http_parse::head::{self, CONTINUE, Head, MAX_HEAD, Scanner};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
@@ -304,9 +304,25 @@ async fn exchange(
 ) -> Sent {
     // Framing first: where this body ends is where the next request
     // starts (lesson 04).
-    let body = framing::body(head.version, &head.field_pairs());
+    let framed = framing::body(head.version, &head.field_pairs())
+        .and_then(|body| Ok((body, Reader::new(body)?)));
+    // A refusal the head decides (a body over the limit, say) goes out
+    // at once, and before any `100 Continue`, which would ask for it.
+    let (body, mut reader) = match framed {
+        Ok(framed) => framed,
+        Err(refusal) => return refuse(wr, &refusal).await,
+    };
+    // RFC 9110 §10.1.1: "the origin server MUST NOT wait for the content
+    // before sending the 100 (Continue) response": a client that expects
+    // it may hold its body back until then. Nothing buffers `wr`, so the
+    // write is the send.
+    if head.expects_continue() && body.follows() {
+        let sent = timeout(shared.config.send_timeout, wr.write_all(CONTINUE));
+        if !matches!(sent.await, Ok(Ok(()))) {
+            return Sent::Cut;
+        }
+    }
     let read = async {
-        let mut reader = Reader::new(body?)?;
         loop {
             if let Some(body) = reader.feed(buf)? {
                 return Ok(body);
