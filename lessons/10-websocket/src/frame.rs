@@ -115,10 +115,22 @@ pub fn encode(fin: bool, opcode: Opcode, payload: &[u8]) -> Vec<u8> {
 // ANCHOR_END: encode
 
 // ANCHOR: decode
-/// Takes one whole frame off the front of `buf`, or `None` if it has not
-/// all come yet. A frame over `max` bytes fails before its payload is
+/// A frame's header: all that comes before its payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Head {
+    pub fin: bool,
+    pub opcode: Opcode,
+    /// The payload's length.
+    pub len: usize,
+    pub key: [u8; 4],
+    /// The header's own length: the payload starts here.
+    pub size: usize,
+}
+
+/// Reads the header at the front of `buf`, or `None` if it has not all
+/// come yet. A frame over `max` bytes fails here, before its payload is
 /// read: its header says how big it is.
-pub fn decode(buf: &mut Vec<u8>, max: usize) -> Result<Option<Frame>, Failure> {
+pub fn head(buf: &[u8], max: usize) -> Result<Option<Head>, Failure> {
     let [b0, b1, ..] = buf[..] else {
         return Ok(None);
     };
@@ -130,7 +142,7 @@ pub fn decode(buf: &mut Vec<u8>, max: usize) -> Result<Option<Frame>, Failure> {
     let opcode = Opcode::from_bits(b0 & 0x0F)
         .ok_or(fail(PROTOCOL_ERROR, "an unknown opcode"))?;
     let masked = b1 & 0x80 != 0;
-    let (len, mut at) = match b1 & 0x7F {
+    let (len, at) = match b1 & 0x7F {
         126 => match buf.get(2..4) {
             Some(b) => (u64::from(u16::from_be_bytes([b[0], b[1]])), 4),
             None => return Ok(None),
@@ -174,24 +186,42 @@ pub fn decode(buf: &mut Vec<u8>, max: usize) -> Result<Option<Frame>, Failure> {
     let Some(key) = buf.get(at..at + 4) else {
         return Ok(None);
     };
-    let key: [u8; 4] = key.try_into().expect("4 bytes");
-    at += 4;
-    if buf.len() < at + len {
-        return Ok(None);
-    }
-    // Byte i of the payload is XORed with byte i mod 4 of the key (§5.3).
-    let payload = buf[at..at + len]
-        .iter()
-        .enumerate()
-        .map(|(i, b)| b ^ key[i % 4])
-        .collect();
-    buf.drain(..at + len);
-    Ok(Some(Frame {
+    Ok(Some(Head {
         fin,
         opcode,
-        masked,
+        len,
+        key: key.try_into().expect("4 bytes"),
+        size: at + 4,
+    }))
+}
+
+/// Takes one whole frame off the front of `buf`, or `None` if it has not
+/// all come yet.
+pub fn decode(buf: &mut Vec<u8>, max: usize) -> Result<Option<Frame>, Failure> {
+    let Some(head) = head(buf, max)? else {
+        return Ok(None);
+    };
+    let Some(payload) = buf.get(head.size..head.size + head.len) else {
+        return Ok(None);
+    };
+    let payload = unmask(payload, head.key, 0);
+    buf.drain(..head.size + head.len);
+    Ok(Some(Frame {
+        fin: head.fin,
+        opcode: head.opcode,
+        masked: true,
         payload,
     }))
+}
+
+/// Payload bytes from offset `from` on, unmasked: byte i of the payload
+/// is XORed with byte i mod 4 of the key (§5.3).
+pub fn unmask(masked: &[u8], key: [u8; 4], from: usize) -> Vec<u8> {
+    masked
+        .iter()
+        .zip(key.iter().cycle().skip(from % 4))
+        .map(|(b, k)| b ^ k)
+        .collect()
 }
 // ANCHOR_END: decode
 

@@ -11,11 +11,14 @@
 //! - [`frame`]: frames, by hand: the header, masking, lengths.
 //! - [`session`]: one connection's conversation: messages in and out,
 //!   ping and pong, closing, and failing with the right close code.
-//! - [`Chat`]: the site: the page at `/`, the endpoint at `/ws`.
+//! - [`utf8`]: text checked as it comes, fragment by fragment.
+//! - [`Chat`]: the site: the page at `/`, the endpoint at `/ws`, and a
+//!   plain echo at `/echo` for test suites (Autobahn's, in CI).
 
 pub mod frame;
 pub mod handshake;
 pub mod session;
+pub mod utf8;
 
 use std::io;
 use std::net::SocketAddr;
@@ -62,9 +65,21 @@ pub const LESSON: Lesson = Lesson {
     ],
 };
 
-/// Lesson 10's site: the page at `/`, the WebSocket at `/ws`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Chat;
+/// Lesson 10's site: the page at `/`, the WebSocket at `/ws`, and the
+/// same without the greeting at `/echo`.
+#[derive(Debug, Clone, Copy)]
+pub struct Chat {
+    /// The biggest message taken, whole or in fragments.
+    pub max_message: usize,
+}
+
+impl Default for Chat {
+    fn default() -> Chat {
+        Chat {
+            max_message: session::MAX_MESSAGE,
+        }
+    }
+}
 
 // ANCHOR: answer
 impl Site for Chat {
@@ -77,7 +92,9 @@ impl Site for Chat {
                 })
             }
             "/" => Answer::not_allowed(request),
-            "/ws" => match handshake::check(request) {
+            // `/echo` is `/ws` without the greeting: a test suite's echo
+            // server answers exactly what it is sent.
+            "/ws" | "/echo" => match handshake::check(request) {
                 Ok(key) => {
                     let accept = handshake::accept_key(&key);
                     let fields = vec![
@@ -85,7 +102,13 @@ impl Site for Chat {
                         ("Connection", "Upgrade".into()),
                         ("Sec-WebSocket-Accept", accept),
                     ];
-                    Answer::upgrade(fields, session::run)
+                    let settings = session::Settings {
+                        greet: path == "/ws",
+                        max_message: self.max_message,
+                    };
+                    Answer::upgrade(fields, move |upgraded| {
+                        session::run(upgraded, settings)
+                    })
                 }
                 Err((status, why)) if status == Status::UpgradeRequired => {
                     Answer::plain(status, why)
@@ -95,7 +118,7 @@ impl Site for Chat {
             },
             _ => Answer::plain(
                 Status::NotFound,
-                format!("nothing at {path}: try / or /ws"),
+                format!("nothing at {path}: try /, /ws or /echo"),
             ),
         }
     }
@@ -152,5 +175,8 @@ document.getElementById("form").onsubmit = (e) => {
 
 /// Serves lesson 10 on `127.0.0.1:0` in the background: tests, the tour.
 pub fn spawn() -> io::Result<SocketAddr> {
-    lesson_05_tokio::spawn_site(Config::new(Default::default()), Chat)
+    lesson_05_tokio::spawn_site(
+        Config::new(Default::default()),
+        Chat::default(),
+    )
 }
