@@ -15,7 +15,10 @@
 //!   run by `transcripts`.
 //! - `ssr`: the dashboard rendered four ways (CSR, lessons 06 to 08),
 //!   timed side by side; also run by `transcripts`.
+//! - `autobahn`: lesson 10 against the Autobahn WebSocket test suite;
+//!   writes chapter 10's table. Needs the suite's virtualenv (`.ci/run`).
 
+mod autobahn;
 mod behind_nginx;
 mod bench;
 mod bench_proxy;
@@ -54,6 +57,9 @@ enum Task {
     Overhead,
     /// Time the dashboard rendered four ways: CSR, lessons 06, 07, 08.
     Ssr,
+    /// Run the Autobahn test suite against lesson 10's /echo; write the
+    /// book's table.
+    Autobahn,
     /// Time `inspector --json` against curl on loopback streams: plain,
     /// gzip-coded, a decompression bomb, over TLS and over HTTP/2.
     BenchCapture {
@@ -96,6 +102,7 @@ fn main() -> ExitCode {
         Task::Book => book::run(&root),
         Task::Ssr => ssr::run(&root),
         Task::Overhead => overhead::run(&root),
+        Task::Autobahn => autobahn::run(&root),
         Task::BenchCapture { gib, rounds } => {
             bench::capture(&root, gib, rounds)
         }
