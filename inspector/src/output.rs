@@ -133,6 +133,7 @@ impl<W: Write> Output for Plain<W> {
                 framing,
                 bytes,
                 connection,
+                notes,
             } => {
                 if version == "HTTP/2" {
                     self.pieces = "DATA frames";
@@ -149,6 +150,9 @@ impl<W: Write> Output for Plain<W> {
                 }
                 for [name, value] in headers {
                     line += &format!("{:21} {name}: {value}\n", "");
+                }
+                for note in notes {
+                    line += &format!("{:21} note: {note}\n", "");
                 }
                 line.pop();
                 line

@@ -55,6 +55,10 @@ pub enum Record {
         /// `tls_ms` and `tls`. None from a file.
         #[serde(flatten)]
         connection: Option<Connection>,
+        /// Extra: what the decoder mended, as an obs-fold it replaced with
+        /// a space (RFC 9112 §5.2); left out when nothing was.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        notes: Vec<String>,
     },
     Chunk(Chunk),
     /// Body bytes of a non-chunked response, one record per read.
@@ -997,6 +1001,7 @@ fn head_record(head: Head, at: Duration) -> Record {
         framing: head.framing.name(),
         bytes: head.len,
         connection: None,
+        notes: head.notes,
     }
 }
 

@@ -628,6 +628,7 @@ mod tests {
             framing: "chunked",
             bytes: 48,
             connection: None,
+            notes: Vec::new(),
         }
     }
 

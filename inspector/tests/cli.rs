@@ -209,6 +209,31 @@ fn a_file_or_stdin_is_decoded_with_times_of_zero() {
 }
 
 #[test]
+fn an_obs_fold_is_mended_and_the_head_says_so() {
+    // RFC 9112 §5.2: a user agent replaces an obs-fold with a space.
+    let raw = b"HTTP/1.1 200 OK\r\nX-Long: one\r\n two\r\n\
+                Content-Length: 2\r\n\r\nhi";
+    let decode = |format: &str| {
+        let mut child = Command::new(BIN)
+            .args([format, "--file", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(raw).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        out
+    };
+    let head = &records(&decode("--json"))[0];
+    assert_eq!(head["headers"][0], serde_json::json!(["X-Long", "one two"]));
+    let notes = head["notes"].as_array().expect("a note");
+    assert!(notes[0].as_str().unwrap().contains("obs-fold"), "{head}");
+    let text = String::from_utf8(decode("--plain").stdout).unwrap();
+    assert!(text.contains("note: obs-fold in X-Long"), "{text}");
+}
+
+#[test]
 fn plain_lines_show_each_chunk_with_its_gap() {
     let addr = server(chunked_pieces(), Duration::from_millis(60));
     let out = inspector(&["--plain", &format!("http://{addr}/")]);

@@ -363,6 +363,7 @@ impl Frames<'_> {
                 framing: "frames",
                 bytes: block.len(),
                 connection: None,
+                notes: Vec::new(),
             },
             at,
             emit,

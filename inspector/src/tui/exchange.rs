@@ -688,6 +688,7 @@ impl Exchange {
                 framing,
                 bytes,
                 connection,
+                notes: _,
             } => {
                 // A 1xx head is followed by the final one, which replaces
                 // it here.
