@@ -957,9 +957,14 @@ fn head_error(head: &[u8], e: httparse::Error) -> (usize, ErrorKind) {
         httparse::Error::Status | httparse::Error::Version => {
             status_line_error(head)
         }
+        // A line ending that httparse refused may be in the status line
+        // (a lone CR at the very start, say): look there first, so that
+        // the answer never depends on how much of the head has come.
         httparse::Error::HeaderName
         | httparse::Error::HeaderValue
-        | httparse::Error::NewLine => field_lines_error(head),
+        | httparse::Error::NewLine => {
+            status_line_error(head).or_else(|| field_lines_error(head))
+        }
         httparse::Error::Token | httparse::Error::TooManyHeaders => None,
     };
     found.unwrap_or((0, ErrorKind::InvalidHead(httparse_reason(e))))

@@ -665,6 +665,18 @@ fn a_close_before_the_length_is_an_error() {
     assert_eq!(outcome, Err(("unexpected_eof", input.len() as u64)));
 }
 
+/// Found by `random::any_bytes`: a lone CR before the status line was
+/// placed at byte 0 when the head came in small pieces, and at the next
+/// line feed when it came whole.
+#[test]
+fn a_lone_cr_before_the_status_line_is_found_however_split() {
+    let mut input = b"\r".to_vec();
+    input.extend_from_slice(&[0; 19]);
+    input.extend_from_slice(b"\nX: y\r\n\r\n");
+    let (_, outcome) = decode_every_way("GET", &input);
+    assert_eq!(outcome, Err(("invalid_head", 0)));
+}
+
 #[test]
 fn a_head_too_large_is_an_error() {
     let mut input = b"HTTP/1.1 200 OK\r\nX: ".to_vec();
