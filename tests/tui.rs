@@ -400,6 +400,67 @@ fn a_signal_from_outside_restores_the_terminal() {
     }
 }
 
+/// A server that never stops sending, as fast as it can: `q` and signals
+/// still act at once, and the process is gone within a generous margin
+/// (the design's target is 100 ms; this is not a benchmark).
+#[test]
+fn a_flood_never_keeps_q_or_a_signal_from_quitting() {
+    let Some(inspector) = inspector() else { return };
+    let floods = [
+        ("continue", flood(b"", b"HTTP/1.1 100 Continue\r\n\r\n")),
+        (
+            "chunks",
+            flood(
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+                b"1\r\nx\r\n",
+            ),
+        ),
+    ];
+    for (name, url) in floods {
+        for quit in ["q", "TERM"] {
+            let name = format!("flood-{name}-{quit}");
+            let Some(term) = Tmux::start(&name, WIDE, &inspector, &[&url])
+            else {
+                return;
+            };
+            let pid = term.pid();
+            // Long enough to connect and for the channel from the
+            // capture to fill up.
+            thread::sleep(Duration::from_secs(1));
+            let asked = Instant::now();
+            if quit == "q" {
+                term.keys(&["q"]);
+            } else {
+                let killed = Command::new("kill")
+                    .args(["-TERM", &pid.to_string()])
+                    .status()
+                    .unwrap();
+                assert!(killed.success(), "kill -TERM {pid}");
+            }
+            while alive(pid) {
+                assert!(
+                    asked.elapsed() < Duration::from_secs(2),
+                    "{name}: still running 2 s after {quit}; the screen:\n{}",
+                    term.screen()
+                );
+                thread::sleep(Duration::from_millis(5));
+            }
+            eprintln!("{name}: gone {:?} after {quit}", asked.elapsed());
+            term.expect_clean_exit();
+        }
+    }
+}
+
+/// Whether process `pid` is still there (the wrapper reaps it at once).
+fn alive(pid: u32) -> bool {
+    Command::new("kill")
+        .args(["-0", &pid.to_string()])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap()
+        .success()
+}
+
 // ----------------------------------------------------------- servers --
 
 /// The `inspector` binary beside `flusher`. Only `cargo test -p flusher`
@@ -443,6 +504,29 @@ fn gated_lesson_02(pause: Duration) -> (String, mpsc::Sender<()>) {
     };
     let addr = server::spawn(handler).unwrap();
     (lesson_01_raw_tcp::cli::url(addr), open)
+}
+
+/// A server that answers each connection with `head`, then `unit` again
+/// and again as fast as the connection takes it, until it closes; its URL.
+fn flood(head: &'static [u8], unit: &'static [u8]) -> String {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            thread::spawn(move || {
+                let mut request = [0; 4096];
+                let _ = stream.read(&mut request);
+                let many = unit.repeat(64 * 1024 / unit.len());
+                if stream.write_all(head).is_err() {
+                    return;
+                }
+                while stream.write_all(&many).is_ok() {}
+            });
+        }
+    });
+    lesson_01_raw_tcp::cli::url(addr)
 }
 
 // ----------------------------------------------------------- screens --

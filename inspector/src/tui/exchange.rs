@@ -986,6 +986,38 @@ mod tests {
     }
 
     #[test]
+    fn endless_events_keep_the_newest_and_count_the_rest() {
+        let mut x = exchange(64, 10);
+        x.read(
+            Duration::ZERO,
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n",
+        );
+        for i in 0..1000u64 {
+            x.read(Duration::from_micros(i), b"data: x\n\n");
+        }
+        assert_eq!(x.events.total(), 1000);
+        assert_eq!(x.events.kept(), 990..1000);
+        assert_eq!(x.events.evicted(), 990);
+        assert_eq!(x.rows.kept(), 990..1000);
+        assert_eq!(x.events.last().map(|e| &*e.preview), Some("x"));
+    }
+
+    #[test]
+    fn endless_interim_heads_stay_within_the_caps() {
+        // A server that floods `100 Continue`: every head replaces the
+        // last, and the reads and bytes kept stay capped.
+        let mut x = exchange(64, 10);
+        let flood = b"HTTP/1.1 100 Continue\r\n\r\n".repeat(100);
+        for i in 0..1000u64 {
+            x.read(Duration::from_micros(i), &flood);
+        }
+        assert_eq!(x.head.as_ref().map(|h| h.status), Some(100));
+        assert_eq!(x.reads.kept(), 990..1000);
+        assert_eq!(x.wire.end() - x.wire.evicted(), 64);
+        assert_eq!(x.rows.total(), 0);
+    }
+
+    #[test]
     fn an_error_becomes_the_last_row() {
         let mut x = exchange(1 << 20, 100);
         x.read(Duration::ZERO, HEAD);

@@ -5,11 +5,14 @@
 //! - [`ui`]: drawing, a pure function of the state;
 //! - this runtime, which owns the terminal and the threads.
 //!
-//! Everything reaches the app as one [`Event`] enum over one channel: ticks
-//! and terminal input from a tokio task, and capture news from a thread
-//! that does nothing but read the socket. The loop drains every pending
-//! event, then draws at most once a frame, so a flood of chunks is
-//! batched into one draw and the capture never waits for drawing.
+//! Everything reaches the app as one [`Event`] enum: ticks and terminal
+//! input from a tokio task, and capture news from a thread that does
+//! nothing but read the socket. Ticks, keys and signals come on
+//! a channel of their own that the loop always empties first; capture
+//! news is taken in batches of at most [`BATCH`] events or half a frame,
+//! then the loop draws (at most once a frame) and looks at the keys
+//! again. So a flood of chunks is batched into few draws, the capture
+//! never waits for drawing, and no flood keeps `q` from acting.
 //!
 //! # Layout
 //! - [`exchange`]: one request and its response, stored compactly.
@@ -66,6 +69,41 @@ pub const FRAME: Duration = Duration::from_micros(16_667);
 /// stays bounded (at most this many reads of 64 KiB) instead of growing.
 const CHANNEL: usize = 4096;
 
+/// Room for ticks, keys and signals, which the loop takes before any
+/// capture news: a few frames' worth.
+const KEYS: usize = 64;
+
+/// The most capture events taken in per frame (with at most half a frame
+/// of time). The rest wait in the channel, so that a flood never keeps
+/// the loop from drawing and from reading the keyboard: `q` acts within
+/// a frame or two whatever arrives.
+pub const BATCH: usize = 1024;
+
+/// Takes in at most `limit` of the events waiting in `rx`, stopping early
+/// at `deadline` or once the app quits; `run` carries out the commands
+/// they cause. Returns how many were taken: the rest stay queued.
+pub fn ingest(
+    app: &mut App,
+    rx: &mut mpsc::Receiver<Event>,
+    limit: usize,
+    deadline: Instant,
+    mut run: impl FnMut(Command),
+) -> usize {
+    let mut taken = 0;
+    while taken < limit && !app.quit {
+        // One event at least, so that a slow one still makes progress.
+        if taken > 0 && Instant::now() >= deadline {
+            break;
+        }
+        let Ok(event) = rx.try_recv() else { break };
+        taken += 1;
+        if let Some(c) = app.handle(event) {
+            run(c);
+        }
+    }
+    taken
+}
+
 /// What the TUI opens on.
 #[derive(Debug)]
 pub enum Start {
@@ -112,7 +150,10 @@ async fn event_loop(
     size: Size,
 ) -> io::Result<bool> {
     let (tx, mut rx) = mpsc::channel(CHANNEL);
-    tokio::spawn(ticks_and_input(tx.clone(), stop));
+    // Ticks, keys and signals have a channel of their own, which the loop
+    // always looks at first.
+    let (keys_tx, mut keys) = mpsc::channel(KEYS);
+    tokio::spawn(ticks_and_input(keys_tx, stop));
     let mut capture = None;
     let mut app = match start {
         Start::Url(url) => {
@@ -139,27 +180,34 @@ async fn event_loop(
         }
     };
     guard.draw(&app)?;
-    while let Some(event) = rx.recv().await {
+    loop {
+        // Wait for anything, the user first: under a flood of capture
+        // news a key or a signal must not queue behind it.
+        let event = tokio::select! {
+            biased;
+            event = keys.recv() => event,
+            event = rx.recv() => event,
+        };
+        let Some(event) = event else { break };
         let mut frame_due = matches!(event, Event::Tick);
-        let mut command = app.handle(event);
-        // Batch: take everything already waiting, but never more than a
-        // frame's worth of time, so drawing keeps up under a flood.
-        let deadline = Instant::now() + FRAME;
-        loop {
-            if let Some(c) = command.take() {
+        if let Some(c) = app.handle(event) {
+            run_command(c, &mut capture, &tx);
+        }
+        // Everything the user did, then a bounded batch of news: at most
+        // BATCH events or half a frame, so that drawing and input keep up
+        // whatever the capture sends. The rest waits in the channel, and
+        // a full channel slows the capture thread, then TCP, the server.
+        while !app.quit {
+            let Ok(event) = keys.try_recv() else { break };
+            frame_due |= matches!(event, Event::Tick);
+            if let Some(c) = app.handle(event) {
                 run_command(c, &mut capture, &tx);
             }
-            if app.quit || Instant::now() >= deadline {
-                break;
-            }
-            match rx.try_recv() {
-                Ok(event) => {
-                    frame_due |= matches!(event, Event::Tick);
-                    command = app.handle(event);
-                }
-                Err(_) => break,
-            }
         }
+        let deadline = Instant::now() + FRAME / 2;
+        ingest(&mut app, &mut rx, BATCH, deadline, |c| {
+            run_command(c, &mut capture, &tx);
+        });
         if app.quit {
             break;
         }
@@ -167,6 +215,11 @@ async fn event_loop(
             guard.draw(&app)?;
             app.dirty = false;
         }
+        // Let the task that reads keys and signals run: with news always
+        // waiting, this loop would otherwise not give the runtime back
+        // until tokio's budget ran out, 128 batches later (a second and
+        // more under a flood).
+        tokio::task::yield_now().await;
     }
     draw_svg(&app)?;
     Ok(!failed(&app))
@@ -574,6 +627,54 @@ mod tests {
     use super::*;
 
     static RESTORED: AtomicBool = AtomicBool::new(false);
+
+    /// An app inspecting a close-delimited body, its head already in.
+    fn streaming_app() -> App {
+        let size = Size::new(80, 24);
+        let (mut app, _start) =
+            App::inspect("http://127.0.0.1:1/", Options::default(), size);
+        app.handle(Event::Capture(1, Capture::Connected(None)));
+        let head = b"HTTP/1.1 200 OK\r\n\r\n".to_vec();
+        app.handle(Event::Capture(1, Capture::Read(Duration::ZERO, head)));
+        app
+    }
+
+    #[test]
+    fn a_frame_takes_in_at_most_a_batch_and_leaves_the_rest_queued() {
+        const FLOOD: usize = 1_000_000;
+        let mut app = streaming_app();
+        let (tx, mut rx) = mpsc::channel(FLOOD);
+        for i in 0..FLOOD as u64 {
+            let read = Capture::Read(Duration::from_micros(i), vec![b'x']);
+            tx.try_send(Event::Capture(1, read)).unwrap();
+        }
+        let far = Instant::now() + Duration::from_secs(3600);
+        let taken = ingest(&mut app, &mut rx, BATCH, far, |_| {});
+        assert_eq!(taken, BATCH);
+        assert_eq!(rx.len(), FLOOD - BATCH);
+        let x = app.exchange.as_ref().unwrap();
+        assert_eq!(x.body_bytes, BATCH as u64);
+        // A frame whose time is up still takes one, so that news moves
+        // on, and no more.
+        let taken = ingest(&mut app, &mut rx, BATCH, Instant::now(), |_| {});
+        assert_eq!(taken, 1);
+        assert_eq!(rx.len(), FLOOD - BATCH - 1);
+    }
+
+    #[test]
+    fn a_quit_stops_the_batch() {
+        let mut app = streaming_app();
+        let (tx, mut rx) = mpsc::channel(16);
+        tx.try_send(ctrl_c()).unwrap();
+        for _ in 0..10 {
+            let read = Capture::Read(Duration::ZERO, vec![b'x']);
+            tx.try_send(Event::Capture(1, read)).unwrap();
+        }
+        let far = Instant::now() + Duration::from_secs(3600);
+        assert_eq!(ingest(&mut app, &mut rx, BATCH, far, |_| {}), 1);
+        assert!(app.quit);
+        assert_eq!(rx.len(), 10);
+    }
 
     #[test]
     fn a_panic_restores_the_terminal_first() {

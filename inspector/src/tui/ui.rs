@@ -199,9 +199,15 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) {
         second.push(Span::styled(format!("   {}", pattern.name()), style));
     }
     if x.rows.evicted() > 0 || x.wire.evicted() > 0 {
+        // Server-sent events are capped as rows are; said only once some
+        // went, to keep the bar short.
+        let events = match x.events.evicted() {
+            0 => String::new(),
+            n => format!("{n} events, "),
+        };
         second.push(Span::styled(
             format!(
-                "   evicted: {} rows, {}",
+                "   evicted: {} rows, {events}{}",
                 x.rows.evicted(),
                 bytes(x.wire.evicted())
             ),
