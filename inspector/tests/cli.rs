@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_inspector");
+mod common;
+use common::{BIN, records};
+
 const HEAD: &[u8] = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
 
 /// Serves every client on its own thread: reads the request head, as a
@@ -58,14 +60,6 @@ fn server(pieces: Vec<Vec<u8>>, gap: Duration) -> SocketAddr {
 
 fn inspector(args: &[&str]) -> Output {
     Command::new(BIN).args(args).output().unwrap()
-}
-
-fn records(out: &Output) -> Vec<Value> {
-    String::from_utf8(out.stdout.clone())
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
 }
 
 fn chunked_pieces() -> Vec<Vec<u8>> {

@@ -12,7 +12,8 @@ use std::thread;
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_inspector");
+mod common;
+use common::{BIN, records};
 
 const CHUNKED: &[u8] =
     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
@@ -69,13 +70,6 @@ fn read_head(stream: &mut TcpStream) -> bool {
 
 fn inspector(args: &[&str]) -> Output {
     Command::new(BIN).args(args).output().unwrap()
-}
-
-fn records(out: &Output) -> Vec<Value> {
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
 }
 
 fn url(addr: SocketAddr) -> String {

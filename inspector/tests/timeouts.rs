@@ -12,9 +12,8 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_inspector");
+mod common;
+use common::{BIN, records};
 
 /// A server that accepts every connection and never sends a byte; it
 /// keeps each connection open for as long as the test runs.
@@ -82,14 +81,6 @@ fn inspector(args: &[&str]) -> (Output, Duration) {
         stderr: stderr.join().unwrap(),
     };
     (out, started.elapsed())
-}
-
-fn records(out: &Output) -> Vec<Value> {
-    String::from_utf8(out.stdout.clone())
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
 }
 
 /// The one record of a run that failed before any response: an error.

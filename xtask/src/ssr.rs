@@ -294,32 +294,16 @@ fn at(record: &Record) -> f64 {
 
 /// A module response's piece, on the page's clock: `by` later. Its head
 /// and end are not the page's, and are left out.
-fn shifted(record: Record, by: f64) -> Option<Record> {
-    match record {
-        Record::Data {
-            t_ms,
-            offset,
-            len,
-            data,
-            data_hex,
-            truncated,
-            content,
-        } => Some(Record::Data {
-            t_ms: t_ms + by,
-            offset,
-            len,
-            data,
-            data_hex,
-            truncated,
-            content,
-        }),
-        Record::Chunk(mut c) if !c.last => {
+fn shifted(mut record: Record, by: f64) -> Option<Record> {
+    match &mut record {
+        Record::Data { t_ms, .. } => *t_ms += by,
+        Record::Chunk(c) if !c.last => {
             c.t_first_ms += by;
             c.t_ms += by;
-            Some(Record::Chunk(c))
         }
-        _ => None,
+        _ => return None,
     }
+    Some(record)
 }
 
 /// One way's lane of the timeline: the run whose end was the median,
