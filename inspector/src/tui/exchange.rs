@@ -275,7 +275,7 @@ pub struct Log<T> {
 }
 
 impl<T> Log<T> {
-    fn new(cap: usize) -> Self {
+    pub(crate) fn new(cap: usize) -> Self {
         Log {
             items: VecDeque::new(),
             evicted: 0,
@@ -283,7 +283,7 @@ impl<T> Log<T> {
         }
     }
 
-    fn push(&mut self, item: T) {
+    pub(crate) fn push(&mut self, item: T) {
         if self.items.len() == self.cap {
             self.items.pop_front();
             self.evicted += 1;
@@ -315,6 +315,18 @@ impl<T> Log<T> {
         self.items.back()
     }
 
+    /// Item number `n`, to change it.
+    pub(crate) fn get_mut(&mut self, n: u64) -> Option<&mut T> {
+        let i = usize::try_from(n.checked_sub(self.evicted)?).ok()?;
+        self.items.get_mut(i)
+    }
+
+    pub(crate) fn iter_mut(
+        &mut self,
+    ) -> impl DoubleEndedIterator<Item = &mut T> {
+        self.items.iter_mut()
+    }
+
     /// The kept items numbered `range`, with their numbers.
     pub fn range(
         &self,
@@ -331,7 +343,7 @@ impl<T> Log<T> {
     }
 
     /// The kept items, oldest first.
-    pub fn iter(&self) -> impl Iterator<Item = &T> {
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> {
         self.items.iter()
     }
 

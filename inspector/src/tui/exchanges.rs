@@ -10,7 +10,6 @@
 //! (the status bar counts the others), and they share one URL's bounds,
 //! each keeping its part of the wire-byte budget and of the rows.
 
-use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::ops::Range;
 use std::time::{Duration, Instant};
@@ -22,7 +21,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Table, Widget as _};
 
 use super::app::{App, Options, View, window};
-use super::exchange::{Exchange, Micros, State, micros};
+use super::exchange::{Exchange, Log, Micros, State, micros};
 use super::ui::ms;
 use crate::proxy::{News, RequestRecord};
 
@@ -50,8 +49,8 @@ pub struct Exchanges {
     /// When the proxy started, near enough: the exchanges' clocks run
     /// from their requests' times since then.
     began: Instant,
-    items: VecDeque<Item>,
-    evicted: u64,
+    /// The newest [`MAX_EXCHANGES`], numbered from the first ever.
+    items: Log<Item>,
     /// The selected exchange, by its place in the list (counted from the
     /// first ever, so it keeps its number as older ones go).
     pub cursor: u64,
@@ -72,8 +71,7 @@ impl Exchanges {
             listen,
             to,
             began: Instant::now(),
-            items: VecDeque::new(),
-            evicted: 0,
+            items: Log::new(MAX_EXCHANGES),
             cursor: 0,
             scroll: 0,
             follow: true,
@@ -85,23 +83,22 @@ impl Exchanges {
 
     /// The numbers of the exchanges still kept.
     pub fn kept(&self) -> Range<u64> {
-        self.evicted..self.total()
+        self.items.kept()
     }
 
     /// How many exchanges came.
     pub fn total(&self) -> u64 {
-        self.evicted + self.items.len() as u64
+        self.items.total()
     }
 
     /// How many were dropped, the oldest first, to keep the newest.
     pub fn evicted(&self) -> u64 {
-        self.evicted
+        self.items.evicted()
     }
 
     /// Exchange number `n` in the list.
     pub fn get(&self, n: u64) -> Option<&Item> {
-        let i = usize::try_from(n.checked_sub(self.evicted)?).ok()?;
-        self.items.get(i)
+        self.items.get(n)
     }
 
     pub fn items(&self) -> impl Iterator<Item = &Item> {
@@ -156,18 +153,14 @@ impl Exchanges {
         );
         // Forwarded: from here its response is awaited.
         x.connected(None);
-        if self.items.len() == MAX_EXCHANGES {
-            self.items.pop_front();
-            self.evicted += 1;
-        }
-        self.items.push_back(Item {
+        self.items.push(Item {
             id: request.exchange,
             at: Duration::try_from_secs_f64(request.at_ms / 1e3)
                 .unwrap_or_default(),
             target: request.target,
             exchange: Some(x),
         });
-        self.cursor = self.cursor.max(self.evicted);
+        self.cursor = self.cursor.max(self.items.evicted());
         if self.follow {
             self.cursor = self.total() - 1;
         }
@@ -202,7 +195,7 @@ impl Exchanges {
                 live = true;
             }
         };
-        for item in &mut self.items {
+        for item in self.items.iter_mut() {
             if let Some(x) = &mut item.exchange {
                 tick(x, item.at);
             }
@@ -215,8 +208,7 @@ impl Exchanges {
 
     /// Takes the selected exchange out of the list, to open it.
     pub fn open_selected(&mut self) -> Option<Exchange> {
-        let i = usize::try_from(self.cursor.checked_sub(self.evicted)?).ok()?;
-        let item = self.items.get_mut(i)?;
+        let item = self.items.get_mut(self.cursor)?;
         let x = item.exchange.take()?;
         self.open = Some((item.id, item.at));
         Some(x)
