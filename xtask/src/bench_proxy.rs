@@ -39,7 +39,7 @@ use std::time::{Duration, Instant};
 use inspector::session::{Record, Session};
 use lesson_01_raw_tcp::testing::{self, Nginx};
 
-use crate::Result;
+use crate::{Result, bench_tokio};
 
 /// The throughput route: ten chunks of 64 bytes, no pause. What a proxy
 /// pays per request and per chunk shows, not the copy.
@@ -54,30 +54,16 @@ const LATENCY_ROUNDS: usize = 20;
 /// worker hold 256 exchanges, each a client's and an upstream's.
 const OPEN: usize = 200;
 const SLOW: &str = "/stream?n=100&size=64&every=1000";
-/// wrk as bench-tokio runs it: one thread, 64 keep-alive connections.
-const WRK: [&str; 2] = ["-t1", "-c64"];
 const WARM_UP_SECS: u64 = 2;
 /// The issue's targets.
 const THROUGHPUT_TARGET: f64 = 1.0;
 const P99_TARGET_MS: f64 = 0.5;
 
-/// wrk's exact counts and errors, as bench-tokio prints them.
-const SCRIPT: &str = r#"
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    "flusher: requests=%d duration_us=%d "
-      .. "connect=%d read=%d write=%d status=%d timeout=%d\n",
-    summary.requests, summary.duration,
-    e.connect, e.read, e.write, e.status, e.timeout))
-end
-"#;
-
 pub fn run(root: &Path, rounds: usize, secs: u64) -> Result {
     if rounds == 0 || secs == 0 {
         return Err("--rounds and --secs must be at least 1".into());
     }
-    let wrk = wrk_version()?;
+    let wrk = bench_tokio::wrk_version()?;
     if !testing::require(testing::NGINX) {
         return Err("nginx is not installed: apt-get install nginx".into());
     }
@@ -94,7 +80,7 @@ pub fn run(root: &Path, rounds: usize, secs: u64) -> Result {
         .map_or_else(|| root.join("target"), |dir| root.join(dir));
     let release = target.join("release");
     let script = target.join("bench-proxy.lua");
-    fs::write(&script, SCRIPT)?;
+    fs::write(&script, bench_tokio::SCRIPT)?;
     let load_before = load();
 
     let origin = Process::start(
@@ -528,55 +514,12 @@ fn kib(status: &str, name: &str) -> u64 {
         .unwrap_or(0)
 }
 
-fn wrk_version() -> Result<String> {
-    // wrk has no --version: `-v` prints it, and the usage, and exits 1.
-    let output = match Command::new("wrk").arg("-v").output() {
-        Ok(output) => output,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Err("wrk is not installed: apt-get install wrk".into());
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let text = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
-    let first = text.lines().next().unwrap_or("wrk");
-    Ok(first.split(" Copyright").next().unwrap_or(first).to_owned())
-}
-
-/// One wrk run on [`SMALL`] through `addr`: requests a second. Any error
-/// stops the benchmark: it would have measured something else.
+/// One wrk run on [`SMALL`] through `addr`, as bench-tokio runs wrk:
+/// requests a second. Any error stops the benchmark: it would have
+/// measured something else.
 fn wrk_run(script: &Path, addr: SocketAddr, secs: u64) -> Result<f64> {
     let url = format!("http://{addr}{SMALL}");
-    let output = Command::new("wrk")
-        .args(WRK)
-        .arg(format!("-d{secs}s"))
-        .arg("-s")
-        .arg(script)
-        .arg(&url)
-        .output()?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let line = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("flusher: "))
-        .filter(|_| output.status.success())
-        .ok_or_else(|| format!("wrk {url} failed: {stdout}"))?;
-    let count = |key: &str| -> Result<u64> {
-        line.split(' ')
-            .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| format!("wrk {url}: no {key} in {line:?}").into())
-    };
-    for key in ["connect", "read", "write", "status", "timeout"] {
-        if count(key)? > 0 {
-            return Err(format!("wrk {url}: errors in {line:?}").into());
-        }
-    }
-    let requests = count("requests")?;
-    let micros = count("duration_us")?;
-    if requests == 0 || micros == 0 {
-        return Err(format!("wrk {url}: no request completed").into());
-    }
-    Ok(requests as f64 / (micros as f64 / 1e6))
+    Ok(bench_tokio::wrk_run(script, &url, secs)?.req_per_sec())
 }
 
 /// The `percent`th percentile of `values`, by nearest rank: 50 is the
@@ -625,7 +568,7 @@ fn table(
         "\nthroughput: wrk {} -d{secs}s {SMALL} ({wrk}),\n\
          the proxies taking turns; the median of {rounds} rounds\n\
          {:<16} {:>8}  each round\n",
-        WRK.join(" "),
+        bench_tokio::wrk_load(),
         "proxy",
         "req/s",
     );

@@ -48,7 +48,7 @@ const SERVERS: [(&str, &str); 2] = [
 const WARM_UP_SECS: u64 = 2;
 
 /// Prints what wrk's summary rounds away, and the errors it counts.
-const SCRIPT: &str = r#"
+pub(crate) const SCRIPT: &str = r#"
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
@@ -238,7 +238,7 @@ fn same_bytes(servers: &[Server], n: u64, size: usize) -> Result {
 
 /// What one wrk run counted, exactly.
 #[derive(Debug, Clone)]
-struct Run {
+pub(crate) struct Run {
     requests: u64,
     /// Heads, size lines, data and CRLFs: every byte wrk read.
     bytes: u64,
@@ -246,7 +246,7 @@ struct Run {
 }
 
 impl Run {
-    fn req_per_sec(&self) -> f64 {
+    pub(crate) fn req_per_sec(&self) -> f64 {
         self.requests as f64 / self.duration.as_secs_f64()
     }
 
@@ -255,7 +255,7 @@ impl Run {
     }
 }
 
-fn wrk_version() -> Result<String> {
+pub(crate) fn wrk_version() -> Result<String> {
     // wrk has no --version: `-v` prints it, and the usage, and exits 1.
     let output = match Command::new("wrk").arg("-v").output() {
         Ok(output) => output,
@@ -271,6 +271,11 @@ fn wrk_version() -> Result<String> {
     Ok(first.split(" Copyright").next().unwrap_or(first).to_owned())
 }
 
+/// wrk's threads and connections, as the reports show them.
+pub(crate) fn wrk_load() -> String {
+    format!("-t{THREADS} -c{CONNECTIONS}")
+}
+
 fn wrk_args(secs: u64) -> Vec<String> {
     vec![
         format!("-t{THREADS}"),
@@ -279,7 +284,7 @@ fn wrk_args(secs: u64) -> Vec<String> {
     ]
 }
 
-fn wrk_run(script: &Path, url: &str, secs: u64) -> Result<Run> {
+pub(crate) fn wrk_run(script: &Path, url: &str, secs: u64) -> Result<Run> {
     let output = Command::new("wrk")
         .args(wrk_args(secs))
         .arg("-s")
