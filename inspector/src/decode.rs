@@ -16,6 +16,8 @@
 //! httparse, which parses it again only when an LF arrives; a size line or
 //! trailer line is copied only when it is split across feeds.
 
+use std::borrow::Cow;
+
 use memchr::memchr;
 
 use crate::error::{Error, ErrorKind};
@@ -132,8 +134,12 @@ pub enum Event<'a> {
         offset: u64,
         size_line: &'a [u8],
     },
-    /// The trailer section, if it was not empty.
-    Trailers(Vec<Field>),
+    /// The trailer section, if it was not empty, and what was mended in
+    /// it (an obs-fold).
+    Trailers {
+        fields: Vec<Field>,
+        notes: Vec<String>,
+    },
     /// The message is complete; `offset` is just past its last byte.
     End {
         offset: u64,
@@ -192,6 +198,7 @@ pub struct Decoder {
     chunks: u64,
     body_bytes: u64,
     trailers: Vec<Field>,
+    trailer_notes: Vec<String>,
     trailer_bytes: usize,
 }
 
@@ -208,6 +215,7 @@ impl Decoder {
             chunks: 0,
             body_bytes: 0,
             trailers: Vec::new(),
+            trailer_notes: Vec::new(),
             trailer_bytes: 0,
         }
     }
@@ -427,6 +435,20 @@ impl Decoder {
             return Ok(());
         }
 
+        // RFC 9110 §2.5: a recipient of a later minor version "SHOULD
+        // process the message as if it were in the highest minor version
+        // within that major version to which the recipient is
+        // conformant". httparse knows 1.0 and 1.1 only, so it reads a copy
+        // that says 1.1, and a note says what came.
+        let later_minor = later_minor_version(&self.line);
+        let head: Cow<'_, [u8]> = match later_minor {
+            Some((at, _)) => {
+                let mut copy = self.line.clone();
+                copy[at] = b'1';
+                Cow::Owned(copy)
+            }
+            None => Cow::Borrowed(&self.line),
+        };
         let mut fields = [httparse::EMPTY_HEADER; MAX_FIELDS];
         let mut parsed = httparse::Response::new(&mut fields);
         // RFC 9112 §5.2: "A user agent that receives an obs-fold in a
@@ -436,7 +458,7 @@ impl Decoder {
         let config = httparse::ParserConfig::default()
             .allow_obsolete_multiline_headers_in_responses(true)
             .clone();
-        let len = match config.parse_response(&mut parsed, &self.line) {
+        let len = match config.parse_response(&mut parsed, &head) {
             Ok(httparse::Status::Complete(len)) => len,
             Ok(httparse::Status::Partial) if self.line.len() > MAX_HEAD => {
                 return Err(Error {
@@ -452,16 +474,30 @@ impl Decoder {
             // from a bad status code: `head_error` reads the head again to
             // find the byte, and names the rule it breaks.
             Err(e) => {
-                let (at, kind) = head_error(&self.line, e);
+                let (at, kind) = head_error(&head, e);
                 return Err(self.error_at_line(at, kind));
             }
         };
         // httparse accepts bare LF line endings; this decoder does not.
-        if let Some(e) = line_ending_error(&self.line[..len], self.line_start) {
+        if let Some(e) = line_ending_error(&head[..len], self.line_start) {
             return Err(e);
         }
         let status = parsed.code.unwrap_or_default();
         let mut notes = Vec::new();
+        // httparse skips empty lines before the status line, as RFC 9112
+        // §2.2 asks of a server before a request line; said, not hidden.
+        if empty_lines(&head) > 0 {
+            notes.push(
+                "empty lines before the status line, skipped (RFC 9112 §2.2)"
+                    .to_owned(),
+            );
+        }
+        if let Some((_, minor)) = later_minor {
+            notes.push(format!(
+                "HTTP/1.{minor} read as HTTP/1.1, the latest 1.x this reader \
+                 knows (RFC 9110 §2.5)"
+            ));
+        }
         let fields: Vec<Field> = parsed
             .headers
             .iter()
@@ -478,7 +514,8 @@ impl Decoder {
                 kind,
             })?;
         let head = Head {
-            minor_version: parsed.version.unwrap_or(1),
+            minor_version: later_minor
+                .map_or(parsed.version.unwrap_or(1), |(_, minor)| minor),
             status,
             reason: parsed.reason.unwrap_or_default().to_owned(),
             fields,
@@ -534,11 +571,35 @@ impl Decoder {
         let content = check_crlf(bytes, self.line_start)?;
         if content.is_empty() {
             if !self.trailers.is_empty() {
-                on(Event::Trailers(std::mem::take(&mut self.trailers)));
+                on(Event::Trailers {
+                    fields: std::mem::take(&mut self.trailers),
+                    notes: std::mem::take(&mut self.trailer_notes),
+                });
             }
             self.line.clear();
             self.end(on);
             self.state = State::Done;
+            return Ok(());
+        }
+        // RFC 9112 §5.2: a user agent "MUST replace each received
+        // obs-fold with one or more SP octets", in trailers as in the head.
+        if matches!(content[0], b' ' | b'\t') {
+            let Some(above) = self.trailers.last_mut() else {
+                return Err(self.error_at_line(0, ErrorKind::ObsFold));
+            };
+            if let Some(at) = control_byte(content) {
+                return Err(self.error_at_line(at, value_error(content[at])));
+            }
+            let more = content.trim_ascii();
+            if !above.value.is_empty() && !more.is_empty() {
+                above.value.push(b' ');
+            }
+            above.value.extend_from_slice(more);
+            let note = fold_note(&above.name);
+            if !self.trailer_notes.contains(&note) {
+                self.trailer_notes.push(note);
+            }
+            self.line.clear();
             return Ok(());
         }
         let field = parse_field_line(content)
@@ -861,7 +922,7 @@ fn parse_field_line(line: &[u8]) -> Result<Field, (usize, ErrorKind)> {
     }
     let value = &line[name + 1..];
     if let Some(at) = control_byte(value) {
-        return Err((name + 1 + at, Bad("a control character in the value")));
+        return Err((name + 1 + at, value_error(value[at])));
     }
     let trimmed = value.trim_ascii();
     Ok(Field {
@@ -885,10 +946,17 @@ fn framing(
         .filter(|c| !c.is_empty())
         .collect();
     let lengths: Vec<&[u8]> = list(fields, "content-length").collect();
+    // The field's presence is what counts, even with an empty list: one
+    // reader that sees `Transfer-Encoding:` and another that does not can
+    // disagree on where the body ends (§6.3: "ought to be handled as an
+    // error").
+    let has_coding_field = fields
+        .iter()
+        .any(|f| f.name.eq_ignore_ascii_case("transfer-encoding"));
+    if has_coding_field && !lengths.is_empty() {
+        return Err(ErrorKind::ConflictingFraming);
+    }
     if !codings.is_empty() {
-        if !lengths.is_empty() {
-            return Err(ErrorKind::ConflictingFraming);
-        }
         // chunked has no parameters (RFC 9112 §7.1) and is applied at most
         // once (§6.1). A response whose last coding is not chunked is read
         // until the server closes (§6.3).
@@ -936,9 +1004,7 @@ fn unfold(name: &str, value: &[u8], notes: &mut Vec<String>) -> Vec<u8> {
     if memchr(b'\n', value).is_none() {
         return value.to_vec();
     }
-    notes.push(format!(
-        "obs-fold in {name}, replaced with a space (RFC 9112 §5.2)"
-    ));
+    notes.push(fold_note(name));
     let lines: Vec<&[u8]> = value
         .split(|&b| b == b'\n')
         .map(|line| line.strip_suffix(b"\r").unwrap_or(line).trim_ascii())
@@ -947,6 +1013,11 @@ fn unfold(name: &str, value: &[u8], notes: &mut Vec<String>) -> Vec<u8> {
     lines.join(&b' ')
 }
 // ANCHOR_END: unfold
+
+/// What a head or trailer record says of a field it unfolded.
+fn fold_note(name: &str) -> String {
+    format!("obs-fold in {name}, replaced with a space (RFC 9112 §5.2)")
+}
 
 /// Where a head that httparse refused with `e` breaks the grammar, from
 /// the head's first byte, and what rule it breaks. The head holds at least
@@ -968,6 +1039,26 @@ fn head_error(head: &[u8], e: httparse::Error) -> (usize, ErrorKind) {
         httparse::Error::Token | httparse::Error::TooManyHeaders => None,
     };
     found.unwrap_or((0, ErrorKind::InvalidHead(httparse_reason(e))))
+}
+
+/// Where a status line's minor version digit is, and its value, when it
+/// is later than 1: `HTTP/1.2 200 OK`.
+fn later_minor_version(head: &[u8]) -> Option<(usize, u8)> {
+    let start = empty_lines(head);
+    match head.get(start..start + 9)? {
+        [
+            b'H',
+            b'T',
+            b'T',
+            b'P',
+            b'/',
+            b'1',
+            b'.',
+            minor @ b'2'..=b'9',
+            b' ',
+        ] => Some((start + 7, minor - b'0')),
+        _ => None,
+    }
 }
 
 /// The empty lines httparse skips before the status line.
@@ -999,10 +1090,7 @@ fn status_line_error(head: &[u8]) -> Option<(usize, ErrorKind)> {
         Some(&b) => !matches!(b, b'0' | b'1'),
         None => false,
     }) {
-        return Some((
-            start + i,
-            Bad("the version is not HTTP/1.0 or HTTP/1.1"),
-        ));
+        return Some((start + i, Bad("the version is not HTTP/1.x")));
     }
     if line.get(8).is_some_and(|&b| b != b' ') {
         return Some((
@@ -1076,14 +1164,7 @@ fn field_lines_error(head: &[u8]) -> Option<(usize, ErrorKind)> {
         }
         let found = match folded {
             // A continuation of the value above: its bytes are value bytes.
-            true => control_byte(line).map(|i| {
-                (
-                    i,
-                    ErrorKind::InvalidTrailer(
-                        "a control character in the value",
-                    ),
-                )
-            }),
+            true => control_byte(line).map(|i| (i, value_error(line[i]))),
             false => parse_field_line(line).err(),
         };
         if let Some((i, kind)) = found {
@@ -1105,6 +1186,15 @@ fn control_byte(value: &[u8]) -> Option<usize> {
     value
         .iter()
         .position(|&b| b < 0x20 && b != b'\t' || b == 0x7f)
+}
+
+/// What a control byte in a field value breaks: a CR alone is the line
+/// rule, anything else the value's.
+fn value_error(byte: u8) -> ErrorKind {
+    match byte {
+        b'\r' => ErrorKind::BareCr,
+        _ => ErrorKind::InvalidTrailer("a control character in the value"),
+    }
 }
 
 fn httparse_reason(e: httparse::Error) -> &'static str {

@@ -42,7 +42,8 @@ pub enum ErrorKind {
     MissingCrlfAfterData,
     /// A trailer line breaks `field-line` grammar.
     InvalidTrailer(&'static str),
-    /// A trailer line starts with whitespace: obsolete line folding.
+    /// The first trailer line starts with whitespace: an obs-fold with
+    /// nothing to continue.
     ObsFold,
     /// The trailer section is over 16 KiB.
     TrailersTooLong,
@@ -164,7 +165,8 @@ impl fmt::Display for ErrorKind {
             ConflictingFraming => f.write_str(
                 "the head has both Transfer-Encoding and Content-Length; \
                  RFC 9112 §6.3 says to treat this as an error, since two \
-                 readers may pick different ones (request smuggling)",
+                 readers may pick different ones (response splitting, \
+                 §11.1)",
             ),
             InvalidContentLength => f.write_str(
                 "Content-Length must be one decimal number (RFC 9110 §8.6); \
@@ -217,8 +219,8 @@ impl fmt::Display for ErrorKind {
                 write!(f, "a trailer field is malformed: {why}")
             }
             ObsFold => f.write_str(
-                "a trailer line starts with whitespace (obsolete line \
-                 folding), which RFC 9112 §5.2 forbids in new messages",
+                "the first trailer line starts with whitespace: an obs-fold \
+                 (RFC 9112 §5.2) with no field above it to continue",
             ),
             TrailersTooLong => {
                 f.write_str("the trailer section is over 16 KiB")

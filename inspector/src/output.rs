@@ -226,10 +226,15 @@ impl<W: Write> Output for Plain<W> {
                 }
                 line
             }
-            Record::Trailers { headers } => {
+            Record::Trailers { headers, notes } => {
                 let fields: Vec<String> =
                     headers.iter().map(|[n, v]| format!("{n}: {v}")).collect();
-                format!("{:21} trailers: {}", "", fields.join(", "))
+                let mut line =
+                    format!("{:21} trailers: {}", "", fields.join(", "));
+                for note in notes {
+                    line += &format!("\n{:21} note: {note}", "");
+                }
+                line
             }
             Record::WsFrame {
                 t_ms,

@@ -75,6 +75,9 @@ pub enum Record {
     },
     Trailers {
         headers: Vec<[String; 2]>,
+        /// What the decoder mended, as in the head's `notes`.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        notes: Vec<String>,
     },
     /// Did the response stream? After its `end` or `error`.
     Verdict(Verdict),
@@ -884,8 +887,9 @@ impl State {
                 };
                 emit(self.finish_chunk(last, at));
             }
-            Event::Trailers(fields_) => emit(Record::Trailers {
-                headers: fields(fields_),
+            Event::Trailers { fields: f, notes } => emit(Record::Trailers {
+                headers: fields(f),
+                notes,
             }),
             // A WebSocket's 101 ends no message: its frames follow.
             Event::End { .. } if self.upgrade.is_some() => {}

@@ -17,7 +17,7 @@ enum Rec {
         end: Option<u64>,
     },
     Last(u64, Vec<u8>),
-    Trailers(Vec<(String, Vec<u8>)>),
+    Trailers(Vec<(String, Vec<u8>)>, Vec<String>),
     Body(Vec<u8>),
     End(u64, u64, u64),
 }
@@ -53,8 +53,9 @@ fn record(recs: &mut Vec<Rec>, event: Event<'_>) {
         Event::LastChunk {
             offset, size_line, ..
         } => recs.push(Rec::Last(offset, size_line.to_vec())),
-        Event::Trailers(fields) => recs.push(Rec::Trailers(
+        Event::Trailers { fields, notes } => recs.push(Rec::Trailers(
             fields.into_iter().map(|f| (f.name, f.value)).collect(),
+            notes,
         )),
         Event::End {
             offset,
@@ -217,10 +218,35 @@ fn trailers() {
     let input = chunked("3\r\nabc\r\n0\r\nX-Sum: abc \r\nEmpty:\r\n\r\n");
     let (recs, outcome) = decode_every_way("GET", &input);
     assert_eq!(outcome, Ok(input.len() as u64));
-    assert!(recs.contains(&Rec::Trailers(vec![
-        ("X-Sum".into(), b"abc".to_vec()),
-        ("Empty".into(), b"".to_vec()),
-    ])));
+    assert!(recs.contains(&Rec::Trailers(
+        vec![
+            ("X-Sum".into(), b"abc".to_vec()),
+            ("Empty".into(), b"".to_vec()),
+        ],
+        vec![]
+    )));
+}
+
+/// RFC 9112 §5.2 asks a user agent to replace an obs-fold with spaces in
+/// any field line of a response, the trailers' too.
+#[test]
+fn a_folded_trailer_is_unfolded_and_noted() {
+    let input = chunked("0\r\nX-Sum: a\r\n b \r\n\tc\r\nY: d\r\n\r\n");
+    let (recs, outcome) = decode_every_way("GET", &input);
+    assert_eq!(outcome, Ok(input.len() as u64));
+    assert!(
+        recs.contains(&Rec::Trailers(
+            vec![
+                ("X-Sum".into(), b"a b c".to_vec()),
+                ("Y".into(), b"d".to_vec()),
+            ],
+            vec![
+                "obs-fold in X-Sum, replaced with a space (RFC 9112 §5.2)"
+                    .into()
+            ]
+        )),
+        "{recs:?}"
+    );
 }
 
 // ANCHOR: stops_exactly
@@ -334,7 +360,18 @@ fn invalid_chunked_bodies_name_the_rule_and_the_byte() {
             16 * 1024,
         ),
         // Trailers.
-        ("obs-fold trailer", "0\r\nX: a\r\n b\r\n\r\n", "obs_fold", 9),
+        (
+            "a fold with no trailer above",
+            "0\r\n b\r\n\r\n",
+            "obs_fold",
+            3,
+        ),
+        (
+            "a CR alone in a trailer",
+            "0\r\nX: a\rb\r\n\r\n",
+            "bare_cr",
+            7,
+        ),
         (
             "space before the colon",
             "0\r\nX : a\r\n\r\n",
@@ -415,6 +452,18 @@ fn framing_follows_rfc_9112_section_6_3() {
             "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
             "GET",
             Err("conflicting_framing"),
+        ),
+        (
+            "an empty TE beside CL",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding:\r\nContent-Length: 5\r\n\r\n",
+            "GET",
+            Err("conflicting_framing"),
+        ),
+        (
+            "an empty TE alone: read until the close",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding:\r\n\r\nhello",
+            "GET",
+            Ok(Framing::Close),
         ),
         (
             "chunked twice",
@@ -543,6 +592,26 @@ fn an_obs_fold_is_replaced_with_a_space_and_noted() {
     }
 }
 
+/// RFC 9110 §2.5: a later minor version is read as the latest this
+/// reader knows, 1.1, and the head says so.
+#[test]
+fn a_later_minor_version_is_read_as_http_1_1_and_noted() {
+    let input = "HTTP/1.2 200 OK\r\nContent-Length: 2\r\n\r\nhi";
+    let (heads, outcome) = heads_every_way(input.as_bytes());
+    assert_eq!(outcome, Ok(input.len() as u64));
+    assert_eq!(heads[0].minor_version, 2);
+    assert_eq!(heads[0].framing, Framing::ContentLength(2));
+    assert_eq!(
+        heads[0].notes,
+        [
+            "HTTP/1.2 read as HTTP/1.1, the latest 1.x this reader knows (RFC 9110 §2.5)"
+        ]
+    );
+    // Its other rules still hold, with the byte counted as sent.
+    let (_, outcome) = heads_every_way(b"HTTP/1.2 20 OK\r\n\r\n");
+    assert_eq!(outcome.unwrap_err().1, 11);
+}
+
 #[test]
 fn a_bad_head_names_what_is_wrong_and_where() {
     let bad = "the response head is malformed: ";
@@ -580,19 +649,19 @@ fn a_bad_head_names_what_is_wrong_and_where() {
         (
             "HTTP/2 in an HTTP/1 head",
             "HTTP/2.0 200 OK\r\n\r\n",
-            "the version is not HTTP/1.0 or HTTP/1.1",
+            "the version is not HTTP/1.x",
             5,
         ),
         (
-            "HTTP/1.2",
-            "HTTP/1.2 200 OK\r\n\r\n",
-            "the version is not HTTP/1.0 or HTTP/1.1",
-            7,
+            "a CR alone in a value",
+            "HTTP/1.1 200 OK\r\nX-B: a\rb\r\n\r\n",
+            "",
+            23,
         ),
         (
             "not HTTP",
             "SSH-2.0-OpenSSH_9.2\r\n\r\n",
-            "the version is not HTTP/1.0 or HTTP/1.1",
+            "the version is not HTTP/1.x",
             0,
         ),
         (

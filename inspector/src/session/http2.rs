@@ -343,7 +343,14 @@ impl Frames<'_> {
                 offset,
                 kind: ErrorKind::H2Malformed(why),
             })?;
-            state.on_event(Event::Trailers(to_fields(fields)), at, emit);
+            state.on_event(
+                Event::Trailers {
+                    fields: to_fields(fields),
+                    notes: Vec::new(),
+                },
+                at,
+                emit,
+            );
             self.end(state, at, end, emit);
             return Ok(());
         }

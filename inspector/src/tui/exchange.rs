@@ -742,7 +742,7 @@ impl Exchange {
                     line: None,
                 });
             }
-            Record::Trailers { headers } => self.trailers = headers,
+            Record::Trailers { headers, .. } => self.trailers = headers,
             // The session keeps it, and says it whenever asked.
             Record::Verdict(_) => {}
             // After the row of the chunk or read that completed it.
