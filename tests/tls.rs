@@ -277,6 +277,11 @@ fn each_failed_handshake_is_a_tls_error_that_says_why() {
         let message = error["message"].as_str().unwrap();
         // Shown when the test fails, or with --nocapture.
         eprintln!("{name}: {message}");
+        let host = name.split("://").nth(1).and_then(|s| s.split(':').next());
+        assert!(
+            message.starts_with(&format!("TLS with {}: ", host.unwrap())),
+            "{name}: the message does not name the host: {message}"
+        );
         for any in *says {
             assert!(
                 any.iter().any(|s| message.contains(s)),

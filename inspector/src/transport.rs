@@ -673,7 +673,8 @@ fn failure(e: &io::Error, host: &str, seen: &[u8]) -> TlsFailure {
         }
         None => format!("the TLS handshake failed: {e}"),
     };
-    TlsFailure(says)
+    // Named, for a run that asks many hosts (compare, a script's loop).
+    TlsFailure(format!("TLS with {host}: {says}"))
 }
 
 /// A certificate rustls refused, said for a user.
@@ -951,7 +952,8 @@ mod tests {
         let said = failure(&e, host, b"").0;
         assert!(
             said.starts_with(
-                "the certificate is not valid for a.test: it names b.test"
+                "TLS with a.test: the certificate is not valid for a.test: \
+                 it names b.test"
             ),
             "{said}"
         );
