@@ -25,9 +25,11 @@ use tokio::task::JoinHandle;
 /// How many chunks a producer may run ahead of the socket.
 pub const AHEAD: usize = 2;
 
-/// The largest chunk `/stream` makes, and the most chunks.
+/// The largest chunk `/stream` makes, the most chunks, and the longest
+/// pause between them (ms): a client's numbers, so each has a bound.
 pub const MAX_SIZE: usize = 1024 * 1024;
 pub const MAX_CHUNKS: u64 = 1 << 32;
+pub const MAX_EVERY: u64 = 60_000;
 
 /// What a stream is made of.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use lesson_04_http_parse::head::Head;
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 
-use crate::produce::{Chunks, MAX_CHUNKS, MAX_SIZE, Source};
+use crate::produce::{Chunks, MAX_CHUNKS, MAX_EVERY, MAX_SIZE, Source};
 
 /// Answers requests. `answer` runs on the connection's task, so it must
 /// not wait: the waiting belongs in the producer it returns.
@@ -242,9 +242,14 @@ fn chunks(query: &str) -> Result<Source, String> {
             _ => return Err(format!("{key}: /stream takes n, size and every")),
         }
     }
-    if n > MAX_CHUNKS || size == 0 || size > MAX_SIZE as u64 {
+    if n > MAX_CHUNKS
+        || size == 0
+        || size > MAX_SIZE as u64
+        || every > MAX_EVERY
+    {
         return Err(format!(
-            "n goes up to {MAX_CHUNKS}, size from 1 to {MAX_SIZE}"
+            "n goes up to {MAX_CHUNKS}, size from 1 to {MAX_SIZE}, \
+             every up to {MAX_EVERY}"
         ));
     }
     Ok(Source::Chunks {

@@ -446,6 +446,18 @@ async fn host_and_version_are_checked_as_in_lesson_04() {
         let got = alone(server.addr, request).await;
         assert_eq!(&got, want, "{}", String::from_utf8_lossy(request));
     }
+    // A client's numbers are bounded: a pause of 2^64 - 1 ms is refused,
+    // not slept.
+    let got = alone(
+        server.addr,
+        b"GET /stream?every=18446744073709551615 HTTP/1.1\r\nHost: t\r\n\r\n",
+    )
+    .await;
+    assert!(
+        got.starts_with("HTTP/1.1 400 Bad Request\r\n")
+            && got.ends_with("every up to 60000\n"),
+        "{got}"
+    );
     // HTTP/1.0 may go without Host.
     let http10 =
         alone(server.addr, b"GET /stream?n=1&size=4 HTTP/1.0\r\n\r\n").await;
