@@ -517,7 +517,7 @@ impl Decoder {
             minor_version: later_minor
                 .map_or(parsed.version.unwrap_or(1), |(_, minor)| minor),
             status,
-            reason: parsed.reason.unwrap_or_default().to_owned(),
+            reason: reason_phrase(&head),
             fields,
             framing,
             len,
@@ -1039,6 +1039,21 @@ fn head_error(head: &[u8], e: httparse::Error) -> (usize, ErrorKind) {
         httparse::Error::Token | httparse::Error::TooManyHeaders => None,
     };
     found.unwrap_or((0, ErrorKind::InvalidHead(httparse_reason(e))))
+}
+
+/// The reason phrase as sent. httparse gives an empty one when it holds
+/// obs-text (bytes over 0x7F), which RFC 9112 §4 allows: those are read as
+/// UTF-8 if they are, else as ISO-8859-1, HTTP's historical charset
+/// (RFC 9110 §5.5).
+fn reason_phrase(head: &[u8]) -> String {
+    let line = &head[empty_lines(head)..];
+    let end = memchr(b'\n', line).unwrap_or(line.len());
+    let line = line[..end].strip_suffix(b"\r").unwrap_or(&line[..end]);
+    let reason = line.get(13..).unwrap_or_default();
+    match std::str::from_utf8(reason) {
+        Ok(text) => text.to_owned(),
+        Err(_) => reason.iter().map(|&b| char::from(b)).collect(),
+    }
 }
 
 /// Where a status line's minor version digit is, and its value, when it

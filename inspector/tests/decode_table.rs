@@ -592,6 +592,29 @@ fn an_obs_fold_is_replaced_with_a_space_and_noted() {
     }
 }
 
+/// obs-text is allowed in a reason phrase (RFC 9112 §4): kept, as UTF-8
+/// when it is, else as ISO-8859-1.
+#[test]
+fn a_reason_phrase_keeps_its_bytes_over_0x7f() {
+    let cases: &[(&[u8], &str)] = &[
+        (
+            b"HTTP/1.1 200 Gr\xfc\xdfe\r\nContent-Length: 0\r\n\r\n",
+            "Grüße",
+        ),
+        (
+            b"HTTP/1.1 200 \xc3\xa9t\xc3\xa9\r\nContent-Length: 0\r\n\r\n",
+            "été",
+        ),
+        (b"HTTP/1.1 200 A\tB\r\nContent-Length: 0\r\n\r\n", "A\tB"),
+        (b"HTTP/1.1 204\r\n\r\n", ""),
+    ];
+    for &(input, reason) in cases {
+        let (heads, outcome) = heads_every_way(input);
+        assert_eq!(outcome, Ok(input.len() as u64), "{reason}");
+        assert_eq!(heads[0].reason, reason);
+    }
+}
+
 /// RFC 9110 §2.5: a later minor version is read as the latest this
 /// reader knows, 1.1, and the head says so.
 #[test]
