@@ -21,6 +21,7 @@ use std::sync::{Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use inspector::tui::Demo;
 use inspector::tui::ui::{MIN_HEIGHT, MIN_WIDTH};
 use lesson_01_raw_tcp::page::PARTS;
 use lesson_01_raw_tcp::request::Request;
@@ -192,9 +193,10 @@ fn a_message_typed_in_the_tui_comes_back_from_lesson_10() {
 }
 
 /// The tour: the picker lists the lessons; Down and Enter inspect lesson
-/// 02's stream; Enter streams it again; Esc quits.
+/// 02's stream; Enter streams it again; Esc goes back to the list, and q
+/// quits.
 #[test]
-fn the_tour_picks_lesson_02_repeats_it_and_esc_quits() {
+fn the_tour_picks_lesson_02_repeats_it_and_esc_goes_back() {
     let flusher = Path::new(env!("CARGO_BIN_EXE_flusher"));
     let Some(term) = Tmux::start("tour", WIDE, flusher, &[]) else {
         return;
@@ -202,7 +204,7 @@ fn the_tour_picks_lesson_02_repeats_it_and_esc_quits() {
 
     let picker = term.wait_for("the lesson picker", |s| {
         s.contains("┌ Lessons: ↑↓ choose, Enter inspects")
-            && s.contains(lesson_02_chunked_by_hand::LESSON.title)
+            && s.contains(&flusher::title(&lesson_02_chunked_by_hand::LESSON))
     });
     check_picker(&picker);
     let first = picker_url(&picker).expect("the picker shows a URL");
@@ -240,6 +242,56 @@ fn the_tour_picks_lesson_02_repeats_it_and_esc_quits() {
     check_lesson_02_rows(&screen, pause);
 
     term.keys(&["Escape"]);
+    term.wait_for("the picker again", |s| picker_url(s) == Some(url.clone()));
+    term.keys(&["q"]);
+    term.expect_clean_exit();
+}
+
+/// The tour at 80×24, the smallest usual terminal: the picker scrolls,
+/// End and G select its last row, which is drawn highlighted, Home and g
+/// its first, and the URL stays in sight. Esc from a stream goes back to
+/// the list.
+#[test]
+fn the_tour_fits_80x24_from_its_first_row_to_its_last() {
+    let flusher = env!("CARGO_BIN_EXE_flusher");
+    // Without colour the selected row is in reverse video, which the
+    // screen's escapes say plainly.
+    let args = ["NO_COLOR=1", flusher];
+    let Some(term) =
+        Tmux::start("tour-80x24", (80, 24), Path::new("env"), &args)
+    else {
+        return;
+    };
+    let rows = tour_rows();
+    let (first, last) = (&rows[0], &rows[rows.len() - 1]);
+    // Below the list, the pane says what the row under the cursor shows.
+    let on_row = |row: &Demo| {
+        let shows = format!("  shows    {}", row.idea);
+        move |s: &str| s.contains(&shows)
+    };
+
+    let screen = term.wait_for("the picker", on_row(first));
+    assert!(
+        !screen.contains(&last.title),
+        "scrolled from the start\n{screen}"
+    );
+    for (end, home) in [("End", "Home"), ("G", "g")] {
+        term.keys(&[end]);
+        let screen = term.wait_for("the last row", on_row(last));
+        assert_eq!(highlighted(&term), [row_of(&screen, last)], "{screen}");
+        term.keys(&[home]);
+        let screen = term.wait_for("the first row", on_row(first));
+        assert_eq!(highlighted(&term), [row_of(&screen, first)], "{screen}");
+    }
+
+    term.keys(&["Enter"]);
+    term.wait_for("lesson 01's response", |s| {
+        status_line(s).starts_with(" ● complete ")
+    });
+    term.keys(&["Escape"]);
+    let screen = term.wait_for("the picker again", on_row(first));
+    assert!(screen.contains(&format!("│ ▶ {}", first.title)), "{screen}");
+    term.keys(&["q"]);
     term.expect_clean_exit();
 }
 
@@ -297,7 +349,7 @@ fn inspector_without_a_url_runs_the_tour_and_ctrl_c_quits() {
 
     let picker = term.wait_for("the lesson picker", |s| {
         s.contains("┌ Lessons: ↑↓ choose, Enter inspects")
-            && s.contains(lesson_03_flusher::LESSON.title)
+            && s.contains(&flusher::title(&lesson_03_flusher::LESSON))
     });
     check_picker(&picker);
 
@@ -558,30 +610,76 @@ fn escaped(text: &str) -> String {
     text.replace('\r', "\\r").replace('\n', "\\n")
 }
 
-/// The picker lists every lesson, each with its one idea.
+/// The picker lists the first lessons in order, each row with what it
+/// shows.
 fn check_picker(screen: &str) {
-    let lessons = [
+    let rows = tour_rows();
+    let shown: Vec<Option<usize>> = rows[..3]
+        .iter()
+        .map(|row| screen.lines().position(|l| l.contains(&row_text(row))))
+        .collect();
+    assert!(shown.iter().all(Option::is_some), "{shown:?}\n{screen}");
+    assert!(shown.is_sorted(), "rows in order\n{screen}");
+}
+
+/// The tour's rows, as its picker lists them, at made-up addresses.
+fn tour_rows() -> Vec<Demo> {
+    [
         lesson_01_raw_tcp::LESSON,
         lesson_02_chunked_by_hand::LESSON,
         lesson_03_flusher::LESSON,
-    ];
-    let rows: Vec<&str> = screen
+        lesson_04_http_parse::LESSON,
+        lesson_05_tokio::LESSON,
+        lesson_06_ssr_blocking::LESSON,
+        lesson_07_streaming_ssr::LESSON,
+        lesson_08_out_of_order::LESSON,
+        lesson_09_sse::LESSON,
+        lesson_10_websocket::LESSON,
+        lesson_11_production::LESSON,
+    ]
+    .iter()
+    .flat_map(|lesson| flusher::demos(lesson, "http://host/"))
+    .collect()
+}
+
+/// A row as a wide picker shows it: its title, in a column as wide as
+/// the longest, then what it shows.
+fn row_text(row: &Demo) -> String {
+    let rows = tour_rows();
+    let width = rows.iter().map(|r| r.title.chars().count()).max();
+    format!("{:width$}  {}", row.title, row.idea, width = width.unwrap())
+}
+
+/// The line of the list that holds `row`.
+fn row_of(screen: &str, row: &Demo) -> String {
+    let at = |l: &&str| l.starts_with("│ ") && l.contains(&row.title);
+    screen.lines().find(at).unwrap_or_default().to_owned()
+}
+
+/// The lines of the screen drawn in reverse video (the selected row and
+/// tab, without colour), as text; the tab line left out.
+fn highlighted(term: &Tmux) -> Vec<String> {
+    let styled = term.tmux(&["capture-pane", "-e", "-p", "-t", &term.session]);
+    styled
         .lines()
-        .filter(|line| line.starts_with("│   lesson "))
-        .collect();
-    for lesson in &lessons {
-        assert!(
-            rows.iter()
-                .any(|r| r.contains(lesson.title) && r.contains(lesson.idea)),
-            "{} with its idea\n{screen}",
-            lesson.title
-        );
+        .filter(|l| l.contains("\x1b[7m"))
+        .map(|l| strip_escapes(l).trim_end().to_owned())
+        .filter(|l| l.starts_with("│ "))
+        .collect()
+}
+
+/// Text without its SGR escapes (`ESC [ … m`).
+fn strip_escapes(line: &str) -> String {
+    let mut out = String::new();
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            chars.by_ref().find(|&c| c == 'm');
+        } else {
+            out.push(c);
+        }
     }
-    let order: Vec<usize> = lessons
-        .iter()
-        .map(|l| rows.iter().position(|r| r.contains(l.title)).unwrap())
-        .collect();
-    assert!(order.is_sorted(), "lessons in order\n{screen}");
+    out
 }
 
 /// The URL the picker shows for the lesson under the cursor.

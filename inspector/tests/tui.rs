@@ -14,7 +14,9 @@ use inspector::proxy::{News, RequestRecord};
 use inspector::tui::exchange::{Kind, State};
 use inspector::tui::theme::Theme;
 use inspector::tui::{self, App, Capture, Command, Demo, Event, Options, View};
-use ratatui::layout::Size;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect, Size};
+use ratatui::widgets::Widget as _;
 
 const URL: &str = "http://127.0.0.1:7878/";
 
@@ -204,24 +206,138 @@ fn help() {
     assert!(!app.help);
 }
 
+/// The tour's rows, as `flusher::demos` makes them (this crate cannot
+/// depend on the tour): more than 80×24 shows at once.
 fn demos() -> Vec<Demo> {
-    vec![
-        Demo {
-            title: "lesson 01: raw TCP".into(),
-            idea: "a response with Content-Length: nothing arrives until all is ready".into(),
-            url: "http://127.0.0.1:40001/".into(),
-        },
-        Demo {
-            title: "lesson 02: chunked by hand".into(),
-            idea: "hex size line, data, CRLF: each part leaves as soon as it is ready".into(),
-            url: "http://127.0.0.1:40002/".into(),
-        },
-    ]
+    const ROWS: [(&str, &str, &str); 22] = [
+        (
+            "01 raw TCP",
+            "Content-Length: the whole page arrives at once, at the end",
+            "",
+        ),
+        (
+            "02 chunked by hand",
+            "the page a chunk per part, each sent the moment it is ready",
+            "",
+        ),
+        (
+            "03 a flusher",
+            "one chunk per flush(): the buffer sent on purpose",
+            "",
+        ),
+        (
+            "  /buffered",
+            "never flushed: Content-Length, as in lesson 01",
+            "buffered",
+        ),
+        (
+            "  /bufwriter",
+            "a BufWriter nobody flushes: chunked, yet one burst",
+            "bufwriter",
+        ),
+        (
+            "04 parsing requests",
+            "two requests on one connection: a zero chunk ends each response",
+            "",
+        ),
+        (
+            "05 tokio",
+            "1 MiB at full speed: the task is ahead, so reads come full (Reads)",
+            "stream?n=16&size=65536",
+        ),
+        (
+            "  /stream, paced",
+            "twenty chunks 100 ms apart, each made by the stream's task",
+            "stream?n=20&size=32&every=100",
+        ),
+        (
+            "  /stream, long",
+            "25 s of chunks: pick another row, and its task stops at once",
+            "stream?n=100&size=16&every=250",
+        ),
+        (
+            "06 blocking SSR",
+            "the page after all its data: nothing until the slowest",
+            "",
+        ),
+        (
+            "  /?delays=…",
+            "other delays for this request: the first byte waits 50 ms",
+            "?delays=10,20,30,40,50",
+        ),
+        (
+            "  /csr",
+            "rendered in the browser instead: a script asks for each module",
+            "csr",
+        ),
+        (
+            "07 streaming SSR, in order",
+            "the shell, then the modules in page order: a slow one holds the rest",
+            "",
+        ),
+        (
+            "08 streaming SSR, out of order",
+            "each module the moment its data is in, swapped into place",
+            "",
+        ),
+        (
+            "  /?delays=0",
+            "a cache hit: the profile's data is ready, so it is in the shell",
+            "?delays=0",
+        ),
+        (
+            "09 server-sent events",
+            "six events, a chunk each: ids, types, a poem of three lines",
+            "events?n=6&every=300",
+        ),
+        (
+            "  /events, resumed",
+            "a reconnect that says Last-Event-ID: 4 resumes at event 5",
+            "events?n=2&every=300",
+        ),
+        (
+            "  /events, quiet",
+            "a quiet stream: heartbeat comments between two events",
+            "events?n=2&every=1500&heartbeat=400",
+        ),
+        (
+            "10 WebSocket",
+            "frames both ways: a greeting, two messages echoed; m sends another",
+            "ws",
+        ),
+        (
+            "11 production",
+            "gzip flushed after each part: each chunk decodes at once",
+            "",
+        ),
+        (
+            "  /swallowed",
+            "a compression middleware that swallows the flushes: one burst",
+            "swallowed",
+        ),
+        (
+            "  /text",
+            "text/plain, no nosniff: it streams, yet browsers wait for 1024 bytes",
+            "text?nosniff=0",
+        ),
+    ];
+    // A port per lesson, as the tour has them: a route beside a lesson
+    // is on its server.
+    let mut port = 40000;
+    ROWS.iter()
+        .map(|(title, shows, path)| {
+            if let Some(n) = title.get(..2).and_then(|n| n.parse::<u16>().ok())
+            {
+                port = 40000 + n;
+            }
+            Demo::new(title, shows, &format!("http://127.0.0.1:{port}/{path}"))
+        })
+        .collect()
 }
 
 #[test]
 fn tour_picker() {
-    let mut app = App::tour(demos(), options(), Size::new(100, 24));
+    let mut app = App::tour(demos(), options(), Size::new(80, 24));
     assert_eq!(app.view, View::Lessons);
     key(&mut app, KeyCode::Down);
     insta::assert_snapshot!(screen(&app));
@@ -236,6 +352,132 @@ fn tour_picker() {
     // ...and Enter there runs it again, as a new capture.
     let again = key(&mut app, KeyCode::Enter);
     assert!(matches!(again, Some(Command::Start { id: 2, .. })));
+    // Esc goes back to the list, the stream still running and marked;
+    // Esc on the list does nothing, and q quits.
+    assert_eq!(key(&mut app, KeyCode::Esc), None);
+    assert_eq!((app.view, app.quit), (View::Lessons, false));
+    assert!(screen(&app).contains("│ ▶ 02 chunked by hand "));
+    assert_eq!(key(&mut app, KeyCode::Esc), None);
+    assert_eq!((app.view, app.quit), (View::Lessons, false));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(key(&mut app, KeyCode::Backspace), None);
+    assert_eq!(app.view, View::Lessons);
+    assert_eq!(key(&mut app, KeyCode::Char('q')), Some(Command::Quit));
+}
+
+/// The picker scrolls with its cursor: End and G go to the last row,
+/// Home and g to the first, PgUp and PgDn a page, and the row under the
+/// cursor is always on screen, its URL and command below the list.
+#[test]
+fn tour_picker_scrolls() {
+    let mut app = App::tour(demos(), options(), Size::new(80, 24));
+    let last = app.demos.len() - 1;
+    // The row under the cursor is drawn in the selected style.
+    let highlighted = |app: &App| {
+        let area = Rect::from((Position::ORIGIN, app.size));
+        let mut buf = Buffer::empty(area);
+        app.render(area, &mut buf);
+        let selected = options().theme.selected().bg;
+        (0..area.height)
+            // The list's rows, not the tabs, whose current one is in the
+            // same style.
+            .filter(|&y| buf[(0, y)].symbol() == "│")
+            .filter(|&y| buf[(2, y)].bg == selected.unwrap())
+            .map(|y| (0..area.width).map(|x| buf[(x, y)].symbol()).collect())
+            .collect::<Vec<String>>()
+    };
+    for end in [KeyCode::End, KeyCode::Char('G')] {
+        key(&mut app, end);
+        assert_eq!(app.cursor, last);
+        let rows = highlighted(&app);
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert!(rows[0].contains("  /text "), "{}", screen(&app));
+        let url = "URL      http://127.0.0.1:40011/text?nosniff=0";
+        assert!(screen(&app).contains(url), "{}", screen(&app));
+        for home in [KeyCode::Home, KeyCode::Char('g')] {
+            key(&mut app, home);
+            assert_eq!(app.cursor, 0);
+            assert!(highlighted(&app)[0].contains("01 raw TCP"));
+            key(&mut app, KeyCode::End);
+        }
+    }
+    insta::assert_snapshot!("tour_picker_end", screen(&app));
+    let page = usize::from(app.page());
+    assert!((8..last).contains(&page), "a page of rows: {page}");
+    key(&mut app, KeyCode::PageUp);
+    assert_eq!(app.cursor, last - page);
+    assert!(highlighted(&app)[0].contains(&app.demos[last - page].title));
+    key(&mut app, KeyCode::PageDown);
+    assert_eq!(app.cursor, last);
+    // A taller terminal shows every row again, from the first.
+    app.handle(Event::Input(Input::Resize(80, 40)));
+    assert_eq!(app.lessons_scroll, 0);
+    assert!(screen(&app).contains("01 raw TCP"));
+}
+
+/// A row that asks for keep-alive sends its request again on the same
+/// connection once the response is over, and shows the second exchange,
+/// timed from its own request; the connection is closed after the last.
+#[test]
+fn a_keep_alive_row_sends_its_request_again_on_the_connection() {
+    let mut demo = Demo::new("04 parsing requests", "twice", URL);
+    demo.repeat = 2;
+    let mut app = App::tour(vec![demo], options(), Size::new(80, 24));
+    let Some(Command::Start { request, .. }) = key(&mut app, KeyCode::Enter)
+    else {
+        panic!("Enter starts a capture");
+    };
+    streamed(&mut app, 4);
+    let k = app.keep_alive.as_ref().unwrap();
+    assert_eq!((k.request, k.of), (1, 2));
+    // The zero chunk ends the response, not the connection.
+    let again = read(&mut app, 1201.1, b"0\r\n\r\n");
+    assert_eq!(again, Some(Command::Send(request)));
+    assert_eq!(app.keep_alive.as_ref().unwrap().request, 2);
+    let x = app.exchange.as_ref().unwrap();
+    assert_eq!((x.head.as_ref(), x.chunks), (None, 0));
+    assert!(screen(&app).contains("request 2 of 2, same connection"));
+    // Reads are timed from the first request; the exchange counts from
+    // its own, so its first byte is not 1.2 s late.
+    streamed_at(&mut app, 1300.0);
+    let x = app.exchange.as_ref().unwrap();
+    assert!(x.first_byte().unwrap() < 200_000, "{:?}", x.first_byte());
+    assert_eq!(read(&mut app, 3000.0, b"0\r\n\r\n"), Some(Command::Stop));
+    assert!(screen(&app).contains(" ● complete   request 2 of 2"));
+}
+
+/// A response that says the connection ends with it gets no second
+/// request (RFC 9112 §9.6): the status bar says why.
+#[test]
+fn a_keep_alive_row_stops_where_the_server_closes() {
+    let mut demo = Demo::new("04 parsing requests", "twice", URL);
+    demo.repeat = 2;
+    let mut app = App::tour(vec![demo], options(), Size::new(100, 24));
+    key(&mut app, KeyCode::Enter);
+    app.handle(Event::Capture(1, Capture::Connected(None)));
+    let closing = b"HTTP/1.1 200 OK\r\nConnection: close\r\n\
+        Content-Length: 2\r\n\r\nhi";
+    assert_eq!(read(&mut app, 1.0, closing), Some(Command::Stop));
+    let k = app.keep_alive.as_ref().unwrap();
+    assert_eq!(k.request, 1);
+    let why = k.ended.as_deref().unwrap();
+    assert_eq!(
+        why,
+        "request 2 not sent: its response said Connection: close"
+    );
+    assert!(status(&app).contains(why), "{}", screen(&app));
+}
+
+/// The lesson page's response at `t_ms` since the connection's first
+/// request, all in one read.
+fn streamed_at(app: &mut App, t_ms: f64) {
+    let body: Vec<u8> = PARTS.iter().flat_map(|p| chunk(p)).collect();
+    read(app, t_ms, &[HEAD, &body].concat());
+}
+
+/// The status bar's second line.
+fn status(app: &App) -> String {
+    screen(app).lines().nth(1).unwrap_or_default().to_owned()
 }
 
 #[test]

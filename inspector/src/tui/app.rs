@@ -14,7 +14,7 @@ use crossterm::event::{
 };
 use ratatui::layout::Size;
 
-use super::exchange::{Exchange, MAX_ROWS};
+use super::exchange::{Exchange, MAX_ROWS, State};
 use super::exchanges::Exchanges;
 use super::theme::Theme;
 use crate::proxy::News;
@@ -74,9 +74,48 @@ pub enum Command {
 pub struct Demo {
     /// Such as `lesson 02: chunked by hand`.
     pub title: String,
-    /// The one idea it shows, in a sentence.
+    /// What the row shows, in a sentence.
     pub idea: String,
     pub url: String,
+    /// The same from another terminal: a curl command, by default.
+    pub command: String,
+    /// The request to send, if not the options' (a `Last-Event-ID`).
+    pub request: Option<Request>,
+    /// With a WebSocket: text messages to send once it is open.
+    pub send: Vec<String>,
+    /// How many requests go on the one connection, one after another,
+    /// as `--repeat` sends them (HTTP/1.1 keep-alive): 1 for most rows.
+    pub repeat: u64,
+}
+
+impl Demo {
+    /// A row that sends the options' request to `url`, once.
+    pub fn new(title: &str, idea: &str, url: &str) -> Demo {
+        Demo {
+            title: title.to_owned(),
+            idea: idea.to_owned(),
+            url: url.to_owned(),
+            // Quoted: a shell takes `&` in a query for "in the background".
+            command: format!("curl -sS --raw -N '{url}'"),
+            request: None,
+            send: Vec::new(),
+            repeat: 1,
+        }
+    }
+}
+
+/// Requests sent one after another on one connection (a [`Demo`]'s
+/// `repeat`): which one is on screen, and what the connection said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeepAlive {
+    /// The request on screen, from 1, and how many the run sends.
+    pub request: u64,
+    pub of: u64,
+    /// When it was written, counted from the first request: the capture
+    /// thread times every read from there.
+    since: Duration,
+    /// Why the server ended the connection before the last request.
+    pub ended: Option<String>,
 }
 
 /// The views Tab cycles through.
@@ -159,9 +198,13 @@ pub struct App {
     pub options: Options,
     /// The tour's streams; empty when inspecting one URL.
     pub demos: Vec<Demo>,
-    /// The picker's cursor, and the demo being inspected.
+    /// The picker's cursor, its first row shown, and the demo being
+    /// inspected.
     pub cursor: usize,
+    pub lessons_scroll: u64,
     pub picked: Option<usize>,
+    /// With a demo's `repeat`: where its run of requests is.
+    pub keep_alive: Option<KeepAlive>,
     /// In proxy mode, its exchanges; the one open in the other views is
     /// `exchange` meanwhile.
     pub exchanges: Option<Exchanges>,
@@ -257,7 +300,9 @@ impl App {
             options,
             demos,
             cursor: 0,
+            lessons_scroll: 0,
             picked: None,
+            keep_alive: None,
             exchanges: None,
             replaying: false,
             exchange: None,
@@ -362,27 +407,54 @@ impl App {
     fn capture(&mut self, capture: Capture) -> Option<Command> {
         let x = self.exchange.as_mut()?;
         let was_over = x.is_over();
-        match capture {
+        // The capture times reads from the connection's first request;
+        // the exchange on screen, from its own.
+        let since =
+            self.keep_alive.as_ref().map_or(Duration::ZERO, |k| k.since);
+        let mut past_the_end = &[][..];
+        let mut at_end = Duration::ZERO;
+        match &capture {
             Capture::Connected(connection) => {
                 x.connected(connection.as_ref());
                 // From here the clock is the capture's, which starts as
                 // the request is written (to within the channel's delay):
                 // the frames the app sends are timed on it.
                 self.started = Some(Instant::now());
+                // Over HTTP/2 requests go side by side, as streams: there
+                // is no next request on the connection to show.
+                if connection.as_ref().is_some_and(|c| c.http2) {
+                    self.keep_alive = None;
+                }
             }
-            Capture::Read(at, bytes) => x.read(at, &bytes),
-            Capture::Sent(at, bytes) => x.sent(at, &bytes),
-            Capture::Closed(at) => x.eof(at),
-            Capture::Failed(at, error) => x.failed(at, error),
+            Capture::Read(at, bytes) => {
+                // The exchange takes the bytes of its response only (its
+                // wire grows by them); the rest begins the next one's.
+                let before = x.wire.end();
+                x.read(at.saturating_sub(since), bytes);
+                at_end = *at;
+                let used = usize::try_from(x.wire.end() - before);
+                past_the_end = bytes.get(used.unwrap_or(0)..).unwrap_or(&[]);
+            }
+            Capture::Sent(at, bytes) => x.sent(at.saturating_sub(since), bytes),
+            Capture::Closed(at) => x.eof(at.saturating_sub(since)),
+            Capture::Failed(at, error) => {
+                x.failed(at.saturating_sub(since), error.clone());
+            }
         }
         self.dirty = true;
         if self.follow {
             self.follow_newest();
         }
-        // Once the response is over nothing more is read: a keep-alive
-        // server would otherwise hold the connection open.
+        // Once the response is over nothing more is read, unless the next
+        // request goes on this connection: a keep-alive server would
+        // otherwise hold it open.
         if x_is_over(&self.exchange) {
-            return (!was_over).then_some(Command::Stop);
+            if was_over {
+                return None;
+            }
+            let early = past_the_end.to_vec();
+            let next = self.next_request(at_end, early);
+            return Some(next.unwrap_or(Command::Stop));
         }
         // A WebSocket's answers: pongs, closes, the messages to send.
         let out = self.exchange.as_mut()?.outgoing();
@@ -442,6 +514,54 @@ impl App {
         self.common_key(key)
     }
 
+    /// After a response completed by a read at `at` (on the capture's
+    /// clock), the next request of a keep-alive run, on the same
+    /// connection, as `--repeat` sends it: a new exchange on screen, fed
+    /// `early`, any bytes the server sent before it was asked. None when
+    /// the run is over, or the server ended it.
+    fn next_request(
+        &mut self,
+        at: Duration,
+        early: Vec<u8>,
+    ) -> Option<Command> {
+        let k = self.keep_alive.as_mut().filter(|k| k.request < k.of)?;
+        let x = self
+            .exchange
+            .as_ref()
+            .filter(|x| x.state == State::Complete)?;
+        // RFC 9112 §9.6: no request follows a response that said the
+        // connection ends with it.
+        if let Some(why) = x.closes_connection() {
+            k.ended =
+                Some(format!("request {} not sent: {why}", k.request + 1));
+            return None;
+        }
+        k.request += 1;
+        // It goes out now, as that read came in, to within the channel's
+        // delay: its exchange's clock starts there.
+        k.since = at;
+        self.started = Some(Instant::now());
+        let o = &self.options;
+        let request = x.request.clone();
+        let mut next = Exchange::new(
+            &x.method,
+            &x.url,
+            request.clone(),
+            o.budget,
+            o.max_rows,
+        )
+        .keeping_records(o.svg.is_some());
+        // No connection is made for it: its head says no connect time.
+        next.connected(None);
+        // Bytes that came before the request are the server's, and show
+        // as the start of this response (a wrong Content-Length shows
+        // up here). Should they end it, the run stops with it.
+        next.read(Duration::ZERO, &early);
+        self.exchange = Some(next);
+        self.reset_selection();
+        Some(Command::Send(request))
+    }
+
     /// A key in proxy mode: Enter opens the selected exchange, Esc goes
     /// back to the list, and nothing sends a request again.
     fn proxy_key(&mut self, key: KeyEvent) -> Option<Command> {
@@ -496,7 +616,18 @@ impl App {
 
     fn common_key(&mut self, key: KeyEvent) -> Option<Command> {
         let page = i64::from(self.page());
+        let on_list = self.view == View::Lessons;
         match key.code {
+            // In the tour, Esc goes back to the list, leaving the stream
+            // running, as the proxy's Esc does; on the list it does
+            // nothing, so that a key too many never stops the tour.
+            KeyCode::Esc | KeyCode::Backspace
+                if !self.demos.is_empty() && !on_list =>
+            {
+                self.view = View::Lessons;
+                self.layout_changed();
+            }
+            KeyCode::Esc | KeyCode::Backspace if !self.demos.is_empty() => {}
             KeyCode::Char('q') | KeyCode::Esc => {
                 self.quit = true;
                 return Some(Command::Quit);
@@ -509,6 +640,10 @@ impl App {
             KeyCode::PageUp => self.step(-page),
             KeyCode::PageDown => self.step(page),
             KeyCode::Home | KeyCode::Char('g') => self.step(i64::MIN),
+            // The picker has no newest row to follow: its last.
+            KeyCode::End | KeyCode::Char('G') if on_list => {
+                self.step(i64::MAX);
+            }
             KeyCode::End | KeyCode::Char('G') => {
                 self.follow = true;
                 self.follow_newest();
@@ -525,7 +660,7 @@ impl App {
             KeyCode::Char('K') => {
                 self.detail_scroll = self.detail_scroll.saturating_sub(1);
             }
-            KeyCode::Enter if self.view == View::Lessons => {
+            KeyCode::Enter if on_list => {
                 return self.pick(self.cursor);
             }
             KeyCode::Enter | KeyCode::Char('r') => return self.repeat(),
@@ -606,19 +741,29 @@ impl App {
     }
 
     /// A new exchange with `url`, and the command that starts its capture.
+    /// The demo being inspected, if any, says what to send, and how often.
     fn start(&mut self, url: String) -> Command {
         self.capture_id += 1;
         self.started = Some(Instant::now());
         self.reset_selection();
         let o = &self.options;
+        let demo = self.picked.and_then(|i| self.demos.get(i));
+        let asked = demo.and_then(|d| d.request.as_ref()).unwrap_or(&o.request);
+        let send = demo.map_or(&o.send, |d| &d.send).clone();
+        self.keep_alive = demo.filter(|d| d.repeat > 1).map(|d| KeepAlive {
+            request: 1,
+            of: d.repeat,
+            since: Duration::ZERO,
+            ended: None,
+        });
         let (target, request) = match url.parse::<Target>() {
             Ok(target) => {
-                let request = target.request(&o.request);
+                let request = target.request(asked);
                 (target, request)
             }
             Err(e) => {
                 let mut x = Exchange::new(
-                    &o.request.method,
+                    &asked.method,
                     &url,
                     Vec::new(),
                     o.budget,
@@ -631,13 +776,13 @@ impl App {
         };
         self.exchange = Some(
             Exchange::new(
-                &o.request.method,
+                &asked.method,
                 &url,
                 request.clone(),
                 o.budget,
                 o.max_rows,
             )
-            .sending(o.send.clone())
+            .sending(send)
             .keeping_records(o.svg.is_some()),
         );
         Command::Start {
@@ -755,6 +900,11 @@ impl App {
         self.scroll = window(self.selected, self.scroll, page, rows);
         self.read_scroll =
             window(self.selected_read, self.read_scroll, page, reads);
+        // The page is the current view's: the picker's only there.
+        if self.view == View::Lessons {
+            let (cursor, n) = (self.cursor as u64, self.demos.len() as u64);
+            self.lessons_scroll = window(cursor, self.lessons_scroll, page, n);
+        }
         if let Some(list) = &mut self.exchanges {
             list.keep_visible(self.page);
         }

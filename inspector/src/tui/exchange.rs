@@ -594,6 +594,12 @@ impl Exchange {
         }
     }
 
+    /// Why the connection ends with this response, if its head or its
+    /// framing says so: no request may follow it on the connection.
+    pub fn closes_connection(&self) -> Option<&'static str> {
+        self.session.closes_connection()
+    }
+
     /// Whether the response is over: complete, or failed.
     pub fn is_over(&self) -> bool {
         matches!(self.state, State::Complete | State::Failed(_))

@@ -69,6 +69,11 @@ pub fn table_height(app: &App) -> u16 {
     let body = areas(Rect::from((Default::default(), app.size))).body;
     let table = match app.view {
         View::Chunks => chunk_areas(body)[0],
+        // Borders only: the picker has no header row.
+        View::Lessons => {
+            let list = lesson_areas(body, app.demos.len())[0];
+            return list.height.saturating_sub(2).max(1);
+        }
         _ => body,
     };
     // Borders and the header row.
@@ -174,14 +179,26 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) {
             format!("{pieces} {}   body {}", x.chunks, bytes(x.body_bytes))
         }
     };
-    let mut second = vec![
-        Span::styled(format!(" {state}"), style),
-        Span::raw(format!(
-            "   TTFB {}   elapsed {}   {counts}",
-            x.first_byte().map_or("—".into(), ms),
-            ms(x.now),
-        )),
-    ];
+    let mut second = vec![Span::styled(format!(" {state}"), style)];
+    // Requests one after another on one connection: which this is (from
+    // the second on, no connection was made for it), or why the next
+    // was not sent.
+    if let Some(k) = &app.keep_alive {
+        let (said, style) = match (&k.ended, k.request) {
+            (Some(why), _) => (why.clone(), t.error()),
+            (None, 1) => (format!("request 1 of {}", k.of), t.title()),
+            (None, n) => (
+                format!("request {n} of {}, same connection", k.of),
+                t.title(),
+            ),
+        };
+        second.push(Span::styled(format!("   {said}"), style));
+    }
+    second.extend([Span::raw(format!(
+        "   TTFB {}   elapsed {}   {counts}",
+        x.first_byte().map_or("—".into(), ms),
+        ms(x.now),
+    ))]);
     if x.events.total() > 0 {
         second.push(Span::raw(format!("   events {}", x.events.total())));
     }
@@ -256,18 +273,25 @@ fn keys(app: &App, area: Rect, buf: &mut Buffer) {
             .render(area, buf);
         return;
     }
-    let enter = if app.view == View::Lessons {
-        "inspect"
-    } else {
-        "repeat"
-    };
     let hints = exchanges::hints(app).unwrap_or_else(|| {
+        if app.view == View::Lessons {
+            return vec![
+                ("↑↓ Home End", "choose"),
+                ("Enter", "inspect"),
+                ("Tab", "view"),
+                ("?", "help"),
+                ("q", "quit"),
+            ];
+        }
         let mut hints = vec![
             ("↑↓", "select"),
             ("Tab", "view"),
             ("f", if app.follow { "unfollow" } else { "follow" }),
-            ("r/Enter", enter),
+            ("r/Enter", "repeat"),
         ];
+        if !app.demos.is_empty() {
+            hints.push(("Esc", "lessons"));
+        }
         if app.websocket_open() {
             hints.extend([("m", "message"), ("c", "close")]);
         }
@@ -286,19 +310,19 @@ fn help(t: &Theme, area: Rect, buf: &mut Buffer) {
     const KEYS: &[(&str, &str)] = &[
         ("↑ ↓  j k", "select the previous or next row"),
         ("PgUp PgDn", "a page up or down"),
-        ("Home End  g G", "the first or newest row (End follows)"),
+        ("Home End  g G", "the first or last row; End follows"),
         ("J K", "scroll the detail pane"),
         ("Tab Shift-Tab", "the next or previous view"),
         ("f", "follow the newest chunk, or stop"),
         ("r  Enter", "send the request again"),
         ("Enter", "in Lessons, Exchanges: open the one selected"),
-        ("Esc  Backspace", "proxy: back to the list of exchanges"),
+        ("Esc  Backspace", "back to the list: lessons, exchanges"),
         ("m", "WebSocket: type a message; Enter sends it"),
         ("c", "WebSocket: close it, with code 1000"),
         ("mouse wheel", "scroll"),
         ("Shift-drag", "select text, in most terminals"),
         ("?", "this help; any key closes it"),
-        ("q  Esc  Ctrl-C", "quit"),
+        ("q  Ctrl-C", "quit; Esc too, where there is no list"),
     ];
     let mut lines: Vec<Line> = KEYS
         .iter()
@@ -332,27 +356,48 @@ fn help(t: &Theme, area: Rect, buf: &mut Buffer) {
 
 // ------------------------------------------------------------- lessons --
 
+/// Lines kept below the picker for the row under the cursor: what it
+/// shows, its URL and its command (each may wrap once), and a border.
+const LESSON_PANE: u16 = 6;
+
+/// The picker's list, and below it the pane about the row under the
+/// cursor. The list takes what the pane leaves, up to all its rows: on
+/// a short screen it scrolls, and the URL stays in sight.
+fn lesson_areas(body: Rect, rows: usize) -> [Rect; 2] {
+    let all = u16::try_from(rows + 2).unwrap_or(u16::MAX);
+    let list = all.min(body.height.saturating_sub(LESSON_PANE)).max(3);
+    Layout::vertical([Constraint::Length(list), Constraint::Min(0)]).areas(body)
+}
+
 fn lessons(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.options.theme;
-    let [list, below] = Layout::vertical([
-        Constraint::Length(
-            u16::try_from(app.demos.len() + 2).unwrap_or(u16::MAX),
-        ),
-        Constraint::Min(0),
-    ])
-    .areas(area);
-    let title_width =
-        app.demos.iter().map(|d| d.title.len()).max().unwrap_or(0);
+    let [list, below] = lesson_areas(area, app.demos.len());
+    // Titles get at most half the row; the idea gets the rest, cut with
+    // an ellipsis, and said whole below for the row under the cursor.
+    let inner = usize::from(list.width.saturating_sub(2));
+    let title_width = app
+        .demos
+        .iter()
+        .map(|d| d.title.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(inner / 2);
+    let idea_width = inner.saturating_sub(3 + title_width + 2);
+    let page = usize::from(list.height.saturating_sub(2));
+    let first = usize::try_from(app.lessons_scroll).unwrap_or(0);
     let rows: Vec<Line> = app
         .demos
         .iter()
         .enumerate()
+        .skip(first)
+        .take(page)
         .map(|(i, demo)| {
             let marker = if app.picked == Some(i) { "▶" } else { " " };
+            let title = clip(&demo.title, title_width);
             let line = Line::from(vec![
                 Span::raw(format!(" {marker} ")),
-                Span::styled(format!("{:title_width$}", demo.title), t.title()),
-                Span::raw(format!("  {}", demo.idea)),
+                Span::styled(format!("{title:title_width$}"), t.title()),
+                Span::raw(format!("  {}", clip(&demo.idea, idea_width))),
             ]);
             if i == app.cursor {
                 line.style(t.selected())
@@ -361,30 +406,40 @@ fn lessons(app: &App, area: Rect, buf: &mut Buffer) {
             }
         })
         .collect();
+    // Where the window is, when it does not show every row.
+    let shown = match app.demos.len() > page {
+        true => format!(
+            " {}-{} of {} ",
+            first + 1,
+            (first + page).min(app.demos.len()),
+            app.demos.len()
+        ),
+        false => String::new(),
+    };
     Paragraph::new(rows)
-        .block(Block::bordered().title(" Lessons: ↑↓ choose, Enter inspects "))
+        .block(
+            Block::bordered()
+                .title(" Lessons: ↑↓ choose, Enter inspects ")
+                .title_bottom(Line::from(shown).right_aligned()),
+        )
         .render(list, buf);
     let Some(demo) = app.demos.get(app.cursor) else {
         return;
     };
+    let field = |name: &'static str, value: &str| {
+        Line::from(vec![
+            Span::styled(format!("  {name:9}"), t.dim()),
+            Span::raw(value.to_owned()),
+        ])
+    };
     let lines = vec![
-        Line::raw(""),
-        Line::from(vec![
-            Span::styled("  URL      ", t.dim()),
-            Span::raw(demo.url.clone()),
-        ]),
-        Line::from(vec![
-            Span::styled("  curl     ", t.dim()),
-            Span::raw(format!("curl -sS --raw -N {}", demo.url)),
-        ]),
-        Line::from(vec![
-            Span::styled("  browser  ", t.dim()),
-            Span::raw("open the URL to watch the page grow, or not"),
-        ]),
+        field("shows", &demo.idea),
+        field("URL", &demo.url),
+        field("command", &demo.command),
         Line::raw(""),
         Line::styled(
-            "  Every lesson server runs in this process on its own port, \
-             for as long as the inspector does.",
+            "  Open the URL in a browser, or run the command in another \
+             terminal.",
             t.dim(),
         ),
     ];
@@ -1379,7 +1434,7 @@ fn clip(s: &str, width: usize) -> String {
     if s.chars().count() <= width {
         s.to_owned()
     } else {
-        let mut out: String = s.chars().take(width - 1).collect();
+        let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
         out.push('…');
         out
     }
