@@ -423,31 +423,39 @@ impl Decoder {
             self.line_start = self.pos;
         }
         let before = self.line.len();
-        let take = input.len().min(MAX_HEAD + 1 - before);
-        self.line.extend_from_slice(&input[..take]);
+        let data: &[u8] = input;
+        let take = data.len().min(MAX_HEAD + 1 - before);
         // A head can only end at an LF. Parsing again only when one came
         // keeps a head that trickles in byte by byte from costing
         // quadratic time.
-        if memchr(b'\n', &input[..take]).is_none()
-            && self.line.len() <= MAX_HEAD
-        {
+        if memchr(b'\n', &data[..take]).is_none() && before + take <= MAX_HEAD {
+            self.line.extend_from_slice(&data[..take]);
             self.advance(input, take);
             return Ok(());
         }
+        // A head that starts in this read is parsed where it lies. Copying
+        // it first would copy the rest of the read for every head, and one
+        // read can hold thousands of small 1xx heads.
+        let whole: &[u8] = if before == 0 {
+            &data[..take]
+        } else {
+            self.line.extend_from_slice(&data[..take]);
+            &self.line
+        };
 
         // RFC 9110 §2.5: a recipient of a later minor version "SHOULD
         // process the message as if it were in the highest minor version
         // within that major version to which the recipient is
         // conformant". httparse knows 1.0 and 1.1 only, so it reads a copy
         // that says 1.1, and a note says what came.
-        let later_minor = later_minor_version(&self.line);
+        let later_minor = later_minor_version(whole);
         let head: Cow<'_, [u8]> = match later_minor {
             Some((at, _)) => {
-                let mut copy = self.line.clone();
+                let mut copy = whole.to_vec();
                 copy[at] = b'1';
                 Cow::Owned(copy)
             }
-            None => Cow::Borrowed(&self.line),
+            None => Cow::Borrowed(whole),
         };
         let mut fields = [httparse::EMPTY_HEADER; MAX_FIELDS];
         let mut parsed = httparse::Response::new(&mut fields);
@@ -460,13 +468,16 @@ impl Decoder {
             .clone();
         let len = match config.parse_response(&mut parsed, &head) {
             Ok(httparse::Status::Complete(len)) => len,
-            Ok(httparse::Status::Partial) if self.line.len() > MAX_HEAD => {
+            Ok(httparse::Status::Partial) if before + take > MAX_HEAD => {
                 return Err(Error {
                     offset: self.line_start + MAX_HEAD as u64,
                     kind: ErrorKind::HeadTooLarge,
                 });
             }
             Ok(httparse::Status::Partial) => {
+                if before == 0 {
+                    self.line.extend_from_slice(&data[..take]);
+                }
                 self.advance(input, take);
                 return Ok(());
             }

@@ -43,7 +43,7 @@ impl Rng {
     }
 
     fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        usize::try_from(self.next() % n as u64).unwrap()
     }
 
     /// True `percent` times in a hundred.
@@ -69,7 +69,7 @@ impl Rng {
                 1 => b'\n',
                 2 => 0,
                 3 => 0xff,
-                _ => b'a' + self.below(26) as u8,
+                _ => b'a' + u8::try_from(self.below(26)).unwrap(),
             })
             .collect()
     }
@@ -314,7 +314,9 @@ impl Response {
             }
         }
         match self.cut {
-            Some(at) => out.truncate((at % out.len() as u64) as usize),
+            Some(at) => {
+                out.truncate(usize::try_from(at % out.len() as u64).unwrap())
+            }
             None => out.extend_from_slice(&self.next),
         }
         out
@@ -343,7 +345,7 @@ macro_rules! mutations {
             need: $need,
             apply: |$r: &mut Response, $rng: &mut Rng| {
                 let _ = (&$r, &$rng);
-                $apply;
+                $apply
             },
         }),*]
     };
@@ -727,9 +729,13 @@ impl Peer {
                 let why = v["why"].as_str().unwrap_or_default().to_owned();
                 match v["class"].as_str().unwrap() {
                     "complete" => Outcome::Complete {
-                        status: v["status"].as_u64().unwrap() as u16,
+                        status: u16::try_from(v["status"].as_u64().unwrap())
+                            .unwrap(),
                         body: hex::decode(v["body"].as_str().unwrap()),
-                        consumed: v["consumed"].as_u64().unwrap() as usize,
+                        consumed: usize::try_from(
+                            v["consumed"].as_u64().unwrap(),
+                        )
+                        .unwrap(),
                     },
                     "truncated" => Outcome::Truncated(why),
                     "invalid" => Outcome::Invalid(why),
