@@ -36,7 +36,7 @@ mod http2;
 mod websocket;
 
 pub use websocket::WsClient;
-use websocket::{Ws, check_handshake};
+use websocket::{Refusal, Ws, check_handshake};
 
 /// One line of `--json` output.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -382,6 +382,12 @@ struct State {
     /// A WebSocket `101` was just read: whether it completes the
     /// handshake, and its length.
     upgrade: Option<(Result<(), String>, u64)>,
+    /// A WebSocket handshake answered with a final status, not `101`:
+    /// said once that response is over.
+    refused: Option<Refusal>,
+    /// The bytes of the heads read so far (`1xx` included): where the
+    /// next one starts.
+    heads_len: u64,
     /// The WebSocket, once open.
     ws: Option<Ws>,
     done: bool,
@@ -411,6 +417,8 @@ impl Session {
                 failed: false,
                 client: WsClient::default(),
                 upgrade: None,
+                refused: None,
+                heads_len: 0,
                 ws: None,
                 done: false,
             },
@@ -796,7 +804,12 @@ impl State {
                 }
                 if head.status >= 200 {
                     self.closes = closes(&head);
+                    // A final answer that is not 101: no WebSocket.
+                    if self.client.key.is_some() {
+                        self.refused = Some(Refusal::of(&head, self.heads_len));
+                    }
                 }
+                self.heads_len += head.len as u64;
                 self.on_head(head_record(head, at), at, emit);
             }
             Event::ChunkStart {
@@ -914,6 +927,14 @@ impl State {
                 // Over: the verdict is final.
                 self.done = true;
                 self.judge(emit);
+                // A refusal is a response like any other, shown whole (its
+                // body often says why: lesson 10's 426 names the version
+                // it speaks) and judged so. Then the WebSocket asked for
+                // fails, as RFC 6455 §4.1 has a client fail it.
+                if let Some(refusal) = self.refused.take() {
+                    self.failed = true;
+                    emit(refusal.record(at));
+                }
             }
         }
     }

@@ -268,6 +268,52 @@ fn frame_record(
     }
 }
 
+/// A handshake answered with a final status other than `101`. RFC 6455
+/// §4.1: "If the status code received from the server is not 101, the
+/// client handles the response per HTTP procedures", and no WebSocket is
+/// established. The inspector shows that response as any other, whose
+/// body often says why, then fails: what it was asked to send never went.
+/// The server broke no rule, so this is no [`crate::error::ErrorKind`]:
+/// as a refused connection is, it is a failure of the exchange.
+#[derive(Debug)]
+pub(super) struct Refusal {
+    /// Where the refusing head starts.
+    offset: u64,
+    status: u16,
+    reason: String,
+}
+
+impl Refusal {
+    /// The refusal `head`, which starts at `offset`.
+    pub(super) fn of(head: &Head, offset: u64) -> Refusal {
+        Refusal {
+            offset,
+            status: head.status,
+            reason: head.reason.clone(),
+        }
+    }
+
+    /// Its `error` record, of kind `ws_refused`, at the head's first byte,
+    /// once the response is over, `at`.
+    pub(super) fn record(self, at: Duration) -> Record {
+        let Refusal {
+            offset,
+            status,
+            reason,
+        } = self;
+        Record::Error {
+            t_ms: millis(at),
+            offset,
+            kind: "ws_refused",
+            message: format!(
+                "the server answered {status} {reason}, not 101 Switching \
+                 Protocols: it refused the WebSocket upgrade, so no message \
+                 was sent (RFC 6455 §4.1)"
+            ),
+        }
+    }
+}
+
 /// The client's checks of a `101` to its handshake (RFC 6455 §4.1).
 pub(super) fn check_handshake(
     head: &Head,
@@ -487,13 +533,42 @@ mod tests {
     }
 
     #[test]
-    fn a_refused_handshake_is_an_ordinary_response() {
-        let mut session = Session::for_request(HANDSHAKE, 64);
+    fn a_refused_handshake_is_shown_whole_then_fails() {
+        let mut session =
+            Session::for_request(HANDSHAKE, 64).sending(vec!["hi".into()]);
+        let mut recs = Vec::new();
+        // After a 100 Continue, so that the error points at the final
+        // head, not at the first byte.
+        let refusal = b"HTTP/1.1 100 Continue\r\n\r\n\
+            HTTP/1.1 426 Upgrade Required\r\nContent-Length: 2\r\n\r\nno";
+        session.read(Duration::ZERO, refusal, &mut |r| recs.push(r));
+        assert!(session.is_done() && session.failed());
+        let shown = frames(&recs);
+        assert_eq!(shown[..2], ["head 100", "head 426"], "{recs:?}");
+        assert!(matches!(recs[2], Record::Data { len: 2, .. }), "{recs:?}");
+        assert_eq!(shown[3], "end None");
+        // The response is complete, and judged so: what failed is the
+        // WebSocket.
+        assert!(matches!(&recs[4], Record::Verdict(v) if v.complete));
+        assert_eq!(shown[5..], ["error ws_refused at 25"]);
+        let Record::Error { message, .. } = &recs[5] else {
+            unreachable!()
+        };
+        assert!(message.contains("426 Upgrade Required"), "{message}");
+        assert!(message.contains("no message was sent"), "{message}");
+        assert!(session.outgoing().is_empty());
+    }
+
+    #[test]
+    fn a_refusal_from_a_capture_is_an_ordinary_response() {
+        // `--file` of a raw capture: no request, so no WebSocket was
+        // asked for, and a 426 is just a response.
+        let mut session = Session::new("GET", 64);
         let mut recs = Vec::new();
         let refusal =
             b"HTTP/1.1 426 Upgrade Required\r\nContent-Length: 2\r\n\r\nno";
         session.read(Duration::ZERO, refusal, &mut |r| recs.push(r));
-        assert!(session.is_done());
+        assert!(session.is_done() && !session.failed());
         assert!(
             matches!(
                 &recs[..],
@@ -506,7 +581,6 @@ mod tests {
             ),
             "{recs:?}"
         );
-        assert!(session.outgoing().is_empty());
     }
 
     #[test]
