@@ -48,12 +48,13 @@ struct Args {
     plain: bool,
 
     /// Print the TUI's screen, COLSxROWS, as text once the response is
-    /// over, instead of running it live
-    #[arg(long, value_name = "COLSxROWS", value_parser = parse_size, conflicts_with_all = ["json", "plain", "har", "record", "file"])]
+    /// over, instead of running it live; with --file, a recording's
+    #[arg(long, value_name = "COLSxROWS", value_parser = parse_size, conflicts_with_all = ["json", "plain", "har", "record"])]
     screen: Option<Size>,
 
     /// With --screen: take the screen after MS milliseconds even if the
-    /// response goes on (it then exits 1, as the response is incomplete)
+    /// response goes on (it then exits 1, as the response is incomplete).
+    /// Without it, 5000, unless --max-time says how long to wait
     #[arg(long, value_name = "MS", requires = "screen")]
     screen_after: Option<u64>,
 
@@ -261,6 +262,9 @@ fn main() -> ExitCode {
         }
         None => {}
     }
+    if let Some(size) = args.screen {
+        return screen(&args, request, size);
+    }
     let Some(url) = &args.url else {
         let Some(path) = &args.file else {
             return tour();
@@ -277,15 +281,6 @@ fn main() -> ExitCode {
         return headless(&args, &request);
     };
     let live = !args.json && !args.plain && args.file.is_none();
-    if let Some(size) = args.screen {
-        let limit = args.screen_after.map(Duration::from_millis);
-        let screen =
-            tui::screen(url, options(&args, request), size, args.view, limit);
-        return report(screen.map(|(screen, complete)| {
-            print!("{screen}");
-            complete
-        }));
-    }
     // The archive and the recording are written from the headless loop:
     // with either, lines, as for the proxy; and --repeat's exchanges are
     // lines, one after another.
@@ -296,6 +291,71 @@ fn main() -> ExitCode {
         return report(tui::run(start, options(&args, request)));
     }
     headless(&args, &request)
+}
+
+/// How long `--screen` waits for a response that goes on, unless told:
+/// the book's slowest screen is over in about 2 s, and a person or a
+/// script that waits longer for a snapshot thinks the inspector hung. It
+/// is also how long a headless run waits before it says that a silent
+/// server has sent nothing (`--notice-after`): the inspector's one
+/// "a few seconds".
+const SCREEN_AFTER: Duration = Duration::from_secs(5);
+
+/// `--screen`: the TUI's screen of the URL, or of the recording `--file`
+/// names, as text once the response is over, or after `--screen-after`
+/// (by default [`SCREEN_AFTER`]) if it goes on, which is said on
+/// standard error. The exit status is the response's.
+fn screen(args: &Args, request: Request, size: Size) -> ExitCode {
+    let start = match (&args.url, &args.file) {
+        (Some(url), _) => tui::Start::Url(url.clone()),
+        (None, Some(path)) => match recording_at(path) {
+            Some(recording) => tui::Start::Replay {
+                recording: Box::new(recording),
+                speed: args.speed,
+            },
+            // A raw capture has no screen: the TUI replays recordings.
+            None => {
+                let why = match path.is_file() {
+                    true => {
+                        "holds no recording (made with --record) for \
+                         --screen to draw; --plain or --json decode a raw \
+                         capture"
+                    }
+                    false => "is no file; --screen draws a recording from one",
+                };
+                eprintln!("inspector: {}: {why}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+        (None, None) => {
+            eprintln!("inspector: --screen needs a URL, or --file RECORDING");
+            return ExitCode::from(2);
+        }
+    };
+    // --max-time says how long to wait (0: for ever), and then fails
+    // with a `timeout`; --screen-after takes the screen as it stands.
+    let limit = match (args.screen_after, args.max_time) {
+        (Some(ms), _) => Some(Duration::from_millis(ms)),
+        (None, Some(_)) => None,
+        (None, None) => Some(SCREEN_AFTER),
+    };
+    let options = options(args, request);
+    let shot = tui::screen(start, options, size, args.view, limit);
+    report(shot.map(|shot| {
+        print!("{}", shot.text);
+        if let (true, Some(limit)) = (shot.cut, limit) {
+            let default = match args.screen_after {
+                Some(_) => "",
+                None => " (the default; --screen-after MS picks the moment)",
+            };
+            eprintln!(
+                "inspector: the response was still going after {} s{default}: \
+                 this is its screen then",
+                transport::secs(limit)
+            );
+        }
+        shot.complete
+    }))
 }
 
 /// Why `--repeat` cannot go with the other arguments, if it cannot.

@@ -258,18 +258,28 @@ fn failed(app: &App) -> bool {
             .is_some_and(|x| matches!(x.state, exchange::State::Failed(_)))
 }
 
-/// Inspects `url` without a terminal, and returns the screen as text,
-/// drawn at `size` in `view`: what `inspector --screen` prints, and how the
-/// book shows the TUI. The screen is taken once the response is over, or
-/// after `limit` for a stream that never ends. The flag says whether the
-/// response was complete and valid by then.
+/// What [`screen`] took.
+#[derive(Debug)]
+pub struct Screen {
+    /// The screen as lines of text.
+    pub text: String,
+    /// Whether the response was complete and valid by then.
+    pub complete: bool,
+    /// Whether the response was still going when `limit` came.
+    pub cut: bool,
+}
+
+/// Inspects a URL, or replays a recording, without a terminal, and
+/// returns the screen drawn at `size` in `view`: what `inspector --screen`
+/// prints, and how the book shows the TUI. The screen is taken once the
+/// response is over, or after `limit` for a stream that goes on.
 pub fn screen(
-    url: &str,
+    start: Start,
     options: Options,
     size: Size,
     view: View,
     limit: Option<Duration>,
-) -> io::Result<(String, bool)> {
+) -> io::Result<Screen> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()?;
@@ -278,14 +288,41 @@ pub fn screen(
     // Ticks only to close a WebSocket on time: the screen's clock is the
     // capture's.
     let ticking = options.close_after.is_some();
-    let (mut app, command) = App::inspect(url, options, size);
-    run_command(command, &mut capture, &tx);
+    // A live capture keeps a sender, to start and to write on; a replay
+    // has the only one, so that the channel closes where the recording
+    // does, even if it holds no end.
+    let (mut app, tx, mut over) = match start {
+        Start::Url(url) => {
+            let (app, command) = App::inspect(&url, options, size);
+            // A URL that does not parse says Stop at once.
+            let over = matches!(command, Command::Stop);
+            run_command(command, &mut capture, &tx);
+            (app, Some(tx), over)
+        }
+        Start::Replay { recording, speed } => {
+            let header = recording.header();
+            let app = App::replay(
+                &header.url,
+                header.request.clone(),
+                header.connection().as_ref(),
+                options,
+                size,
+            );
+            replay(*recording, speed, tx);
+            (app, None, false)
+        }
+        Start::Tour(_) | Start::Proxy { .. } => {
+            let why = "a screen is of one URL or one recording";
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, why));
+        }
+    };
     let deadline = limit.map(|limit| tokio::time::Instant::now() + limit);
+    let mut cut = false;
     runtime.block_on(async {
         let mut tick = tokio::time::interval(FRAME);
         // The capture reports until the response is over, and the app
-        // then says Stop; a URL that does not parse says Stop at once.
-        while capture.is_some() {
+        // then says Stop.
+        while !over {
             let timeout = async {
                 match deadline {
                     Some(deadline) => tokio::time::sleep_until(deadline).await,
@@ -295,11 +332,17 @@ pub fn screen(
             let event = tokio::select! {
                 event = rx.recv() => event,
                 _ = tick.tick(), if ticking => Some(Event::Tick),
-                () = timeout => break,
+                () = timeout => {
+                    cut = true;
+                    break;
+                }
             };
             let Some(event) = event else { break };
             if let Some(command) = app.handle(event) {
-                run_command(command, &mut capture, &tx);
+                over = matches!(command, Command::Stop);
+                if let Some(tx) = &tx {
+                    run_command(command, &mut capture, tx);
+                }
             }
         }
     });
@@ -309,7 +352,11 @@ pub fn screen(
         .exchange
         .as_ref()
         .is_some_and(|x| x.state == exchange::State::Complete);
-    Ok((text(&app, size), complete))
+    Ok(Screen {
+        text: text(&app, size),
+        complete,
+        cut,
+    })
 }
 
 /// The screen as lines of text, trailing spaces trimmed.

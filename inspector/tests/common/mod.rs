@@ -1,5 +1,8 @@
 //! What the tests that run the inspector's binary share.
 
+// Each test file is a crate of its own, and uses what it needs of this.
+#![allow(dead_code)]
+
 use std::process::Output;
 
 use serde_json::Value;
