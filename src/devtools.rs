@@ -227,6 +227,63 @@ impl Chromium {
     }
 }
 
+impl Chromium {
+    /// Navigates the page to `url` and, once it has loaded, returns the
+    /// family of every font Chromium drew the first element that matches
+    /// `selector` with (`CSS.getPlatformFontsForNode`): how one tells a
+    /// page drawn with real glyphs from one of boxes.
+    pub fn fonts(&self, url: &str, selector: &str) -> io::Result<Vec<String>> {
+        let command = |id: u32, method: &str, params: Value| json!({"id": id, "method": method, "params": params});
+        let mut devtools = self.connect(&[
+            command(1, "Page.enable", json!({})),
+            command(2, "DOM.enable", json!({})),
+            command(3, "CSS.enable", json!({})),
+            command(4, "Page.navigate", json!({"url": url})),
+        ])?;
+        loop {
+            for message in devtools.next()? {
+                if message.get("error").is_some() {
+                    return Err(io::Error::other(message.to_string()));
+                }
+                let result = &message["result"];
+                if message["method"] == "Page.loadEventFired" {
+                    devtools.send(&command(5, "DOM.getDocument", json!({})));
+                }
+                match message["id"].as_u64() {
+                    Some(5) => devtools.send(&command(
+                        6,
+                        "DOM.querySelector",
+                        json!({"nodeId": result["root"]["nodeId"],
+                               "selector": selector}),
+                    )),
+                    Some(6) if result["nodeId"] == 0 => {
+                        return Err(io::Error::other(format!(
+                            "nothing on {url} matches {selector}"
+                        )));
+                    }
+                    Some(6) => devtools.send(&command(
+                        7,
+                        "CSS.getPlatformFontsForNode",
+                        json!({"nodeId": result["nodeId"]}),
+                    )),
+                    Some(7) => {
+                        let fonts = result["fonts"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|f| f["familyName"].as_str())
+                            .map(str::to_owned)
+                            .collect();
+                        devtools.close()?;
+                        return Ok(fonts);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
 /// What Chromium received and painted for one navigation, as DevTools
 /// reports it. Times are DevTools' `timestamp`s, in seconds on one
 /// monotonic clock; the methods give them in milliseconds since the

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::Result;
+use crate::listings::{CHINESE, ENGLISH, Edition};
 
 pub fn run(root: &Path) -> Result {
     let book = root.join("book");
@@ -19,11 +20,71 @@ pub fn run(root: &Path) -> Result {
         return Err("book/book.toml must set `create-missing = false`".into());
     }
 
+    let (includes, mut problems) =
+        check_sources(root, &book.join("src"), &ENGLISH)?;
+    let (zh_includes, zh_problems) =
+        check_sources(root, &book.join("zh/src"), &CHINESE)?;
+    problems.extend(zh_problems);
+    problems.extend(crate::zh::twins(&book)?);
+    if !problems.is_empty() {
+        return Err(
+            format!("the book drifted:\n  {}", problems.join("\n  ")).into()
+        );
+    }
+    println!(
+        "book: {includes} includes (and the Chinese edition's \
+         {zh_includes}) resolve to non-empty anchors, each listing names \
+         its file; every exercise it names exists; every chapter has its \
+         Chinese twin, with the same includes, in Chinese"
+    );
+
+    // The English book first: building it empties book/book, where the
+    // Chinese one is built as zh/.
+    mdbook(root, "book")?;
+    mdbook(root, "book/zh")?;
+    let html = book.join("book");
+    let same = crate::zh::same_sections(&html, &html.join("zh"))?;
+    if !same.is_empty() {
+        return Err(format!(
+            "the Chinese edition's sections drifted:\n  {}",
+            same.join("\n  ")
+        )
+        .into());
+    }
+    println!("book: each Chinese chapter has the English one's sections");
+    crate::fits::check(&html)?;
+    crate::fits::check(&html.join("zh"))?;
+    crate::zh::glyphs(&html.join("zh"))
+}
+
+/// Builds the book in `dir`.
+fn mdbook(root: &Path, dir: &str) -> Result {
+    let status = Command::new("mdbook")
+        .args(["build", dir])
+        .current_dir(root)
+        .status()
+        .map_err(|e| {
+            format!("cannot run mdbook ({e}); install it: cargo install mdbook --locked")
+        })?;
+    if !status.success() {
+        return Err(format!("mdbook build {dir} failed").into());
+    }
+    Ok(())
+}
+
+/// Checks every chapter in `src`: its includes resolve, its listings are
+/// labelled, the exercises it names exist. Returns the includes counted
+/// and the problems found.
+fn check_sources(
+    root: &Path,
+    src: &Path,
+    edition: &Edition,
+) -> Result<(usize, Vec<String>)> {
     // A chapter that sends the reader to a renamed exercise has drifted too.
     let course = exercises::Course::load(root)?;
     let mut problems = Vec::new();
     let mut includes = 0;
-    for md in markdown_files(&book.join("src"))? {
+    for md in markdown_files(src)? {
         let text = fs::read_to_string(&md)?;
         for spec in include_specs(&text) {
             includes += 1;
@@ -31,7 +92,7 @@ pub fn run(root: &Path) -> Result {
                 problems.push(format!("{}: {spec}: {why}", md.display()));
             }
         }
-        for problem in crate::listings::unlabelled(&text) {
+        for problem in crate::listings::unlabelled(&text, edition) {
             problems.push(format!("{}: {problem}", md.display()));
         }
         for name in hinted_exercises(&text) {
@@ -40,31 +101,11 @@ pub fn run(root: &Path) -> Result {
             }
         }
     }
-    if !problems.is_empty() {
-        return Err(
-            format!("the book drifted:\n  {}", problems.join("\n  ")).into()
-        );
-    }
-    println!(
-        "book: {includes} includes resolve to non-empty anchors, each \
-         listing names its file; every exercise it names exists"
-    );
-
-    let status = Command::new("mdbook")
-        .args(["build", "book"])
-        .current_dir(root)
-        .status()
-        .map_err(|e| {
-            format!("cannot run mdbook ({e}); install it: cargo install mdbook --locked")
-        })?;
-    if !status.success() {
-        return Err("mdbook build book failed".into());
-    }
-    crate::fits::check(&book.join("book"))
+    Ok((includes, problems))
 }
 
 /// Every `path[:anchor]` in `{{#include ...}}` and `{{#rustdoc_include ...}}`.
-fn include_specs(text: &str) -> Vec<&str> {
+pub fn include_specs(text: &str) -> Vec<&str> {
     let mut specs = Vec::new();
     for directive in ["{{#include ", "{{#rustdoc_include "] {
         let mut rest = text;
@@ -136,11 +177,14 @@ fn hinted_exercises(text: &str) -> Vec<&str> {
         .collect()
 }
 
-fn markdown_files(dir: &Path) -> Result<Vec<PathBuf>> {
+pub fn markdown_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     for entry in fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
+        let entry = entry?;
+        let path = entry.path();
+        // Not through a link: the Chinese edition's generated/ is the
+        // English one's.
+        if entry.file_type()?.is_dir() {
             found.extend(markdown_files(&path)?);
         } else if path.extension().is_some_and(|e| e == "md") {
             found.push(path);

@@ -32,6 +32,7 @@ mod overhead;
 mod paint;
 mod ssr;
 mod transcripts;
+mod zh;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
