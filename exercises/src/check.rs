@@ -36,6 +36,9 @@ pub enum Rule {
     /// The solution's tests (from `#[cfg(test)]` on) are the exercise's,
     /// byte for byte: it passes the very tests the learner gets.
     SameTests,
+    /// The exercise is its shipped copy (`exercises/shipped/`) byte for
+    /// byte, so that `reset` restores what this check proves fails.
+    Shipped,
     /// `rustfmt --check` is clean. `cargo fmt` cannot see these files,
     /// since they are no package's targets.
     Formatted(Kind),
@@ -47,14 +50,19 @@ impl fmt::Display for Rule {
         f.write_str(match self {
             Rule::FileExists(Kind::Exercise) => "exercise file is missing",
             Rule::FileExists(Kind::Solution) => "solution file is missing",
+            Rule::FileExists(Kind::Shipped) => "shipped copy is missing",
             Rule::ExerciseCompiles => "exercise does not compile",
             Rule::ExerciseFails => "exercise passes its tests as shipped",
             Rule::SolutionCompiles => "solution does not compile",
             Rule::SolutionPasses => "solution does not pass its tests",
             Rule::SolutionClippyClean => "solution is not clippy-clean",
             Rule::SameTests => "solution's tests differ from the exercise's",
+            Rule::Shipped => "exercise differs from its shipped copy",
             Rule::Formatted(Kind::Exercise) => "exercise is not rustfmt-clean",
             Rule::Formatted(Kind::Solution) => "solution is not rustfmt-clean",
+            Rule::Formatted(Kind::Shipped) => {
+                "shipped copy is not rustfmt-clean"
+            }
         })
     }
 }
@@ -167,9 +175,11 @@ fn check_one(
 
     let exercise_file = course.path(exercise, Kind::Exercise);
     let solution_file = course.path(exercise, Kind::Solution);
+    let shipped_file = course.path(exercise, Kind::Shipped);
     for (kind, file) in [
         (Kind::Exercise, &exercise_file),
         (Kind::Solution, &solution_file),
+        (Kind::Shipped, &shipped_file),
     ] {
         if !file.is_file() {
             problem(Rule::FileExists(kind), file.display().to_string());
@@ -223,12 +233,28 @@ fn check_one(
         }
     }
 
+    let read = |path: &Path| {
+        fs::read_to_string(path)
+            .map_err(Error::io(format!("reading {}", path.display())))
+    };
+    // What `reset` restores is what (a) proved fails: the same bytes.
+    if exercise_file.is_file()
+        && shipped_file.is_file()
+        && read(&exercise_file)? != read(&shipped_file)?
+    {
+        problem(
+            Rule::Shipped,
+            format!(
+                "{} must be a copy of {}: copy the exercise there when you \
+                 change it",
+                exercise.file(Kind::Shipped).display(),
+                exercise.file(Kind::Exercise).display()
+            ),
+        );
+    }
+
     // The solution must pass the learner's tests, not easier ones.
     if exercise_file.is_file() && solution_file.is_file() {
-        let read = |path: &Path| {
-            fs::read_to_string(path)
-                .map_err(Error::io(format!("reading {}", path.display())))
-        };
         let (shipped, solved) = (read(&exercise_file)?, read(&solution_file)?);
         match (tests_section(&shipped), tests_section(&solved)) {
             (Some(a), Some(b)) if a == b => {}

@@ -11,11 +11,19 @@ use crate::Error;
 /// Where the list lives, relative to the workspace.
 pub const INFO_FILE: &str = "exercises/info.toml";
 
-/// An exercise as shipped, or its reference solution.
+/// An exercise (the learner's file), its reference solution, or the copy
+/// of the exercise as shipped that `reset` restores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Exercise,
     Solution,
+    /// Why a copy, and not git: a learner who commits their work moves
+    /// `HEAD`, a fork or a download may have no history or no `origin`, and
+    /// the file compiled into the runner would be the learner's own edit
+    /// (the runner is built from the same checkout). A copy that the
+    /// learner never edits is there in every case, and `check` proves it
+    /// is the exercise byte for byte.
+    Shipped,
 }
 
 impl Kind {
@@ -24,6 +32,7 @@ impl Kind {
         match self {
             Kind::Exercise => "exercises",
             Kind::Solution => "exercises/solutions",
+            Kind::Shipped => "exercises/shipped",
         }
     }
 
@@ -32,6 +41,7 @@ impl Kind {
         match self {
             Kind::Exercise => "exercises",
             Kind::Solution => "solutions",
+            Kind::Shipped => "shipped",
         }
     }
 }
@@ -43,7 +53,8 @@ pub struct Exercise {
     /// Its name, which is also its file's name without `.rs`.
     pub name: String,
     /// The exercise file, relative to `exercises/`; the solution has the
-    /// same path under `exercises/solutions/`.
+    /// same path under `exercises/solutions/`, and the shipped copy under
+    /// `exercises/shipped/`.
     pub path: PathBuf,
     /// The lesson step it belongs to, two digits such as `"01"`.
     pub lesson: String,
@@ -118,6 +129,17 @@ impl Course {
     /// The absolute path of an exercise's (or its solution's) file.
     pub fn path(&self, exercise: &Exercise, kind: Kind) -> PathBuf {
         self.workspace.join(exercise.file(kind))
+    }
+
+    /// Puts the exercise's file back as shipped, from its copy under
+    /// `exercises/shipped/` ([`Kind::Shipped`] says why a copy).
+    pub fn reset(&self, exercise: &Exercise) -> Result<(), Error> {
+        let shipped = self.path(exercise, Kind::Shipped);
+        let text = fs::read(&shipped)
+            .map_err(Error::io(format!("reading {}", shipped.display())))?;
+        let file = self.path(exercise, Kind::Exercise);
+        fs::write(&file, text)
+            .map_err(Error::io(format!("writing {}", file.display())))
     }
 }
 
@@ -355,7 +377,7 @@ hint = "Read the chapter."
     fn the_shipped_list_is_valid() {
         let course = Course::load(&crate::workspace_root()).unwrap();
         for exercise in course.exercises() {
-            for kind in [Kind::Exercise, Kind::Solution] {
+            for kind in [Kind::Exercise, Kind::Solution, Kind::Shipped] {
                 let path = course.path(exercise, kind);
                 assert!(path.is_file(), "missing {}", path.display());
             }

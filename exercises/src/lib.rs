@@ -14,12 +14,18 @@
 //! - [`course`]: `exercises/info.toml`, the ordered list of exercises.
 //! - [`project`]: the generated Cargo project, one cargo invocation that
 //!   builds every exercise, and running one exercise's test binary.
+//! - [`progress`]: every exercise tested, how many are done whatever the
+//!   order, and which one is current; shared by every command of the
+//!   runner.
 //! - [`check`](mod@check): what CI runs. Every exercise fails as shipped,
 //!   and every solution passes its tests and clippy.
-//! - `main.rs`: the learner's runner, `cargo run -p exercises`.
+//! - `main.rs`: the learner's runner, `cargo run -p exercises`, with
+//!   `watch.rs` (re-run on save, and its keys) and `terminal.rs` (raw mode,
+//!   always restored, and `list`'s picker).
 
 pub mod check;
 pub mod course;
+pub mod progress;
 pub mod project;
 
 use std::fmt;
@@ -28,6 +34,7 @@ use std::path::{Path, PathBuf};
 
 pub use check::{Broken, Rule, check};
 pub use course::{Course, Exercise, Kind};
+pub use progress::Progress;
 pub use project::{Build, Outcome, Project, Step, TestRun};
 
 /// The workspace this crate was built in: the parent of its own folder.
