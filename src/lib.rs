@@ -12,6 +12,21 @@ use lesson_01_raw_tcp::cli::{self, Lesson};
 use lesson_01_raw_tcp::page::DEFAULT_PAUSE;
 use lesson_01_raw_tcp::server;
 
+/// Every lesson, in the tour's order.
+pub const LESSONS: [Lesson; 11] = [
+    lesson_01_raw_tcp::LESSON,
+    lesson_02_chunked_by_hand::LESSON,
+    lesson_03_flusher::LESSON,
+    lesson_04_http_parse::LESSON,
+    lesson_05_tokio::LESSON,
+    lesson_06_ssr_blocking::LESSON,
+    lesson_07_streaming_ssr::LESSON,
+    lesson_08_out_of_order::LESSON,
+    lesson_09_sse::LESSON,
+    lesson_10_websocket::LESSON,
+    lesson_11_production::LESSON,
+];
+
 /// Every lesson's server, started in this process, each on a free port:
 /// the lesson and its address; or the lesson that could not start, and
 /// why.
@@ -248,25 +263,13 @@ mod tests {
     /// Every lesson's rows, as the tour lists them, each lesson at a
     /// made-up address of its own.
     fn rows() -> Vec<Demo> {
-        [
-            lesson_01_raw_tcp::LESSON,
-            lesson_02_chunked_by_hand::LESSON,
-            lesson_03_flusher::LESSON,
-            lesson_04_http_parse::LESSON,
-            lesson_05_tokio::LESSON,
-            lesson_06_ssr_blocking::LESSON,
-            lesson_07_streaming_ssr::LESSON,
-            lesson_08_out_of_order::LESSON,
-            lesson_09_sse::LESSON,
-            lesson_10_websocket::LESSON,
-            lesson_11_production::LESSON,
-        ]
-        .iter()
-        .enumerate()
-        .flat_map(|(i, lesson)| {
-            demos(lesson, &format!("http://127.0.0.1:{}/", i + 1))
-        })
-        .collect()
+        LESSONS
+            .iter()
+            .enumerate()
+            .flat_map(|(i, lesson)| {
+                demos(lesson, &format!("http://127.0.0.1:{}/", i + 1))
+            })
+            .collect()
     }
 
     /// What a row shows is said for the picker, whole on one line of an

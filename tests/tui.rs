@@ -624,22 +624,10 @@ fn check_picker(screen: &str) {
 
 /// The tour's rows, as its picker lists them, at made-up addresses.
 fn tour_rows() -> Vec<Demo> {
-    [
-        lesson_01_raw_tcp::LESSON,
-        lesson_02_chunked_by_hand::LESSON,
-        lesson_03_flusher::LESSON,
-        lesson_04_http_parse::LESSON,
-        lesson_05_tokio::LESSON,
-        lesson_06_ssr_blocking::LESSON,
-        lesson_07_streaming_ssr::LESSON,
-        lesson_08_out_of_order::LESSON,
-        lesson_09_sse::LESSON,
-        lesson_10_websocket::LESSON,
-        lesson_11_production::LESSON,
-    ]
-    .iter()
-    .flat_map(|lesson| flusher::demos(lesson, "http://host/"))
-    .collect()
+    flusher::LESSONS
+        .iter()
+        .flat_map(|lesson| flusher::demos(lesson, "http://host/"))
+        .collect()
 }
 
 /// A row as a wide picker shows it: its title, in a column as wide as

@@ -11,37 +11,9 @@ use std::time::Duration;
 use serde_json::Value;
 
 mod common;
-use common::{BIN, records};
+use common::{BIN, records, serve};
 
 const HEAD: &[u8] = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
-
-/// Serves every client on its own thread: reads the request head, as a
-/// server would, then runs `answer` with the connection and the head.
-fn serve(
-    answer: impl Fn(&mut TcpStream, &str) + Clone + Send + 'static,
-) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    thread::spawn(move || {
-        for stream in listener.incoming() {
-            let mut stream = stream.unwrap();
-            stream.set_nodelay(true).unwrap();
-            let answer = answer.clone();
-            thread::spawn(move || {
-                let mut head = Vec::new();
-                let mut byte = [0];
-                while !head.ends_with(b"\r\n\r\n") {
-                    if stream.read_exact(&mut byte).is_err() {
-                        return;
-                    }
-                    head.push(byte[0]);
-                }
-                answer(&mut stream, &String::from_utf8_lossy(&head));
-            });
-        }
-    });
-    addr
-}
 
 /// Serves `pieces` to every client, pausing `gap` between them, then
 /// closes.

@@ -11,8 +11,8 @@
 //! sets) or when `FLUSHER_TEST_INSTALL=1`, and says it skipped otherwise.
 
 use std::ffi::OsString;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener};
+use std::io::{BufRead, BufReader, Write};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -20,7 +20,7 @@ use std::thread;
 use std::time::Duration;
 
 mod common;
-use common::{BIN, records};
+use common::{BIN, records, serve};
 
 #[test]
 fn cargo_install_gives_an_inspector_and_a_tour_that_work() {
@@ -39,7 +39,7 @@ fn cargo_install_gives_an_inspector_and_a_tour_that_work() {
     let inspector = bin.join(exe("inspector"));
 
     // The installed inspector, on a response whose bytes are known.
-    let addr = serve(
+    let addr = answering(
         b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\
           5\r\nhello\r\n0\r\n\r\n",
     );
@@ -108,24 +108,10 @@ fn exe(name: &str) -> OsString {
 }
 
 /// Serves `response` to every client, after its request head.
-fn serve(response: &'static [u8]) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    thread::spawn(move || {
-        for stream in listener.incoming() {
-            let mut stream = stream.unwrap();
-            let mut head = Vec::new();
-            let mut byte = [0];
-            while !head.ends_with(b"\r\n\r\n") {
-                if stream.read_exact(&mut byte).is_err() {
-                    break;
-                }
-                head.push(byte[0]);
-            }
-            let _ = stream.write_all(response);
-        }
-    });
-    addr
+fn answering(response: &'static [u8]) -> SocketAddr {
+    serve(move |stream, _| {
+        let _ = stream.write_all(response);
+    })
 }
 
 /// Starts the tour with `command`, its output a pipe (so not its

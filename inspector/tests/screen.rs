@@ -2,14 +2,14 @@
 //! after a default time that stderr names, and a recording made with
 //! `--record` gets the screen its live run had. Real servers on loopback.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener};
+use std::io::Write;
+use std::net::SocketAddr;
 use std::process::{Child, Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
 mod common;
-use common::BIN;
+use common::{BIN, serve};
 
 const HEAD: &[u8] = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
 
@@ -20,35 +20,18 @@ const SCREEN_AFTER: Duration = Duration::from_secs(5);
 /// `pieces`, `gap` apart; and with `endless`, a chunk every `gap` after
 /// them, until the client goes.
 fn server(pieces: Vec<Vec<u8>>, gap: Duration, endless: bool) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    thread::spawn(move || {
-        for stream in listener.incoming() {
-            let mut stream = stream.unwrap();
-            let pieces = pieces.clone();
-            thread::spawn(move || {
-                let mut head = Vec::new();
-                let mut byte = [0];
-                while !head.ends_with(b"\r\n\r\n") {
-                    if stream.read_exact(&mut byte).is_err() {
-                        return;
-                    }
-                    head.push(byte[0]);
-                }
-                let tick = b"4\r\ntick\r\n".to_vec();
-                let ticks = std::iter::repeat(tick).take_while(|_| endless);
-                for (i, piece) in pieces.into_iter().chain(ticks).enumerate() {
-                    if i > 0 {
-                        thread::sleep(gap);
-                    }
-                    if stream.write_all(&piece).is_err() {
-                        return;
-                    }
-                }
-            });
+    serve(move |stream, _| {
+        let tick = b"4\r\ntick\r\n".to_vec();
+        let ticks = std::iter::repeat(tick).take_while(|_| endless);
+        for (i, piece) in pieces.iter().cloned().chain(ticks).enumerate() {
+            if i > 0 {
+                thread::sleep(gap);
+            }
+            if stream.write_all(&piece).is_err() {
+                return;
+            }
         }
-    });
-    addr
+    })
 }
 
 fn owned(pieces: &[&[u8]]) -> Vec<Vec<u8>> {

@@ -163,16 +163,7 @@ async fn event_loop(
         }
         Start::Tour(demos) => App::tour(demos, options, size),
         Start::Replay { recording, speed } => {
-            let header = recording.header();
-            let app = App::replay(
-                &header.url,
-                header.request.clone(),
-                header.connection().as_ref(),
-                options,
-                size,
-            );
-            replay(*recording, speed, tx.clone());
-            app
+            replaying(*recording, speed, options, size, tx.clone())
         }
         Start::Proxy { proxy, to } => {
             tell_proxy_news(proxy.news, tx.clone());
@@ -300,16 +291,7 @@ pub fn screen(
             (app, Some(tx), over)
         }
         Start::Replay { recording, speed } => {
-            let header = recording.header();
-            let app = App::replay(
-                &header.url,
-                header.request.clone(),
-                header.connection().as_ref(),
-                options,
-                size,
-            );
-            replay(*recording, speed, tx);
-            (app, None, false)
+            (replaying(*recording, speed, options, size, tx), None, false)
         }
         Start::Tour(_) | Start::Proxy { .. } => {
             let why = "a screen is of one URL or one recording";
@@ -494,6 +476,26 @@ type Socket = Mutex<(bool, Option<Writer>)>;
 
 /// A thread that reads a recording and reports its events as a capture's
 /// thread reports a live connection's: the app cannot tell them apart.
+/// The app for a recording's exchange, which `replay` plays into `tx`.
+fn replaying(
+    recording: Reader<io::BufReader<std::fs::File>>,
+    speed: Option<f64>,
+    options: Options,
+    size: Size,
+    tx: mpsc::Sender<Event>,
+) -> App {
+    let header = recording.header();
+    let app = App::replay(
+        &header.url,
+        header.request.clone(),
+        header.connection().as_ref(),
+        options,
+        size,
+    );
+    replay(recording, speed, tx);
+    app
+}
+
 fn replay(
     mut recording: Reader<io::BufReader<std::fs::File>>,
     speed: Option<f64>,
