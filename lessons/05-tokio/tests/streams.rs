@@ -450,7 +450,8 @@ async fn host_and_version_are_checked_as_in_lesson_04() {
     // not slept.
     let got = alone(
         server.addr,
-        b"GET /stream?every=18446744073709551615 HTTP/1.1\r\nHost: t\r\n\r\n",
+        b"GET /stream?every=18446744073709551615 HTTP/1.1\r\nHost: t\r\n\
+          Connection: close\r\n\r\n",
     )
     .await;
     assert!(
