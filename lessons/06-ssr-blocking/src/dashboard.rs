@@ -58,7 +58,7 @@ pub const MODULES: [Module; 5] = [
 
 /// Each module's latency, in milliseconds, unless `--delays-ms` or the
 /// query string says otherwise. The slowest is not the last: in order,
-/// the feed holds back what comes after it.
+/// the recommendations (800 ms) hold back the comments and the weather.
 pub const DEFAULT_DELAYS_MS: [u64; 5] = [50, 300, 800, 150, 200];
 // ANCHOR_END: modules
 
