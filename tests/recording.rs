@@ -36,12 +36,12 @@ fn a_recording_replays_to_the_live_runs_records_on_every_tour_route() {
 }
 
 /// Records `url`, replays the recording, and asserts the two runs agree.
-fn check(inspector: &Path, url: &str, flags: &[&str], file: &Path) {
+fn check(inspector: &Path, url: &str, flags: &[String], file: &Path) {
     let live = run(
         inspector,
         ["--json", "--record", file.to_str().unwrap(), url]
-            .iter()
-            .chain(flags),
+            .into_iter()
+            .chain(flags.iter().map(String::as_str)),
     );
     let replay = run(inspector, ["--json", "--file", file.to_str().unwrap()]);
     assert!(live.status.success(), "{url}: {}", text(&live.stderr));
@@ -62,25 +62,27 @@ fn check(inspector: &Path, url: &str, flags: &[&str], file: &Path) {
 }
 
 /// Every stream the tour offers, as its picker lists them
-/// ([`flusher::demos`]); a WebSocket also sends and closes.
-fn routes() -> Vec<(String, Vec<&'static str>)> {
+/// ([`flusher::demos`]), with the row's own request: its header fields
+/// (a `Last-Event-ID`), and a WebSocket's messages, then a close.
+fn routes() -> Vec<(String, Vec<String>)> {
     let lessons = flusher::start_lessons().map_err(|(_, e)| e).unwrap();
     lessons
         .iter()
         .flat_map(|(lesson, addr)| flusher::demos(lesson, &cli::url(*addr)))
-        .map(|demo| match demo.url.starts_with("ws://") {
-            true => (
-                demo.url,
-                vec![
-                    "--send",
-                    "hello",
-                    "--send",
-                    "two words",
-                    "--close-after",
-                    "500",
-                ],
-            ),
-            false => (demo.url, Vec::new()),
+        .map(|demo| {
+            let mut flags = Vec::new();
+            if let Some(request) = &demo.request {
+                for field in &request.headers {
+                    flags.extend(["-H".to_owned(), field.clone()]);
+                }
+            }
+            for message in &demo.send {
+                flags.extend(["--send".to_owned(), message.clone()]);
+            }
+            if demo.url.starts_with("ws://") {
+                flags.extend(["--close-after".to_owned(), "500".to_owned()]);
+            }
+            (demo.url, flags)
         })
         .collect()
 }
