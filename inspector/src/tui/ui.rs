@@ -298,12 +298,40 @@ fn keys(app: &App, area: Rect, buf: &mut Buffer) {
         hints.extend([("?", "help"), ("q", "quit")]);
         hints
     });
+    Paragraph::new(Line::from(hint_spans(t, fitting(hints, area.width))))
+        .render(area, buf);
+}
+
+/// `hints`, less the ones a reader can best do without, until they fit
+/// in `width` columns: what is left names what can be done now (a
+/// WebSocket's message and close), help and quit, and `?` lists the rest.
+fn fitting<'a>(
+    mut hints: Vec<(&'a str, &'a str)>,
+    width: u16,
+) -> Vec<(&'a str, &'a str)> {
+    const FIRST_TO_GO: [&str; 5] = ["Tab", "f", "↑↓", "r/Enter", "Esc"];
+    let width_of = |hints: &[(&str, &str)]| {
+        hints
+            .iter()
+            .map(|(key, what)| key.chars().count() + what.chars().count() + 3)
+            .sum::<usize>()
+    };
+    for key in FIRST_TO_GO {
+        if width_of(&hints) <= usize::from(width) {
+            break;
+        }
+        hints.retain(|(k, _)| *k != key);
+    }
+    hints
+}
+
+fn hint_spans<'a>(t: &Theme, hints: Vec<(&'a str, &'a str)>) -> Vec<Span<'a>> {
     let mut spans = Vec::new();
     for (key, what) in hints {
         spans.push(Span::styled(format!(" {key}"), t.key()));
         spans.push(Span::raw(format!(" {what} ")));
     }
-    Paragraph::new(Line::from(spans)).render(area, buf);
+    spans
 }
 
 fn help(t: &Theme, area: Rect, buf: &mut Buffer) {
@@ -1443,6 +1471,32 @@ fn clip(s: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
+
+    /// At 80 columns a WebSocket's keys stay in the bar, with help and
+    /// quit; the view and follow keys give way first.
+    #[test]
+    fn the_key_bar_keeps_what_can_be_done_now_when_narrow() {
+        let all = vec![
+            ("↑↓", "select"),
+            ("Tab", "view"),
+            ("f", "unfollow"),
+            ("r/Enter", "repeat"),
+            ("Esc", "lessons"),
+            ("m", "message"),
+            ("c", "close"),
+            ("?", "help"),
+            ("q", "quit"),
+        ];
+        assert_eq!(fitting(all.clone(), 200), all);
+        let narrow = fitting(all, 80);
+        let keys: Vec<&str> = narrow.iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys, ["↑↓", "r/Enter", "Esc", "m", "c", "?", "q"]);
+        let width: usize = narrow
+            .iter()
+            .map(|(k, w)| k.chars().count() + w.chars().count() + 3)
+            .sum();
+        assert!(width <= 80, "{width}");
+    }
 
     use super::*;
 
