@@ -279,9 +279,20 @@ impl Response {
         }
     }
 
+    /// Puts the field line `text` first in the head.
+    fn first_field(&mut self, text: &[u8]) {
+        self.fields.insert(0, line(text));
+    }
+
+    /// Replaces the reason phrase with `reason`.
+    fn reason(&mut self, reason: &[u8]) {
+        self.status_line.truncate("HTTP/1.1 200 ".len());
+        self.status_line.extend_from_slice(reason);
+    }
+
     /// Some field line to break, after a `Server` field made sure of one.
     fn some_field(&mut self, rng: &mut Rng) -> &mut Vec<u8> {
-        self.fields.insert(0, line(b"Server: t"));
+        self.first_field(b"Server: t");
         let i = rng.below(self.fields.len());
         &mut self.fields[i]
     }
@@ -379,32 +390,32 @@ const MUTATIONS: &[Mutation] = mutations![
     "version-2.0", "another major version: `HTTP/2.0`", ANY,
         |r, rng| r.status_line[5..8].copy_from_slice(b"2.0");
     "reason-obs-text", "a reason phrase in Latin-1 (obs-text): `Gr\\xfc\\xdfe`", ANY,
-        |r, rng| { r.status_line.truncate(13); r.status_line.extend(b"Gr\xfc\xdfe") };
+        |r, rng| r.reason(b"Gr\xfc\xdfe");
     "reason-tab", "a tab in the reason phrase", ANY,
-        |r, rng| { r.status_line.truncate(13); r.status_line.extend(b"A\tB") };
+        |r, rng| r.reason(b"A\tB");
     "reason-ctl", "a control byte (0x01) in the reason phrase", ANY,
-        |r, rng| { r.status_line.truncate(13); r.status_line.extend(b"A\x01B") };
+        |r, rng| r.reason(b"A\x01B");
     // Field lines.
     "space-before-colon", "whitespace between a field name and its colon: `Server : t`", ANY,
-        |r, rng| r.fields.insert(0, line(b"Server : t"));
+        |r, rng| r.first_field(b"Server : t");
     "name-invalid", "a space in a field name: `Ser ver: t`", ANY,
-        |r, rng| r.fields.insert(0, line(b"Ser ver: t"));
+        |r, rng| r.first_field(b"Ser ver: t");
     "name-empty", "a field line with no name: `: t`", ANY,
-        |r, rng| r.fields.insert(0, line(b": t"));
+        |r, rng| r.first_field(b": t");
     "no-colon", "a field line with no colon: `Server t`", ANY,
-        |r, rng| r.fields.insert(0, line(b"Server t"));
+        |r, rng| r.first_field(b"Server t");
     "obs-fold", "a value folded onto a second line (obs-fold)", ANY,
         |r, rng| r.fields.insert(0, b"X-Long: part one\r\n part two\r\n".to_vec());
     "space-first-field", "the first field line starts with a space", ANY,
-        |r, rng| r.fields.insert(0, line(b" X-Indented: t"));
+        |r, rng| r.first_field(b" X-Indented: t");
     "value-nul", "a NUL in a field value", ANY,
-        |r, rng| r.fields.insert(0, line(b"X-Nul: a\0b"));
+        |r, rng| r.first_field(b"X-Nul: a\0b");
     "value-ctl", "a control byte (0x01) in a field value", ANY,
-        |r, rng| r.fields.insert(0, line(b"X-Ctl: a\x01b"));
+        |r, rng| r.first_field(b"X-Ctl: a\x01b");
     "value-obs-text", "a Latin-1 byte in a field value (obs-text)", ANY,
-        |r, rng| r.fields.insert(0, line(b"X-Latin: caf\xe9"));
+        |r, rng| r.first_field(b"X-Latin: caf\xe9");
     "head-20k", "a head of 20 KiB, over 16 KiB", ANY,
-        |r, rng| r.fields.insert(0, line(format!("X-Big: {}", "b".repeat(20 << 10)).as_bytes()));
+        |r, rng| r.first_field(format!("X-Big: {}", "b".repeat(20 << 10)).as_bytes());
     // Framing header fields.
     "te-case", "`Transfer-Encoding: Chunked`", CHUNKED,
         |r, rng| r.set_field("Transfer-Encoding", b"Transfer-Encoding: Chunked");
@@ -422,11 +433,11 @@ const MUTATIONS: &[Mutation] = mutations![
     "te-chunked-param", "`Transfer-Encoding: chunked;a=b`", CHUNKED,
         |r, rng| r.set_field("Transfer-Encoding", b"Transfer-Encoding: chunked;a=b");
     "te-identity", "`Transfer-Encoding: identity`, a coding RFC 9112 removed", LENGTH,
-        |r, rng| r.fields.insert(0, line(b"Transfer-Encoding: identity"));
+        |r, rng| r.first_field(b"Transfer-Encoding: identity");
     "te-empty", "an empty `Transfer-Encoding` beside `Content-Length`", LENGTH,
-        |r, rng| r.fields.insert(0, line(b"Transfer-Encoding:"));
+        |r, rng| r.first_field(b"Transfer-Encoding:");
     "te-and-cl", "`Transfer-Encoding: chunked` and `Content-Length`", CHUNKED,
-        |r, rng| r.fields.insert(0, line(b"Content-Length: 5"));
+        |r, rng| r.first_field(b"Content-Length: 5");
     "te-http10", "`Transfer-Encoding: chunked` in an HTTP/1.0 response", CHUNKED,
         |r, rng| r.status_line[7] = b'0';
     "cl-list", "`Content-Length: N, N`", LENGTH,
@@ -696,16 +707,18 @@ impl Peer {
 
     /// The peer's version, for the book: a missing peer is `None`.
     fn version(self) -> Option<String> {
-        let (program, code) = match self {
-            Peer::H11 => {
-                ("/usr/bin/python3", "import h11; print(h11.__version__)")
-            }
+        let (program, flag, code) = match self {
+            Peer::H11 => (
+                "/usr/bin/python3",
+                "-c",
+                "import h11; print(h11.__version__)",
+            ),
             Peer::Llhttp => (
                 "node",
+                "-e",
                 "require('_http_common'); console.log(process.versions.llhttp)",
             ),
         };
-        let flag = if self == Peer::H11 { "-c" } else { "-e" };
         let out = Command::new(program).args([flag, code]).output().ok()?;
         out.status
             .success()
