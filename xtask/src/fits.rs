@@ -4,7 +4,7 @@
 //! block.
 
 use std::fs;
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::Command;
 
 use lesson_01_raw_tcp::testing;
@@ -36,7 +36,7 @@ function measure(i) {
       if (code.scrollWidth > code.clientWidth + 1) {
         const line = code.textContent.split("\n")
           .reduce((a, b) => (b.length > a.length ? b : a), "");
-        found.push(pages[i].split("/").pop() + ": " + line.trim().slice(0, 72));
+        found.push(pages[i].split("/").slice(-2).join("/") + ": " + line.trim().slice(0, 72));
       }
     }
     frame.remove();
@@ -48,21 +48,25 @@ measure(0);
 </script>
 "#;
 
-/// Checks the book built in `html` (book/book).
-pub fn check(html: &Path) -> Result {
+/// Checks the books built in `htmls` (book/book and its zh/), in one
+/// Chromium.
+pub fn check(htmls: &[PathBuf]) -> Result {
     if !testing::require("chromium") {
         return Ok(());
     }
     let mut pages = Vec::new();
-    for entry in fs::read_dir(html)? {
-        let path = entry?.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        // `print.html` repeats every chapter; the rest are not chapters.
-        let chapter = name.ends_with(".html")
-            && !["print.html", "toc.html", "404.html", "index.html"]
-                .contains(&name);
-        if chapter {
-            pages.push(format!("file://{}", path.canonicalize()?.display()));
+    for html in htmls {
+        for entry in fs::read_dir(html)? {
+            let path = entry?.path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            // `print.html` repeats every chapter; the rest are not chapters.
+            let chapter = name.ends_with(".html")
+                && !["print.html", "toc.html", "404.html", "index.html"]
+                    .contains(&name);
+            if chapter {
+                pages
+                    .push(format!("file://{}", path.canonicalize()?.display()));
+            }
         }
     }
     pages.sort();
